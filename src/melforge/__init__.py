@@ -1,0 +1,119 @@
+"""melforge: audio files to model-ready data.
+
+Decode any common format to float32, resample, and compute the spectral
+representations audio ML is built on (STFT, mel, dB, MFCC and the exact features of
+well-known pretrained models), with plots and dataset-scale featurization.
+
+The top-level namespace mirrors librosa's, so ``import melforge as librosa`` runs
+tutorial code unchanged.  Everything is resolved lazily (PEP 562): importing
+melforge loads neither scipy.signal, matplotlib, av, pyarrow nor dask.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from melforge._errors import (
+    AudioError,
+    AudioFileNotFoundError,
+    CorruptAudioError,
+    ParameterError,
+    UnreadableFileError,
+    UnsupportedFormatError,
+)
+
+__version__ = "0.1.0"
+
+#: Subpackages and modules reachable as attributes (``melforge.display`` ...).
+_SUBMODULES = frozenset(
+    {
+        "audio",
+        "cli",
+        "convert",
+        "display",
+        "examples",
+        "feature",
+        "filters",
+        "io",
+        "pipeline",
+        "presets",
+        "resampling",
+        "spectral",
+    }
+)
+
+#: Public name -> module that defines it.
+_LAZY: dict[str, str] = {
+    # audio: decode + resample
+    "load": "melforge.audio",
+    "stream": "melforge.audio",
+    "get_duration": "melforge.audio",
+    "get_samplerate": "melforge.audio",
+    # io: native-rate files
+    "info": "melforge.io",
+    "save": "melforge.io",
+    "AudioInfo": "melforge.io",
+    "quantize": "melforge.io",
+    "to_int": "melforge.io",
+    "to_float": "melforge.io",
+    # resampling
+    "resample": "melforge.resampling",
+    # conversions
+    "fft_frequencies": "melforge.convert",
+    "mel_frequencies": "melforge.convert",
+    "hz_to_mel": "melforge.convert",
+    "mel_to_hz": "melforge.convert",
+    "frames_to_time": "melforge.convert",
+    "time_to_frames": "melforge.convert",
+    "samples_to_frames": "melforge.convert",
+    "frames_to_samples": "melforge.convert",
+    "samples_to_time": "melforge.convert",
+    "time_to_samples": "melforge.convert",
+    # spectral
+    "get_window": "melforge.spectral",
+    "stft": "melforge.spectral",
+    "istft": "melforge.spectral",
+    "magphase": "melforge.spectral",
+    "spectrum": "melforge.spectral",
+    "Spectrum": "melforge.spectral",
+    "amplitude_to_db": "melforge.spectral",
+    "power_to_db": "melforge.spectral",
+    "db_to_amplitude": "melforge.spectral",
+    "db_to_power": "melforge.spectral",
+    # examples
+    "ex": "melforge.examples",
+    "list_examples": "melforge.examples",
+    # pipeline
+    "featurize": "melforge.pipeline",
+    "Summary": "melforge.pipeline",
+}
+
+__all__ = sorted(
+    [
+        "AudioError",
+        "AudioFileNotFoundError",
+        "CorruptAudioError",
+        "ParameterError",
+        "UnreadableFileError",
+        "UnsupportedFormatError",
+        "__version__",
+        *_LAZY,
+        *_SUBMODULES,
+    ]
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"melforge.{name}")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'melforge' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

@@ -15,12 +15,12 @@ import importlib
 from typing import Any
 
 from melforge._errors import (
-    AudioError,
-    AudioFileNotFoundError,
-    CorruptAudioError,
-    ParameterError,
-    UnreadableFileError,
-    UnsupportedFormatError,
+    AudioError as AudioError,
+    AudioFileNotFoundError as AudioFileNotFoundError,
+    CorruptAudioError as CorruptAudioError,
+    ParameterError as ParameterError,
+    UnreadableFileError as UnreadableFileError,
+    UnsupportedFormatError as UnsupportedFormatError,
 )
 
 __version__ = "0.1.0"

@@ -1,12 +1,12 @@
 """Bundled example clips: ``ex(name)`` returns a local path, nothing is ever downloaded.
 
-======== ============================================================ ===========================
-name     content                                                      format
-======== ============================================================ ===========================
-speech   a spoken English sentence (espeak-ng synthesizer), 9.6 s      FLAC, 22.05 kHz, mono, 16-bit
-music    a synthesized melody with harmonics, a chord and drum hits, 6 s Ogg Vorbis, 44.1 kHz, stereo
-chirp    a log chirp 50 Hz - 8 kHz (3 s), then 440 + 1000 + 3000 Hz   FLAC, 22.05 kHz, mono, 24-bit
-======== ============================================================ ===========================
+======== ======================================================= ============================
+name     content                                                 format
+======== ======================================================= ============================
+speech   spoken English sentence (espeak-ng synthesizer), 9.6 s  FLAC, 22.05 kHz, mono, 16-bit
+music    melody with harmonics, a chord and drum hits, 6 s       Ogg Vorbis, 44.1 kHz, stereo
+chirp    log chirp 50 Hz - 8 kHz (3 s), then 440/1000/3000 Hz    FLAC, 22.05 kHz, mono, 24-bit
+======== ======================================================= ============================
 
 Licenses and provenance are in ``PROVENANCE.md`` next to this module; the script that
 made the clips is :mod:`melforge.examples.make_clips`.

@@ -46,7 +46,7 @@ def make_speech(path: Path) -> None:
 
 
 def _note(freq: float, dur: float, sr: int, *, n_harm: int = 6, decay: float = 3.0) -> np.ndarray:
-    """A plucked-string-like note: harmonics with 1/k amplitudes and an ADSR-ish envelope."""
+    """Make a plucked-string-like note: harmonics with 1/k amplitudes and an ADSR-ish envelope."""
     t = np.arange(int(dur * sr)) / sr
     tone = sum(np.sin(2 * np.pi * k * freq * t) / k * np.exp(-decay * k * 0.3 * t)
                for k in range(1, n_harm + 1))
@@ -56,7 +56,7 @@ def _note(freq: float, dur: float, sr: int, *, n_harm: int = 6, decay: float = 3
 
 
 def _drum(dur: float, sr: int, rng: np.random.Generator) -> np.ndarray:
-    """A drum-like hit: a pitch-dropping sine thump plus a decaying noise burst."""
+    """Make a drum-like hit: a pitch-dropping sine thump plus a decaying noise burst."""
     t = np.arange(int(dur * sr)) / sr
     thump = np.sin(2 * np.pi * (60 * t + 40 * (1 - np.exp(-t * 30)) / 30)) * np.exp(-t * 18)
     noise = rng.standard_normal(t.size) * np.exp(-t * 35) * 0.6

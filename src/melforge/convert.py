@@ -1,0 +1,263 @@
+"""Unit conversions: samples, frames and seconds; Hz and mel (HTK and Slaney).
+
+Every function mirrors the librosa 0.11 function of the same name (same argument
+names, defaults and return values).  Scalars in give numpy scalars out; arrays in
+give arrays out.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from melforge._validate import check_positive_int, check_sr
+
+__all__ = [
+    "hz_to_mel",
+    "mel_to_hz",
+    "fft_frequencies",
+    "mel_frequencies",
+    "frames_to_samples",
+    "samples_to_frames",
+    "frames_to_time",
+    "time_to_frames",
+    "samples_to_time",
+    "time_to_samples",
+]
+
+# Slaney's auditory toolbox mel scale: linear below 1 kHz (3 mels per 200/3 Hz ...),
+# logarithmic above, with 27 steps per factor 6.4 in frequency.
+_F_SP = 200.0 / 3  # Hz per mel in the linear region
+_MIN_LOG_HZ = 1000.0  # start of the log region, Hz
+_MIN_LOG_MEL = _MIN_LOG_HZ / _F_SP  # the same point in mels (15.0)
+_LOGSTEP = np.log(6.4) / 27.0  # natural-log step per mel in the log region
+
+
+def hz_to_mel(frequencies: Any, *, htk: bool = False) -> Any:
+    """Convert frequencies in Hz to mels.
+
+    Parameters
+    ----------
+    frequencies : number or np.ndarray [shape=(...)]
+        Frequencies in Hz.
+    htk : bool
+        If True use the HTK formula ``2595 * log10(1 + f / 700)``; otherwise (default)
+        the Slaney auditory-toolbox scale, linear below 1 kHz and logarithmic above.
+
+    Returns
+    -------
+    np.floating or np.ndarray [shape=(...)]
+        The frequencies in mels.
+    """
+    f = np.asanyarray(frequencies)
+    if htk:
+        return 2595.0 * np.log10(1.0 + f / 700.0)
+    mels = f / _F_SP
+    if f.ndim:
+        high = f >= _MIN_LOG_HZ
+        mels[high] = _MIN_LOG_MEL + np.log(f[high] / _MIN_LOG_HZ) / _LOGSTEP
+    elif f >= _MIN_LOG_HZ:
+        mels = _MIN_LOG_MEL + np.log(f / _MIN_LOG_HZ) / _LOGSTEP
+    return mels
+
+
+def mel_to_hz(mels: Any, *, htk: bool = False) -> Any:
+    """Convert mels to frequencies in Hz (the inverse of :func:`hz_to_mel`).
+
+    Parameters
+    ----------
+    mels : number or np.ndarray [shape=(...)]
+        Mel values.
+    htk : bool
+        Use the HTK formula instead of the Slaney scale (default).
+
+    Returns
+    -------
+    np.floating or np.ndarray [shape=(...)]
+        Frequencies in Hz.
+    """
+    m = np.asanyarray(mels)
+    if htk:
+        return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
+    freqs = _F_SP * m
+    if m.ndim:
+        high = m >= _MIN_LOG_MEL
+        freqs[high] = _MIN_LOG_HZ * np.exp(_LOGSTEP * (m[high] - _MIN_LOG_MEL))
+    elif m >= _MIN_LOG_MEL:
+        freqs = _MIN_LOG_HZ * np.exp(_LOGSTEP * (m - _MIN_LOG_MEL))
+    return freqs
+
+
+def fft_frequencies(*, sr: float = 22050, n_fft: int = 2048) -> np.ndarray:
+    """Return the centre frequencies of the ``1 + n_fft // 2`` real-FFT bins.
+
+    Parameters
+    ----------
+    sr : float > 0
+        Sample rate in Hz.
+    n_fft : int > 0
+        FFT size in samples (2048 is 93 ms at 22.05 kHz).
+
+    Returns
+    -------
+    np.ndarray [shape=(1 + n_fft // 2,), dtype=float64]
+        Frequencies ``0, sr / n_fft, ..., sr / 2`` in Hz.
+    """
+    sr = check_sr(sr)
+    n_fft = check_positive_int("n_fft", n_fft)
+    return np.fft.rfftfreq(n=n_fft, d=1.0 / sr)
+
+
+def mel_frequencies(
+    n_mels: int = 128, *, fmin: float = 0.0, fmax: float = 11025.0, htk: bool = False
+) -> np.ndarray:
+    """Return ``n_mels`` frequencies in Hz, equally spaced on the mel scale.
+
+    Parameters
+    ----------
+    n_mels : int >= 0
+        Number of frequencies.
+    fmin, fmax : float >= 0
+        Lowest and highest frequency in Hz.
+    htk : bool
+        Use the HTK mel formula instead of Slaney's.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_mels,), dtype=float64]
+        Frequencies in Hz from ``fmin`` to ``fmax``.
+    """
+    lo = hz_to_mel(fmin, htk=htk)
+    hi = hz_to_mel(fmax, htk=htk)
+    return mel_to_hz(np.linspace(lo, hi, n_mels), htk=htk)
+
+
+def _offset(n_fft: Optional[int]) -> int:
+    return int(n_fft // 2) if n_fft else 0
+
+
+def frames_to_samples(frames: Any, *, hop_length: int = 512, n_fft: Optional[int] = None) -> Any:
+    """Convert frame indices to the sample index where each frame starts (or is centred).
+
+    Parameters
+    ----------
+    frames : int or np.ndarray [shape=(...)]
+        Frame indices.
+    hop_length : int > 0
+        Samples between successive frames.
+    n_fft : int or None
+        If given, add ``n_fft // 2`` to compensate for uncentred windows
+        (librosa's convention).
+
+    Returns
+    -------
+    int or np.ndarray [shape=(...), dtype=int]
+        Sample indices ``frames * hop_length + n_fft // 2``.
+    """
+    return (np.asanyarray(frames) * hop_length + _offset(n_fft)).astype(int)
+
+
+def samples_to_frames(samples: Any, *, hop_length: int = 512, n_fft: Optional[int] = None) -> Any:
+    """Convert sample indices to the index of the frame that holds them.
+
+    Parameters
+    ----------
+    samples : int or np.ndarray [shape=(...)]
+        Sample indices.
+    hop_length : int > 0
+        Samples between successive frames.
+    n_fft : int or None
+        If given, subtract ``n_fft // 2`` first (librosa's convention).
+
+    Returns
+    -------
+    int or np.ndarray [shape=(...), dtype=int]
+        ``floor((samples - n_fft // 2) / hop_length)``.
+    """
+    s = np.asanyarray(samples)
+    return np.asarray(np.floor((s - _offset(n_fft)) // hop_length), dtype=int)
+
+
+def samples_to_time(samples: Any, *, sr: float = 22050) -> Any:
+    """Convert sample indices to time in seconds.
+
+    Parameters
+    ----------
+    samples : int or np.ndarray [shape=(...)]
+        Sample indices.
+    sr : float > 0
+        Sample rate in Hz.
+
+    Returns
+    -------
+    float or np.ndarray [shape=(...)]
+        ``samples / sr`` in seconds.
+    """
+    return np.asanyarray(samples) / float(sr)
+
+
+def time_to_samples(times: Any, *, sr: float = 22050) -> Any:
+    """Convert times in seconds to sample indices (truncated towards zero).
+
+    Parameters
+    ----------
+    times : float or np.ndarray [shape=(...)]
+        Times in seconds.
+    sr : float > 0
+        Sample rate in Hz.
+
+    Returns
+    -------
+    int or np.ndarray [shape=(...), dtype=int]
+        ``int(times * sr)``.
+    """
+    return (np.asanyarray(times) * sr).astype(int)
+
+
+def frames_to_time(
+    frames: Any, *, sr: float = 22050, hop_length: int = 512, n_fft: Optional[int] = None
+) -> Any:
+    """Convert frame indices to time in seconds.
+
+    Parameters
+    ----------
+    frames : int or np.ndarray [shape=(...)]
+        Frame indices.
+    sr : float > 0
+        Sample rate in Hz.
+    hop_length : int > 0
+        Samples between successive frames (512 is 23 ms at 22.05 kHz).
+    n_fft : int or None
+        If given, offset by ``n_fft // 2`` samples (see :func:`frames_to_samples`).
+
+    Returns
+    -------
+    float or np.ndarray [shape=(...)]
+        Times in seconds.
+    """
+    return samples_to_time(frames_to_samples(frames, hop_length=hop_length, n_fft=n_fft), sr=sr)
+
+
+def time_to_frames(
+    times: Any, *, sr: float = 22050, hop_length: int = 512, n_fft: Optional[int] = None
+) -> Any:
+    """Convert times in seconds to frame indices.
+
+    Parameters
+    ----------
+    times : float or np.ndarray [shape=(...)]
+        Times in seconds.
+    sr : float > 0
+        Sample rate in Hz.
+    hop_length : int > 0
+        Samples between successive frames.
+    n_fft : int or None
+        If given, offset by ``n_fft // 2`` samples (see :func:`samples_to_frames`).
+
+    Returns
+    -------
+    int or np.ndarray [shape=(...), dtype=int]
+        Frame indices.
+    """
+    return samples_to_frames(time_to_samples(times, sr=sr), hop_length=hop_length, n_fft=n_fft)

@@ -1,0 +1,260 @@
+"""librosa-compatible spectral features: ``melspectrogram`` and ``mfcc``.
+
+``melspectrogram`` from a signal never materialises the STFT: each cache-sized block
+of frames is windowed, transformed, squared and projected onto the mel bank before
+the next block is read.  Only the columns of the bank where a group of bands is
+non-zero take part in the projection (the bank is ~97% zeros).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from melforge._errors import ParameterError
+from melforge.filters.banks import dct_basis_cached, mel_basis_cached
+from melforge.spectral.decibel import power_to_db
+from melforge.spectral.fourier import _real_dtype, _stft_params, run_frames
+from melforge.spectral.framing import PadMode, n_frames
+from melforge.spectral.windows import WindowSpec, padded_window
+
+__all__ = ["melspectrogram", "mfcc"]
+
+_MEL_KEYS = frozenset({"n_mels", "fmin", "fmax", "htk", "norm", "dtype"})
+_MELSPEC_KEYS = frozenset(
+    {"n_fft", "hop_length", "win_length", "window", "center", "pad_mode", "power"}
+)
+
+
+def _check_kwargs(func: str, kwargs: dict[str, Any], allowed: frozenset[str]) -> None:
+    for key in kwargs:
+        if key not in allowed:
+            raise TypeError(f"{func}() got an unexpected keyword argument {key!r}")
+
+
+#: (id of a cached read-only bank) -> (the bank, its band groups)
+_GROUPS: dict[int, tuple[np.ndarray, list[tuple[int, int, int, int, np.ndarray]]]] = {}
+
+
+def _band_groups(basis: np.ndarray, size: int = 8) -> list[tuple[int, int, int, int, np.ndarray]]:
+    """Split a (read-only, cached) mel bank into groups of ``size`` consecutive bands.
+
+    Each group is ``(m0, m1, lo, hi, W)`` with ``W = basis[m0:m1, lo:hi].T`` holding
+    every non-zero weight of bands ``m0:m1``.
+    """
+    entry = _GROUPS.get(id(basis))
+    if entry is not None and entry[0] is basis:
+        return entry[1]
+    nz = basis != 0
+    groups = []
+    for m0 in range(0, basis.shape[0], size):
+        m1 = min(m0 + size, basis.shape[0])
+        cols = np.flatnonzero(nz[m0:m1].any(axis=0))
+        lo, hi = (int(cols[0]), int(cols[-1]) + 1) if cols.size else (0, 0)
+        groups.append((m0, m1, lo, hi, np.ascontiguousarray(basis[m0:m1, lo:hi].T)))
+    if len(_GROUPS) > 32:
+        _GROUPS.clear()
+    if not basis.flags.writeable:
+        _GROUPS[id(basis)] = (basis, groups)
+    return groups
+
+
+def _mel_from_signal(
+    y: np.ndarray,
+    basis: np.ndarray,
+    *,
+    n_fft: int,
+    hop_length: int,
+    win_length: int,
+    window: WindowSpec,
+    center: bool,
+    pad_mode: PadMode,
+    power: float,
+) -> np.ndarray:
+    rdt = _real_dtype(y)
+    win = padded_window(window, win_length, n_fft, rdt)
+    lead, n = y.shape[:-1], y.shape[-1]
+    total = n_frames(n, n_fft=n_fft, hop_length=hop_length, center=center)
+    n_mels = basis.shape[0]
+    out_dtype = np.result_type(rdt, basis.dtype)
+    out = np.zeros((*lead, n_mels, total), dtype=out_dtype)
+    flat = out.reshape(-1, n_mels, total)
+    groups = _band_groups(basis)
+    dense = basis.T.astype(out_dtype)
+
+    def emit(items: slice, frames: slice, spec: np.ndarray) -> None:
+        mag = np.abs(spec)
+        if power == 2.0:
+            np.multiply(mag, mag, out=mag)
+        elif power != 1.0:
+            np.power(mag, power, out=mag)
+        dest = flat[items, :, frames]
+        if mag.shape[-2] < 8:  # too few frames for the grouped product to pay off
+            dest[...] = np.matmul(mag, dense).swapaxes(-1, -2)
+            return
+        for m0, m1, lo, hi, w in groups:
+            if hi > lo:
+                dest[:, m0:m1] = np.matmul(mag[..., lo:hi], w).swapaxes(-1, -2)
+
+    run_frames(
+        y.reshape(-1, n), n_fft=n_fft, hop_length=hop_length, window=win, center=center,
+        pad_mode=pad_mode, emit=emit,
+    )  # fmt: skip
+    return out
+
+
+def melspectrogram(
+    *,
+    y: Optional[np.ndarray] = None,
+    sr: float = 22050,
+    S: Optional[np.ndarray] = None,  # noqa: N803
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    win_length: Optional[int] = None,
+    window: WindowSpec = "hann",
+    center: bool = True,
+    pad_mode: PadMode = "constant",
+    power: float = 2.0,
+    **kwargs: Any,
+) -> np.ndarray:
+    """Mel-scaled spectrogram, as :func:`librosa.feature.melspectrogram`.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(..., n)] or None
+        Audio signal(s), float.  Leading axes (channels, batch) are kept.
+    sr : float > 0
+        Sample rate in Hz.
+    S : np.ndarray [shape=(..., 1 + n_fft // 2, t)] or None
+        A precomputed (power) spectrogram, used instead of ``y``.
+    n_fft : int > 0
+        FFT size in samples (2048 is 93 ms at 22.05 kHz).
+    hop_length : int > 0
+        Samples between frames (512 is 23 ms at 22.05 kHz).
+    win_length : int <= n_fft or None
+        Window length; ``n_fft`` if None.
+    window : str, tuple, number, callable or np.ndarray
+        Analysis window (see :func:`melforge.get_window`).
+    center : bool
+        Centre frames on ``t * hop_length`` by padding ``n_fft // 2`` at both ends.
+    pad_mode : str or callable
+        Padding mode for ``center``.
+    power : float > 0
+        Exponent of the magnitude: 2 for power, 1 for magnitude.
+    **kwargs
+        Mel bank options passed to :func:`melforge.filters.mel`: ``n_mels``, ``fmin``,
+        ``fmax``, ``htk``, ``norm``, ``dtype``.  Any other key raises ``TypeError``.
+
+    Returns
+    -------
+    np.ndarray [shape=(..., n_mels, t)]
+        Mel spectrogram; float32 for float32 input (C-ordered).
+
+    Raises
+    ------
+    ParameterError
+        If neither ``y`` nor ``S`` is given, or on invalid parameters.
+    TypeError
+        On an unknown keyword argument.
+    """
+    _check_kwargs("melspectrogram", kwargs, _MEL_KEYS)
+    if S is not None:
+        S = np.asarray(S)
+        if S.ndim < 2:
+            raise ParameterError(f"S must have at least 2 dimensions, got shape={S.shape}")
+        if n_fft is None or n_fft // 2 + 1 != S.shape[-2]:
+            n_fft = 2 * (S.shape[-2] - 1)
+        basis = mel_basis_cached(sr=sr, n_fft=n_fft, **kwargs)
+        return np.matmul(basis, S)
+    if y is None:
+        raise ParameterError("Input signal must be provided to compute a spectrogram: pass y or S")
+    y, n_fft, hop_length, win_length = _stft_params(
+        y, n_fft, hop_length, win_length, center, pad_mode
+    )
+    if isinstance(power, bool) or not isinstance(power, (int, float, np.number)) or power <= 0:
+        raise ParameterError(f"power={power!r} must be a positive number")
+    basis = mel_basis_cached(sr=sr, n_fft=n_fft, **kwargs)
+    return _mel_from_signal(
+        y, basis, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+        center=center, pad_mode=pad_mode, power=float(power),
+    )  # fmt: skip
+
+
+def mfcc(
+    *,
+    y: Optional[np.ndarray] = None,
+    sr: float = 22050,
+    S: Optional[np.ndarray] = None,  # noqa: N803
+    n_mfcc: int = 20,
+    dct_type: int = 2,
+    norm: Optional[str] = "ortho",
+    lifter: float = 0,
+    mel_norm: Any = "slaney",
+    **kwargs: Any,
+) -> np.ndarray:
+    """Mel-frequency cepstral coefficients, as :func:`librosa.feature.mfcc`.
+
+    ``S = power_to_db(melspectrogram(y=y, sr=sr, norm=mel_norm, **kwargs))``, then a
+    DCT along the mel axis, keeping the first ``n_mfcc`` coefficients, then optional
+    sinusoidal liftering ``M *= 1 + (lifter / 2) * sin(pi * (k + 1) / lifter)``.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(..., n)] or None
+        Audio signal(s).
+    sr : float > 0
+        Sample rate in Hz.
+    S : np.ndarray [shape=(..., d, t)] or None
+        A log-power mel spectrogram (dB), used instead of ``y``.
+    n_mfcc : int > 0
+        Number of coefficients.
+    dct_type : {1, 2, 3, 4}
+        DCT type (:func:`scipy.fft.dct`).
+    norm : {None, "ortho"}
+        DCT normalization.
+    lifter : float >= 0
+        Liftering coefficient; 0 disables it.
+    mel_norm : {"slaney", None} or number
+        ``norm`` of the mel bank.
+    **kwargs
+        :func:`melspectrogram` options (``n_fft``, ``hop_length``, ``win_length``,
+        ``window``, ``center``, ``pad_mode``, ``power``, ``n_mels``, ``fmin``, ``fmax``,
+        ``htk``, ``dtype``).  Any other key raises ``TypeError``.
+
+    Returns
+    -------
+    np.ndarray [shape=(..., n_mfcc, t)]
+        MFCC sequence; float32 for float32 input.
+    """
+    _check_kwargs("mfcc", kwargs, (_MEL_KEYS | _MELSPEC_KEYS) - {"norm"})
+    n_mfcc = _positive_int("n_mfcc", n_mfcc)
+    if dct_type not in (1, 2, 3, 4) or isinstance(dct_type, bool):
+        raise ParameterError(f"dct_type={dct_type!r} must be 1, 2, 3 or 4")
+    if norm not in (None, "ortho"):
+        raise ParameterError(f"norm={norm!r} must be None or 'ortho'")
+    if isinstance(lifter, bool) or not isinstance(lifter, (int, float, np.number)) or lifter < 0:
+        raise ParameterError(f"MFCC lifter={lifter!r} must be a non-negative number")
+    if S is None:
+        S = power_to_db(melspectrogram(y=y, sr=sr, norm=mel_norm, **kwargs))
+    S = np.asarray(S)
+    if S.ndim < 2:
+        raise ParameterError(f"S must have at least 2 dimensions, got shape={S.shape}")
+    if dct_type == 2 and norm == "ortho" and np.issubdtype(S.dtype, np.floating):
+        n_mels = S.shape[-2]
+        basis = dct_basis_cached(min(n_mfcc, n_mels), n_mels, S.dtype.str)
+        M = np.matmul(basis, S)
+    else:
+        import scipy.fft
+
+        M = scipy.fft.dct(S, axis=-2, type=dct_type, norm=norm)[..., :n_mfcc, :]
+    if lifter > 0:
+        k = np.arange(1, 1 + M.shape[-2], dtype=M.dtype)
+        M *= (1 + (lifter / 2) * np.sin(np.pi * k / lifter))[:, None]
+    return M
+
+
+def _positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ParameterError(f"{name}={value!r} must be a positive integer")
+    return int(value)

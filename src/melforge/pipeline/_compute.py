@@ -1,0 +1,189 @@
+"""The work itself: one input (or one segment of it) to rows of features.
+
+This module runs inside worker processes (local engine) and Dask workers; both
+engines call :func:`run_task`, so their rows are identical.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from melforge._errors import ParameterError
+
+__all__ = ["Job", "Task", "Row", "Failure", "TaskResult", "plan_tasks", "run_task"]
+
+#: Test-only hooks (never set them in production): a worker that featurizes a path
+#: containing the value of MELFORGE_TEST_CRASH_ON aborts its process (as a decoder
+#: segfault would); one containing MELFORGE_TEST_HANG_ON sleeps forever.
+TEST_CRASH_ENV = "MELFORGE_TEST_CRASH_ON"
+TEST_HANG_ENV = "MELFORGE_TEST_HANG_ON"
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every worker needs to know; pickled once per worker."""
+
+    preset: Any
+    segment_seconds: float | None = None
+    crash_on: str | None = None
+    hang_on: str | None = None
+
+
+@dataclass(frozen=True)
+class Task:
+    """One unit of work: a whole file, or one segment of it."""
+
+    seq: int
+    index: int
+    id: str
+    path: str
+    offset: float = 0.0
+    duration: float | None = None
+    segmented: bool = False
+
+
+@dataclass(frozen=True)
+class Row:
+    """One output row, before the carried columns are attached."""
+
+    id: str
+    offset_s: float
+    duration_s: float
+    features: np.ndarray  # (frames, n_features) float32
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed input (or segment)."""
+
+    id: str
+    path: str
+    error: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        """Return the failure as a plain dict (a row of ``_errors.parquet``)."""
+        return {"id": self.id, "path": self.path, "error": self.error, "message": self.message}
+
+
+@dataclass
+class TaskResult:
+    """What a task gives back: its rows, or a failure."""
+
+    seq: int
+    index: int
+    rows: list[Row] = field(default_factory=list)
+    failure: Failure | None = None
+    audio_seconds: float = 0.0
+
+
+def resolve_preset(preset: Any) -> Any:
+    """Return a preset object for a registry name, a ``module:attr`` spec, or an object."""
+    if isinstance(preset, str):
+        if ":" in preset:  # "package.module:Name" — a custom recipe importable by workers
+            import importlib
+
+            module, _, attr = preset.partition(":")
+            try:
+                obj = getattr(importlib.import_module(module), attr)
+            except (ImportError, AttributeError) as e:
+                raise ParameterError(f"{preset=} cannot be imported: {e}") from e
+            return resolve_preset(obj() if isinstance(obj, type) else obj)
+        from melforge import presets
+
+        return presets.get(preset)
+    for attr in ("sample_rate", "n_features", "to_dict"):
+        if not hasattr(preset, attr):
+            raise ParameterError(
+                f"preset={preset!r} must be a preset name or a preset object (it has no {attr!r})"
+            )
+    if not callable(preset):
+        raise ParameterError(f"preset={preset!r} is not callable on (y, sr)")
+    return preset
+
+
+def segment_id(source_id: str, offset: float) -> str:
+    """Return the id of the segment of ``source_id`` starting at ``offset`` seconds."""
+    return f"{source_id}@{offset:g}"
+
+
+def plan_tasks(
+    index: int, source_id: str, path: str, segment_seconds: float | None, first_seq: int
+) -> list[Task]:
+    """Split one input into tasks: the whole file, or one task per segment.
+
+    Segmenting reads the file's header (``melforge.info``) to learn its duration;
+    the caller records a failure when that raises.
+    """
+    if segment_seconds is None:
+        return [Task(first_seq, index, source_id, path)]
+    from melforge.io import info
+
+    total = float(info(path).duration)
+    n = max(1, math.ceil(total / segment_seconds - 1e-9))
+    tasks = []
+    for j in range(n):
+        offset = j * segment_seconds
+        duration = segment_seconds if j < n - 1 else None  # the last one reads to the end
+        tasks.append(Task(first_seq + j, index, source_id, path, offset, duration, segmented=True))
+    return tasks
+
+
+def _as_frames(features: Any, n_features: int) -> np.ndarray:
+    """Return features as a C-contiguous float32 (frames, n_features) array."""
+    a = np.asarray(features)
+    if a.ndim == 3 and a.shape[0] == 1:
+        a = a[0]
+    if a.ndim != 2:
+        raise ValueError(f"preset returned features of shape {a.shape}, expected 2-D")
+    if a.shape[1] != n_features and a.shape[0] == n_features:
+        a = a.T  # (n_features, frames), librosa's layout
+    if a.shape[1] != n_features:
+        raise ValueError(f"preset returned features of shape {a.shape}, expected (*, {n_features})")
+    return np.ascontiguousarray(a, dtype=np.float32)
+
+
+def _test_hooks(job: Job, path: str) -> None:
+    if job.crash_on and job.crash_on in path:
+        os.abort()
+    if job.hang_on and job.hang_on in path:
+        while True:
+            time.sleep(3600)
+
+
+def featurize_array(job: Job, y: np.ndarray, sr: int) -> np.ndarray:
+    """Apply the job's preset to one signal; return (frames, n_features) float32."""
+    preset = job.preset
+    frames = getattr(preset, "frames", None)  # melforge presets: (n_frames, n_features)
+    out = frames(y, sr) if callable(frames) else preset(y, sr)
+    return _as_frames(out, int(preset.n_features))
+
+
+def run_task(job: Job, task: Task) -> TaskResult:
+    """Featurize one task; never raises for a bad file (the failure is returned)."""
+    from melforge.audio import load
+
+    rid = segment_id(task.id, task.offset) if task.segmented else task.id
+    result = TaskResult(task.seq, task.index)
+    try:
+        _test_hooks(job, task.path)
+        sr = int(job.preset.sample_rate)
+        if task.segmented:
+            y, sr = load(task.path, sr=sr, mono=True, offset=task.offset, duration=task.duration)
+            if y.size == 0 and task.offset > 0:
+                return result  # the header overstated the length: nothing left
+        else:
+            y, sr = load(task.path, sr=sr, mono=True)
+        feats = featurize_array(job, y, sr)
+        seconds = y.shape[-1] / sr
+        result.rows.append(Row(rid, float(task.offset), seconds, feats))
+        result.audio_seconds = seconds
+    except Exception as e:  # a bad input never stops the run
+        result.failure = Failure(rid, task.path, type(e).__name__, str(e))
+    return result

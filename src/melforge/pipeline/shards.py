@@ -1,0 +1,274 @@
+"""Parquet shards: schema, atomic writing, and the resume index read from their footers.
+
+Shard ``k`` holds the inputs numbered ``k * files_per_shard`` up to the next shard's
+first, in input order.  A shard is written under a hidden temporary name and renamed to
+``part-NNNNN.parquet`` only when complete; its footer records which inputs it covers
+(a hash of their ids) and which of them failed.  The set of complete shards is the
+resume index: a rerun skips their inputs and recomputes every other shard whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from melforge.pipeline._compute import Failure, Row
+from melforge.pipeline.store import Store, temp_name
+
+__all__ = [
+    "SHARD_PATTERN",
+    "ShardInfo",
+    "ShardWriter",
+    "shard_name",
+    "ids_digest",
+    "feature_schema",
+    "infer_carried_schema",
+    "read_shard_index",
+]
+
+SHARD_PATTERN = re.compile(r"^part-(\d{5,})\.parquet$")
+META_KEY = b"melforge.shard"
+#: Rows are buffered and written as one row group once they hold this many bytes
+#: (a row group is what a reader loads at once).
+ROW_GROUP_BYTES = 16 * 2**20
+
+
+def shard_name(k: int) -> str:
+    """Return the file name of shard ``k``."""
+    return f"part-{k:05d}.parquet"
+
+
+def ids_digest(ids: Iterable[str]) -> str:
+    """Return a short hash of an ordered list of input ids."""
+    h = hashlib.sha1()
+    for i in ids:
+        h.update(i.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def infer_carried_schema(rows: Sequence[Mapping[str, Any]]) -> Any:
+    """Infer the Arrow schema of manifest columns from some rows (null columns -> string)."""
+    import pyarrow as pa
+
+    if not rows or not any(rows):
+        return pa.schema([])
+    names: list[str] = []
+    for r in rows:
+        for k in r:
+            if k not in names:
+                names.append(k)
+    table = pa.Table.from_pylist([{k: r.get(k) for k in names} for r in rows])
+    fields = [
+        pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in table.schema
+    ]
+    return pa.schema(fields)
+
+
+def feature_schema(n_features: int, carried: Any, *, npy: bool = False) -> Any:
+    """Return the schema of a shard: fixed columns, carried columns, then the features."""
+    import pyarrow as pa
+
+    fields = [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("path", pa.string()),
+        pa.field("offset_s", pa.float64()),
+        pa.field("duration_s", pa.float64()),
+        pa.field("sample_rate", pa.int32()),
+        *carried,
+        pa.field("num_frames", pa.int32()),
+    ]
+    if npy:
+        fields.append(pa.field("features_path", pa.string()))
+    else:
+        fields.append(pa.field("features", pa.list_(pa.list_(pa.float32(), n_features))))
+    return pa.schema(fields)
+
+
+def _features_array(feats: Sequence[np.ndarray], n_features: int) -> Any:
+    """Build a ``list<fixed_size_list<float32, n>>`` array without per-frame Python work."""
+    import pyarrow as pa
+
+    lengths = np.array([f.shape[0] for f in feats], dtype=np.int32)
+    offsets = np.zeros(len(feats) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    flat = np.concatenate([f.reshape(-1) for f in feats]) if feats else np.zeros(0, np.float32)
+    values = pa.FixedSizeListArray.from_arrays(pa.array(flat, type=pa.float32()), n_features)
+    return pa.ListArray.from_arrays(pa.array(offsets), values)
+
+
+@dataclass
+class ShardInfo:
+    """What a complete shard's footer says about it."""
+
+    shard: int
+    first_index: int
+    n_inputs: int
+    ids_sha1: str
+    rows: int
+    audio_seconds: float
+    failed: list[dict[str, str]] = field(default_factory=list)
+    name: str = ""
+
+
+class ShardWriter:
+    """Write one shard: rows are appended as row groups, the file appears on close.
+
+    Parameters
+    ----------
+    store : Store
+        The output folder.
+    shard : int
+        Shard number.
+    schema : pyarrow.Schema
+        From :func:`feature_schema`.
+    sample_rate : int
+        Value of the ``sample_rate`` column.
+    npy_writer : callable or None
+        For ``format="npy"``: called as ``npy_writer(row)`` and returns the relative path
+        it wrote the row's features to.
+    """
+
+    def __init__(
+        self, store: Store, shard: int, schema: Any, sample_rate: int, npy_writer: Any = None
+    ) -> None:
+        import pyarrow.parquet as pq
+
+        self.store = store
+        self.shard = shard
+        self.schema = schema
+        self.sample_rate = sample_rate
+        self.npy_writer = npy_writer
+        self.name = shard_name(shard)
+        self.tmp = temp_name(self.name)
+        self._file = store.open_write(self.tmp)
+        fixed = {"id", "path", "offset_s", "duration_s", "num_frames", "features", "features_path"}
+        self._writer = pq.ParquetWriter(
+            self._file,
+            schema,
+            compression="zstd",
+            use_dictionary=[f.name for f in schema if f.name not in fixed],
+        )
+        self._pending: list[Any] = []
+        self._pending_bytes = 0
+        self.failed: list[dict[str, str]] = []
+        self.ids: list[str] = []
+        self.rows = 0
+        self.audio_seconds = 0.0
+        self.n_features = 0 if npy_writer else schema.field("features").type.value_type.list_size
+
+    def add_input(self, source_id: str) -> None:
+        """Record that the next input of this shard is ``source_id``."""
+        self.ids.append(source_id)
+
+    def add_failure(self, failure: Failure) -> None:
+        """Record a failed input or segment."""
+        self.failed.append(failure.to_dict())
+
+    def add_rows(self, path: str, columns: Mapping[str, Any], rows: Sequence[Row]) -> None:
+        """Write the rows of one input as one row group."""
+        import pyarrow as pa
+
+        if not rows:
+            return
+        n = len(rows)
+        data: dict[str, Any] = {
+            "id": pa.array([r.id for r in rows], pa.string()),
+            "path": pa.array([path] * n, pa.string()),
+            "offset_s": pa.array([r.offset_s for r in rows], pa.float64()),
+            "duration_s": pa.array([r.duration_s for r in rows], pa.float64()),
+            "sample_rate": pa.array([self.sample_rate] * n, pa.int32()),
+        }
+        for f in self.schema:
+            if f.name in data or f.name in ("num_frames", "features", "features_path"):
+                continue
+            try:
+                data[f.name] = pa.array([columns.get(f.name)] * n, f.type)
+            except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+                raise ValueError(
+                    f"column {f.name!r} value {columns.get(f.name)!r} does not fit type "
+                    f"{f.type} inferred from the first rows"
+                ) from e
+        data["num_frames"] = pa.array([r.features.shape[0] for r in rows], pa.int32())
+        if self.npy_writer is not None:
+            data["features_path"] = pa.array([self.npy_writer(r) for r in rows], pa.string())
+        else:
+            data["features"] = _features_array([r.features for r in rows], self.n_features)
+        batch = pa.RecordBatch.from_pydict(data, schema=self.schema)
+        self._pending.append(batch)
+        self._pending_bytes += batch.nbytes
+        if self._pending_bytes >= ROW_GROUP_BYTES:
+            self._flush()
+        self.rows += n
+        self.audio_seconds += sum(r.duration_s for r in rows)
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        if self._pending:
+            table = pa.Table.from_batches(self._pending, schema=self.schema)
+            self._writer.write_table(table, row_group_size=table.num_rows)
+        self._pending = []
+        self._pending_bytes = 0
+
+    def close(self, first_index: int) -> ShardInfo:
+        """Finish the file, record the footer metadata and rename it into place."""
+        info = ShardInfo(
+            shard=self.shard,
+            first_index=first_index,
+            n_inputs=len(self.ids),
+            ids_sha1=ids_digest(self.ids),
+            rows=self.rows,
+            audio_seconds=self.audio_seconds,
+            failed=self.failed,
+            name=self.name,
+        )
+        self._flush()
+        meta = {k: v for k, v in info.__dict__.items() if k != "name"}
+        self._writer.add_key_value_metadata({META_KEY.decode(): json.dumps(meta)})
+        self._writer.close()
+        self._file.flush()
+        fileno = getattr(self._file, "fileno", None)
+        if fileno is not None:
+            try:
+                import os
+
+                os.fsync(fileno())
+            except (OSError, ValueError):
+                pass
+        self._file.close()
+        self.store.rename(self.tmp, self.name)
+        return info
+
+    def abort(self) -> None:
+        """Drop the temporary file."""
+        try:
+            self._writer.close()
+            self._file.close()
+        finally:
+            self.store.remove(self.tmp)
+
+
+def read_shard_index(store: Store) -> dict[int, ShardInfo]:
+    """Return the footer metadata of every complete shard in ``store``, by shard number."""
+    import pyarrow.parquet as pq
+
+    index: dict[int, ShardInfo] = {}
+    for name in store.listdir():
+        m = SHARD_PATTERN.match(name)
+        if not m:
+            continue
+        with store.open_read(name) as f:
+            kv = pq.read_metadata(f).metadata or {}
+        raw = kv.get(META_KEY)
+        if raw is None:
+            continue  # not ours: ignored (and refused by the caller's checks)
+        meta = json.loads(raw)
+        index[int(m.group(1))] = ShardInfo(name=name, **meta)
+    return index

@@ -1,0 +1,334 @@
+"""The preset families: Whisper, Kaldi fbank, wav2vec2, librosa mel and MFCC."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar, Optional
+
+import numpy as np
+
+from melforge._errors import ParameterError
+from melforge.feature.kaldi import _WINDOWS as _KALDI_WINDOWS, kaldi_fbank
+from melforge.feature.wav2vec2 import normalize_waveform
+from melforge.feature.whisper import HOP_LENGTH, SAMPLE_RATE, whisper_log_mel
+from melforge.presets.base import (
+    FEATURES_X_FRAMES,
+    FRAMES_X_FEATURES,
+    SAMPLES,
+    Preset,
+    _check_bool,
+    _check_float,
+    _check_int,
+)
+
+__all__ = [
+    "WhisperPreset",
+    "KaldiFbankPreset",
+    "Wav2Vec2Preset",
+    "LibrosaMelPreset",
+    "MfccPreset",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class WhisperPreset(Preset):
+    """Whisper's log-mel input, as transformers' ``WhisperFeatureExtractor``.
+
+    ``preset(y, sr)`` returns ``(n_mels, n_frames)`` per clip (3000 frames when
+    ``pad_or_trim``, the model's 30 s input); see
+    :func:`melforge.feature.whisper_log_mel` for the recipe.
+
+    Attributes
+    ----------
+    n_mels : int
+        80 (Whisper tiny ... large-v2) or 128 (large-v3).
+    pad_or_trim : bool
+        Zero-pad or cut every clip to 30 s first, as transformers does by default.
+    """
+
+    sample_rate: int = SAMPLE_RATE
+    n_mels: int = 80
+    pad_or_trim: bool = True
+
+    kind: ClassVar[str] = "whisper"
+    layout: ClassVar[str] = FEATURES_X_FRAMES
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.sample_rate != SAMPLE_RATE:
+            raise ParameterError(
+                f"sample_rate={self.sample_rate!r}: Whisper features are defined at "
+                f"{SAMPLE_RATE} Hz only"
+            )
+        _check_int("n_mels", self.n_mels)
+        _check_bool("pad_or_trim", self.pad_or_trim)
+
+    @property
+    def n_features(self) -> int:
+        """Feature dimension: ``n_mels``."""
+        return self.n_mels
+
+    @property
+    def hop_length(self) -> int:
+        """Samples between frames: 160 (10 ms)."""
+        return HOP_LENGTH
+
+    def _compute(self, y: np.ndarray) -> np.ndarray:
+        return whisper_log_mel(y, n_mels=self.n_mels, pad_or_trim=self.pad_or_trim)
+
+
+@dataclasses.dataclass(frozen=True)
+class KaldiFbankPreset(Preset):
+    """Kaldi ``compute-fbank-feats`` log mel filterbanks (kaldi-native-fbank).
+
+    ``preset(y, sr)`` returns Kaldi's layout ``(n_frames, num_mel_bins)`` per clip.
+    The fields are :func:`melforge.feature.kaldi_fbank`'s options.
+    """
+
+    sample_rate: int = 16000
+    num_mel_bins: int = 80
+    frame_length_ms: float = 25.0
+    frame_shift_ms: float = 10.0
+    dither: float = 0.0
+    preemphasis: float = 0.97
+    remove_dc_offset: bool = True
+    window: str = "povey"
+    snip_edges: bool = True
+    low_freq: float = 20.0
+    high_freq: float = 0.0
+    use_energy: bool = False
+    energy_floor: float = 0.0
+    use_log_fbank: bool = True
+    use_power: bool = True
+    waveform_scale: float = 32768.0
+    seed: Optional[int] = None
+
+    kind: ClassVar[str] = "kaldi-fbank"
+    layout: ClassVar[str] = FRAMES_X_FEATURES
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_int("num_mel_bins", self.num_mel_bins)
+        for name in ("frame_length_ms", "frame_shift_ms", "waveform_scale"):
+            _check_float(name, getattr(self, name), strict=True)
+        for name in ("dither", "preemphasis", "low_freq", "energy_floor"):
+            _check_float(name, getattr(self, name))
+        _check_float("high_freq", self.high_freq, minimum=-np.inf)
+        for name in ("remove_dc_offset", "snip_edges", "use_energy", "use_log_fbank"):
+            _check_bool(name, getattr(self, name))
+        _check_bool("use_power", self.use_power)
+        if self.window not in _KALDI_WINDOWS:
+            raise ParameterError(f"window={self.window!r} must be one of {_KALDI_WINDOWS}")
+        if self.seed is not None:
+            _check_int("seed", self.seed, minimum=0)
+
+    @property
+    def n_features(self) -> int:
+        """Feature dimension: ``num_mel_bins``, plus one when ``use_energy``."""
+        return self.num_mel_bins + int(self.use_energy)
+
+    @property
+    def hop_length(self) -> int:
+        """Samples between frames (``frame_shift_ms`` at ``sample_rate``)."""
+        return int(self.sample_rate * 0.001 * self.frame_shift_ms)
+
+    def _compute(self, y: np.ndarray) -> np.ndarray:
+        options = self.params()
+        sr = options.pop("sample_rate")
+        return kaldi_fbank(y, sr=sr, **options)
+
+
+@dataclasses.dataclass(frozen=True)
+class Wav2Vec2Preset(Preset):
+    """wav2vec2 / HuBERT input: the 16 kHz waveform, zero mean and unit variance.
+
+    ``preset(y, sr)`` returns the waveform ``(n_samples,)``; :meth:`frames` gives
+    ``(n_samples, 1)``.  Each clip of a list is normalized on its own samples only,
+    as transformers' extractor does with ``return_attention_mask=True``.
+
+    Attributes
+    ----------
+    do_normalize : bool
+        Apply :func:`melforge.feature.normalize_waveform`; False passes the
+        (resampled) waveform through.
+    """
+
+    sample_rate: int = 16000
+    do_normalize: bool = True
+
+    kind: ClassVar[str] = "wav2vec2"
+    layout: ClassVar[str] = SAMPLES
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_bool("do_normalize", self.do_normalize)
+
+    @property
+    def n_features(self) -> int:
+        """Feature dimension: 1 (one sample per frame)."""
+        return 1
+
+    @property
+    def hop_length(self) -> int:
+        """Samples between frames: 1."""
+        return 1
+
+    def _compute(self, y: np.ndarray) -> np.ndarray:
+        return normalize_waveform(y) if self.do_normalize else np.array(y, dtype=np.float32)
+
+
+def _to_db(S: np.ndarray, power: float, *, amin: float, top_db: Optional[float]) -> np.ndarray:
+    """Per-clip dB of a batch ``(batch, n_mels, t)`` (librosa clamps to one max per call)."""
+    from melforge.spectral import amplitude_to_db, power_to_db
+
+    out = np.empty_like(S)
+    for b in range(S.shape[0]):
+        if power == 1.0:
+            out[b] = amplitude_to_db(S[b], ref=1.0, amin=amin, top_db=top_db)
+        else:
+            out[b] = power_to_db(S[b], ref=1.0, amin=amin, top_db=top_db)
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class LibrosaMelPreset(Preset):
+    """librosa's mel spectrogram with its defaults, in dB.
+
+    ``power_to_db(melspectrogram(y=y, sr=22050), ref=1.0, top_db=80)`` per clip:
+    ``(n_mels, n_frames)`` with ``n_frames = 1 + n // hop_length``.
+    """
+
+    sample_rate: int = 22050
+    n_fft: int = 2048
+    hop_length: int = 512  # type: ignore[assignment]
+    win_length: Optional[int] = None
+    window: str = "hann"
+    center: bool = True
+    pad_mode: str = "constant"
+    power: float = 2.0
+    n_mels: int = 128
+    fmin: float = 0.0
+    fmax: Optional[float] = None
+    htk: bool = False
+    norm: Optional[str] = "slaney"
+    to_db: bool = True
+    amin: float = 1e-10
+    top_db: Optional[float] = 80.0
+
+    kind: ClassVar[str] = "librosa-mel"
+    layout: ClassVar[str] = FEATURES_X_FRAMES
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name in ("n_fft", "hop_length", "n_mels"):
+            _check_int(name, getattr(self, name))
+        if self.win_length is not None:
+            _check_int("win_length", self.win_length)
+        if self.power not in (1.0, 2.0):
+            raise ParameterError(f"power={self.power!r} must be 1.0 (magnitude) or 2.0 (power)")
+        _check_float("fmin", self.fmin)
+        if self.fmax is not None:
+            _check_float("fmax", self.fmax, strict=True)
+        _check_float("amin", self.amin, strict=True)
+        if self.top_db is not None:
+            _check_float("top_db", self.top_db)
+        for name in ("center", "htk", "to_db"):
+            _check_bool(name, getattr(self, name))
+
+    @property
+    def n_features(self) -> int:
+        """Feature dimension: ``n_mels``."""
+        return self.n_mels
+
+    def _mel(self, y: np.ndarray) -> np.ndarray:
+        from melforge.feature.spectral import melspectrogram
+
+        return melspectrogram(
+            y=y, sr=self.sample_rate, n_fft=self.n_fft, hop_length=self.hop_length,
+            win_length=self.win_length, window=self.window, center=self.center,
+            pad_mode=self.pad_mode, power=self.power, n_mels=self.n_mels, fmin=self.fmin,
+            fmax=self.fmax, htk=self.htk, norm=self.norm, dtype=np.float32,
+        )  # fmt: skip
+
+    def _compute(self, y: np.ndarray) -> np.ndarray:
+        S = self._mel(y)
+        if self.to_db:
+            S = _to_db(S, self.power, amin=self.amin, top_db=self.top_db)
+        return S.astype(np.float32, copy=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class MfccPreset(Preset):
+    """librosa MFCCs with deltas: ``n_mfcc`` coefficients, then their deltas.
+
+    Per clip: ``M = mfcc(y=y, sr=22050, n_mfcc=13)`` (librosa's defaults: 128 mels,
+    dB with ``top_db=80``, orthonormal DCT-II), then ``delta(M, width=9, order=k)``
+    for ``k = 1 .. n_deltas``, stacked on the feature axis:
+    ``(n_mfcc * (1 + n_deltas), n_frames)``.  Clips need at least ``delta_width``
+    frames.
+    """
+
+    sample_rate: int = 22050
+    n_mfcc: int = 13
+    n_fft: int = 2048
+    hop_length: int = 512  # type: ignore[assignment]
+    n_mels: int = 128
+    fmin: float = 0.0
+    fmax: Optional[float] = None
+    htk: bool = False
+    dct_type: int = 2
+    dct_norm: Optional[str] = "ortho"
+    lifter: float = 0.0
+    top_db: Optional[float] = 80.0
+    n_deltas: int = 2
+    delta_width: int = 9
+
+    kind: ClassVar[str] = "mfcc"
+    layout: ClassVar[str] = FEATURES_X_FRAMES
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name in ("n_mfcc", "n_fft", "hop_length", "n_mels", "dct_type"):
+            _check_int(name, getattr(self, name))
+        _check_int("n_deltas", self.n_deltas, minimum=0)
+        _check_int("delta_width", self.delta_width, minimum=3)
+        if self.delta_width % 2 == 0:
+            raise ParameterError(f"delta_width={self.delta_width!r} must be odd")
+        _check_float("fmin", self.fmin)
+        _check_float("lifter", self.lifter)
+        if self.fmax is not None:
+            _check_float("fmax", self.fmax, strict=True)
+        if self.top_db is not None:
+            _check_float("top_db", self.top_db)
+        _check_bool("htk", self.htk)
+
+    @property
+    def n_features(self) -> int:
+        """Feature dimension: ``n_mfcc * (1 + n_deltas)``."""
+        return self.n_mfcc * (1 + self.n_deltas)
+
+    def _compute(self, y: np.ndarray) -> np.ndarray:
+        from melforge.feature.spectral import melspectrogram, mfcc
+        from melforge.feature.utils import delta
+
+        S = melspectrogram(
+            y=y, sr=self.sample_rate, n_fft=self.n_fft, hop_length=self.hop_length,
+            n_mels=self.n_mels, fmin=self.fmin, fmax=self.fmax, htk=self.htk,
+            dtype=np.float32,
+        )  # fmt: skip
+        n_frames = S.shape[-1]
+        if self.n_deltas and n_frames < self.delta_width:
+            need = (self.delta_width - 1) * self.hop_length
+            raise ParameterError(
+                f"the {self.name} preset needs at least {self.delta_width} frames for its "
+                f"deltas (delta_width={self.delta_width}), i.e. {need} samples at "
+                f"{self.sample_rate} Hz; got {y.shape[-1]} samples ({n_frames} frames)"
+            )
+        S_db = _to_db(S, 2.0, amin=1e-10, top_db=self.top_db)
+        M = mfcc(S=S_db, n_mfcc=self.n_mfcc, dct_type=self.dct_type, norm=self.dct_norm,
+                 lifter=self.lifter)  # fmt: skip
+        parts = [M] + [
+            delta(M, width=self.delta_width, order=k, axis=-1)
+            for k in range(1, self.n_deltas + 1)
+        ]
+        return np.concatenate(parts, axis=-2).astype(np.float32, copy=False)

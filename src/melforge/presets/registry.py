@@ -1,0 +1,114 @@
+"""The registry of named presets: one explicit table, no registration side effects."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from melforge._errors import ParameterError
+from melforge.presets.base import Preset
+from melforge.presets.recipes import (
+    KaldiFbankPreset,
+    LibrosaMelPreset,
+    MfccPreset,
+    Wav2Vec2Preset,
+    WhisperPreset,
+)
+
+__all__ = ["get", "names", "from_dict"]
+
+#: Recipe family -> class, for :func:`from_dict`.
+_KINDS: dict[str, type[Preset]] = {
+    cls.kind: cls
+    for cls in (WhisperPreset, KaldiFbankPreset, Wav2Vec2Preset, LibrosaMelPreset, MfccPreset)
+}
+
+#: Name -> preset.  Presets are frozen, so sharing one instance is safe.
+_PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in (
+        WhisperPreset(name="whisper-80", n_mels=80),
+        WhisperPreset(name="whisper-128", n_mels=128),
+        KaldiFbankPreset(name="kaldi-fbank-80", num_mel_bins=80),
+        Wav2Vec2Preset(name="wav2vec2"),
+        LibrosaMelPreset(name="librosa-mel"),
+        MfccPreset(name="mfcc-13", n_mfcc=13),
+    )
+}
+
+
+def names() -> list[str]:
+    """Return the names of the registered presets, sorted.
+
+    Returns
+    -------
+    list of str
+        E.g. ``["kaldi-fbank-80", "librosa-mel", "mfcc-13", ...]``.
+    """
+    return sorted(_PRESETS)
+
+
+def get(name: str) -> Preset:
+    """Return the preset registered under ``name``.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`names`.
+
+    Returns
+    -------
+    Preset
+        A frozen, callable recipe; derive variants with ``dataclasses.replace``.
+
+    Raises
+    ------
+    ParameterError
+        If no preset has that name (the message lists the available ones).
+
+    Examples
+    --------
+    >>> import melforge.presets
+    >>> p = melforge.presets.get("whisper-80")
+    >>> p.sample_rate, p.n_features
+    (16000, 80)
+    """
+    try:
+        return _PRESETS[name]
+    except (KeyError, TypeError):
+        raise ParameterError(
+            f"unknown preset name={name!r}; available: {', '.join(names())}"
+        ) from None
+
+
+def from_dict(data: Mapping[str, Any]) -> Preset:
+    """Rebuild a preset from :meth:`Preset.to_dict` output (e.g. read back from JSON).
+
+    Parameters
+    ----------
+    data : mapping
+        ``{"name", "kind", "params"}`` (``"melforge_version"`` is informative).  A
+        mapping with only ``"name"`` returns the registered preset of that name.
+
+    Returns
+    -------
+    Preset
+        A preset equal to the one that was serialized.
+
+    Raises
+    ------
+    ParameterError
+        Unknown kind or parameter, a missing name, or invalid parameter values.
+    """
+    if not isinstance(data, Mapping) or not isinstance(data.get("name"), str):
+        raise ParameterError("data must be a mapping with a string 'name' (see Preset.to_dict)")
+    if "kind" not in data and "params" not in data:
+        return get(data["name"])
+    kind = data.get("kind")
+    cls = _KINDS.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise ParameterError(f"unknown preset kind={kind!r}; known: {', '.join(sorted(_KINDS))}")
+    params = data.get("params", {})
+    if not isinstance(params, Mapping):
+        raise ParameterError(f"params must be a mapping, got {type(params).__name__}")
+    return cls._from_params(data["name"], dict(params))

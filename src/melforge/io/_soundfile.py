@@ -1,0 +1,128 @@
+"""The libsndfile backend (through python-soundfile): a sequential, seekable frame reader."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from melforge._errors import CorruptAudioError
+
+#: MP3 frame length in samples; used as slack when checking MP3 frame counts.
+_MP3_FRAME = 1152
+
+#: Tags whose presence makes an MP3 file's declared sample count exact.
+_MP3_COUNT_TAGS = (b"Xing", b"Info", b"VBRI")
+
+
+def open_soundfile(source: Any) -> Any:
+    """Open ``source`` (a path or a seekable binary file object) with soundfile.
+
+    Raises whatever soundfile raises; the caller collects it.
+    """
+    import soundfile
+
+    return soundfile.SoundFile(source, mode="r")
+
+
+def _mp3_count_is_exact(source: Any) -> bool:
+    """Whether an MP3 file carries a Xing/Info/VBRI tag (an exact sample count)."""
+    try:
+        if hasattr(source, "read"):
+            pos = source.tell()
+            head = source.read(8192)
+            source.seek(pos)
+        else:
+            with open(source, "rb") as fh:
+                head = fh.read(8192)
+    except (OSError, ValueError):
+        return False
+    return any(tag in head for tag in _MP3_COUNT_TAGS)
+
+
+class SoundfileReader:
+    """Read frames from an open :class:`soundfile.SoundFile` at the native rate.
+
+    Frames come out as ``(n, channels)`` arrays.  ``frames`` is the header's frame
+    count.  A read that stops before the declared end raises CorruptAudioError
+    (truncated file), except for MP3 files without a Xing/Info/VBRI tag, whose count
+    libsndfile only estimates.
+    """
+
+    backend = "libsndfile"
+
+    def __init__(self, sf_obj: Any, source: Any, path: Any) -> None:
+        self._f = sf_obj
+        self._path = path
+        self.samplerate = int(sf_obj.samplerate)
+        self.channels = int(sf_obj.channels)
+        self.frames: int | None = int(sf_obj.frames)
+        self.format = str(sf_obj.format)
+        self.subtype = str(sf_obj.subtype)
+        self.codec = self.subtype
+        self._pos = 0
+        self._eof = False
+        self._count_exact = True
+        if self.format == "MP3":
+            self._count_exact = _mp3_count_is_exact(source)
+        # Integer PCM cannot hold NaN/Inf: skip the finiteness scan for it.
+        self.may_be_nonfinite = self.subtype in ("FLOAT", "DOUBLE")
+
+    def seek(self, frame: int) -> None:
+        """Move to ``frame`` (0-based, native rate); past the end, reads return nothing."""
+        if frame == self._pos and not self._eof:
+            return
+        if self.frames is not None and frame >= self.frames:
+            self._pos = frame
+            self._eof = True
+            return
+        try:
+            self._f.seek(frame)
+        except Exception as e:  # soundfile raises LibsndfileError / RuntimeError
+            raise CorruptAudioError(
+                f"libsndfile could not seek to frame {frame}: {e}", path=self._path
+            ) from e
+        self._pos = frame
+        self._eof = False
+
+    def readinto(self, out: np.ndarray) -> int:
+        """Fill ``out`` (C-contiguous ``(n, channels)``) from the current position.
+
+        Returns the number of frames read; fewer than ``len(out)`` means end of file.
+        """
+        n = len(out)
+        if n == 0 or self._eof:
+            return 0
+        try:
+            got = len(self._f.read(frames=n, dtype=out.dtype.name, always_2d=True, out=out))
+        except Exception as e:
+            raise CorruptAudioError(
+                f"libsndfile failed to decode audio at frame {self._pos} "
+                f"(corrupt or truncated data): {e}",
+                path=self._path,
+            ) from e
+        self._pos += got
+        if got < n:
+            self._eof = True
+            self._check_complete()
+        return got
+
+    def _check_complete(self) -> None:
+        declared = self.frames
+        if declared is None or self._pos >= declared:
+            return
+        if self.format == "MP3":
+            if not self._count_exact or declared - self._pos <= 2 * _MP3_FRAME:
+                return
+        raise CorruptAudioError(
+            f"decoding stopped at frame {self._pos} but the header declares {declared} "
+            "frames (truncated file?)",
+            path=self._path,
+        )
+
+    def close(self) -> None:
+        """Close the underlying SoundFile."""
+        try:
+            self._f.close()
+        except Exception:  # noqa: BLE001 - closing must not mask the real error
+            pass

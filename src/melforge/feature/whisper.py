@@ -25,7 +25,7 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge._validate import check_nonnegative_int, check_positive_int
-from melforge.feature.wav2vec2 import _as_signal
+from melforge.feature.wav2vec2 import _as_signal, _for_each_clip
 
 __all__ = ["whisper_log_mel"]
 
@@ -97,7 +97,7 @@ class _MelKernel:
             m = stop - start
             buf, power = self.buf[:m], self.power[:m]
             np.multiply(frames[start:stop], _hann(), out=buf)
-            spec = scipy.fft.rfft(buf, axis=1, overwrite_x=True)
+            spec = scipy.fft.rfft(buf, axis=1, overwrite_x=True, workers=1)
             np.square(spec.view(np.float32), out=self.squares[:m])
             np.add(self.squares[:m, 0::2], self.squares[:m, 1::2], out=power)
             for j0, j1, k0, k1, weights in self.bands:
@@ -170,6 +170,9 @@ def whisper_log_mel(
     uses the maximum of each clip, as transformers' numpy path does; openai-whisper and
     transformers' torch path clamp a batch to the maximum over the whole batch.
 
+    A batch runs on one thread unless scipy.fft's worker count is raised
+    (``with scipy.fft.set_workers(4): ...``); the clips are then shared among threads.
+
     Examples
     --------
     >>> import numpy as np
@@ -195,9 +198,13 @@ def whisper_log_mel(
     bands = _mel_bands(n_mels)
     n_frames = n // HOP_LENGTH
     out = np.empty((y2.shape[0], n_mels, n_frames), dtype=np.float32)
-    kernel = _MelKernel(bands)
-    for b in range(y2.shape[0]):
-        _mel_power(y2[b], n_frames, kernel, out[b])
+
+    def work(clips: range) -> None:
+        kernel = _MelKernel(bands)
+        for b in clips:
+            _mel_power(y2[b], n_frames, kernel, out[b])
+
+    _for_each_clip(y2.shape[0], work)
     np.maximum(out, np.float32(1e-10), out=out)
     np.log10(out, out=out)
     floor = out.max(axis=(1, 2), keepdims=True) - np.float32(8.0)

@@ -23,7 +23,7 @@ def test_common_voice_tsv_layout(tmp_path: Path) -> None:
     for i in range(3):
         write_clip(cv / "clips" / f"common_voice_en_{i}.mp3", 48000, 0.4, i)
     lines = ["client_id\tpath\tsentence\tup_votes\tgender"]
-    lines += [f"c{i}\tcommon_voice_en_{i}.mp3\tsay \"hi\" {i}\t{i}\tfemale" for i in range(3)]
+    lines += [f'c{i}\tcommon_voice_en_{i}.mp3\tsay "hi" {i}\t{i}\tfemale' for i in range(3)]
     lines.append("c9\tcommon_voice_en_9.mp3\tmissing file\t0\t")
     (cv / "train.tsv").write_text("\n".join(lines) + "\n")
     out = tmp_path / "out"

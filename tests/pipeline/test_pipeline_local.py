@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
-from conftest import TINY, make_tree, write_clip
+from conftest import TINY, write_clip
 
 import melforge
 from melforge.pipeline import FeatureDataset, features_to_numpy

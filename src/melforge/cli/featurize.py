@@ -19,9 +19,7 @@ __all__ = ["featurize"]
     help="Feature recipe: whisper-80, kaldi-fbank-80, wav2vec2, librosa-mel, mfcc-13.",
 )
 @click.option("--workers", type=int, default=None, help="Worker processes [default: all CPUs].")
-@click.option(
-    "--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True
-)
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True)
 @click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786).")
 @click.option("--path-column", default="path", show_default=True, help="Manifest path column.")
 @click.option("--root", default=None, help="Folder that relative manifest paths resolve against.")
@@ -108,3 +106,7 @@ def featurize(
     click.echo(str(summary))
     if summary.errors_path is not None:
         sys.exit(1)
+
+
+if __name__ == "__main__":  # python -m melforge.cli.featurize ...
+    featurize()

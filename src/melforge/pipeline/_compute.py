@@ -23,6 +23,8 @@ __all__ = ["Job", "Task", "Row", "Failure", "TaskResult", "plan_tasks", "run_tas
 #: segfault would); one containing MELFORGE_TEST_HANG_ON sleeps forever.
 TEST_CRASH_ENV = "MELFORGE_TEST_CRASH_ON"
 TEST_HANG_ENV = "MELFORGE_TEST_HANG_ON"
+#: Test-only: seconds each task sleeps first (to kill a run mid-way reliably).
+TEST_DELAY_ENV = "MELFORGE_TEST_DELAY_S"
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Job:
     segment_seconds: float | None = None
     crash_on: str | None = None
     hang_on: str | None = None
+    delay: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,8 @@ def _as_frames(features: Any, n_features: int) -> np.ndarray:
 
 
 def _test_hooks(job: Job, path: str) -> None:
+    if job.delay:
+        time.sleep(job.delay)
     if job.crash_on and job.crash_on in path:
         os.abort()
     if job.hang_on and job.hang_on in path:
@@ -173,15 +178,17 @@ def run_task(job: Job, task: Task) -> TaskResult:
     result = TaskResult(task.seq, task.index)
     try:
         _test_hooks(job, task.path)
-        sr = int(job.preset.sample_rate)
+        target = int(job.preset.sample_rate)
         if task.segmented:
-            y, sr = load(task.path, sr=sr, mono=True, offset=task.offset, duration=task.duration)
+            y, sr = load(
+                task.path, sr=target, mono=True, offset=task.offset, duration=task.duration
+            )
             if y.size == 0 and task.offset > 0:
                 return result  # the header overstated the length: nothing left
         else:
-            y, sr = load(task.path, sr=sr, mono=True)
-        feats = featurize_array(job, y, sr)
-        seconds = y.shape[-1] / sr
+            y, sr = load(task.path, sr=target, mono=True)
+        feats = featurize_array(job, y, int(sr))
+        seconds = y.shape[-1] / float(sr)
         result.rows.append(Row(rid, float(task.offset), seconds, feats))
         result.audio_seconds = seconds
     except Exception as e:  # a bad input never stops the run

@@ -11,7 +11,13 @@ from typing import Any
 
 from melforge._errors import ParameterError
 from melforge._validate import check_positive_int, check_positive_number
-from melforge.pipeline._compute import TEST_CRASH_ENV, TEST_HANG_ENV, Job, resolve_preset
+from melforge.pipeline._compute import (
+    TEST_CRASH_ENV,
+    TEST_DELAY_ENV,
+    TEST_HANG_ENV,
+    Job,
+    resolve_preset,
+)
 from melforge.pipeline.inputs import Source, describe_inputs, iter_sources
 from melforge.pipeline.shards import (
     SHARD_PATTERN,
@@ -127,6 +133,7 @@ def featurize(
         segment_seconds,
         crash_on=os.environ.get(TEST_CRASH_ENV) or None,
         hang_on=os.environ.get(TEST_HANG_ENV) or None,
+        delay=float(os.environ.get(TEST_DELAY_ENV) or 0.0),
     )
     recipe = {
         "preset": preset_obj.to_dict(),

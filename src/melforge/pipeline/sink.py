@@ -22,14 +22,22 @@ from melforge.pipeline.store import Store, temp_name
 __all__ = ["ShardSink", "plan_entries", "write_shard", "npy_name"]
 
 
+#: Folder of ``format="npy"`` feature files inside ``out``; its ``_`` prefix keeps
+#: pyarrow.dataset / pandas from taking the ``.npy`` files for Parquet.
+NPY_DIR = "_npy"
+
+
 def npy_name(row_id: str) -> str:
-    """Return the relative ``.npy`` path mirroring a row id (``a/b.wav@30`` -> ``a/b@30.npy``)."""
+    """Return the ``.npy`` path (relative to ``out``) mirroring a row id.
+
+    ``a/b.wav`` -> ``_npy/a/b.npy``; a segment ``a/b.wav@30`` -> ``_npy/a/b@30.npy``.
+    """
     base, sep, offset = row_id.rpartition("@")
     if not sep or not _is_number(offset):
         base, offset = row_id, ""
     parts = [p if p not in ("..", ".") else "__" for p in base.replace("\\", "/").split("/") if p]
     stem = os.path.splitext("/".join(parts))[0] or "_"
-    return f"{stem}@{offset}.npy" if offset else f"{stem}.npy"
+    return f"{NPY_DIR}/{stem}@{offset}.npy" if offset else f"{NPY_DIR}/{stem}.npy"
 
 
 def _is_number(s: str) -> bool:

@@ -1,0 +1,79 @@
+"""`melforge featurize` through click's CliRunner and as a real subprocess."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.dataset as pads
+import pytest
+import soundfile as sf
+from click.testing import CliRunner
+
+from melforge.cli.featurize import featurize
+
+TINY = "melforge.pipeline._testing:TinyPreset"
+
+
+def clips(root: Path, n: int = 3) -> Path:
+    import numpy as np
+
+    root.mkdir(parents=True)
+    for i in range(n):
+        y = (0.2 * np.sin(np.arange(8000) * (0.05 + 0.01 * i))).astype("float32")
+        sf.write(root / f"c{i}.wav", y, 16000)
+    return root
+
+
+def test_cli_runs_and_prints_summary(tmp_path: Path) -> None:
+    data = clips(tmp_path / "data")
+    out = tmp_path / "out"
+    r = CliRunner().invoke(
+        featurize, [str(data), "-o", str(out), "--preset", TINY, "--workers", "1", "--no-progress"]
+    )
+    assert r.exit_code == 0, r.output
+    assert "files ok: 3, failed: 0" in r.output and "audio-h/min" in r.output
+    assert pads.dataset(out, format="parquet").count_rows() == 3
+
+
+def test_cli_exit_code_1_when_an_input_fails(tmp_path: Path) -> None:
+    data = clips(tmp_path / "data")
+    (data / "bad.flac").write_bytes(b"fLaC not really")
+    r = CliRunner().invoke(
+        featurize, [str(data), "-o", str(tmp_path / "o"), "--preset", TINY, "--no-progress"]
+    )
+    assert r.exit_code == 1
+    assert "failed: 1" in r.output and "_errors.parquet" in r.output
+
+
+def test_cli_usage_errors(tmp_path: Path) -> None:
+    data = clips(tmp_path / "data")
+    r = CliRunner().invoke(
+        featurize, [str(data), "-o", str(tmp_path / "o"), "--preset", TINY, "--workers", "0"]
+    )
+    assert r.exit_code == 2 and "workers=0 must be a positive integer" in r.output
+    r = CliRunner().invoke(featurize, [str(data)])
+    assert r.exit_code == 2 and "Missing option '-o'" in r.output
+    r = CliRunner().invoke(featurize, ["--help"])
+    assert r.exit_code == 0 and "--segment-seconds" in r.output and "--engine" in r.output
+
+
+@pytest.mark.slow
+def test_cli_as_a_subprocess(tmp_path: Path) -> None:
+    data = clips(tmp_path / "data")
+    exe = shutil.which("melforge", path=str(Path(sys.executable).parent))
+    has_group = (
+        exe is not None
+        and subprocess.run([exe, "featurize", "--help"], capture_output=True).returncode == 0
+    )
+    cmd = [exe, "featurize"] if has_group else [sys.executable, "-m", "melforge.cli.featurize"]
+    p = subprocess.run(
+        [*cmd, str(data), "-o", str(tmp_path / "o"), "--preset", TINY, "--no-progress"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert p.returncode == 0, p.stderr
+    assert "files ok: 3" in p.stdout

@@ -1,0 +1,34 @@
+"""The Dask engine on a real LocalCluster with 2 worker processes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.dataset as pads
+import pyarrow.parquet as pq
+import pytest
+from conftest import TINY, make_tree
+
+import melforge
+
+pytestmark = pytest.mark.slow
+
+
+def test_dask_local_cluster_matches_local_engine(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    make_tree(data, n=5)
+    local = melforge.featurize(data, tmp_path / "local", preset=TINY, workers=1, files_per_shard=2)
+    dask = melforge.featurize(
+        data, tmp_path / "dask", preset=TINY, engine="dask", workers=2, files_per_shard=2
+    )
+    assert dask.engine == "dask" and dask.workers == 2
+    assert (dask.files_ok, dask.files_failed, dask.rows) == (
+        local.files_ok, local.files_failed, local.rows
+    )  # fmt: skip
+    a = pads.dataset(tmp_path / "local", format="parquet").to_table()
+    b = pads.dataset(tmp_path / "dask", format="parquet").to_table()
+    assert a.equals(b)
+    ea, eb = (pq.read_table(tmp_path / d / "_errors.parquet") for d in ("local", "dask"))
+    assert ea.equals(eb)
+    names = sorted(p.name for p in (tmp_path / "dask").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "local").iterdir())

@@ -69,7 +69,7 @@ def _soxr(y: np.ndarray, orig_sr: float, target_sr: float, quality: str, axis: i
     work = y if y.dtype in (np.float32, np.float64) else y.astype(np.float32)
     moved = np.moveaxis(work, axis, -1)
     lead = moved.shape[:-1]
-    lanes = moved.reshape(-1, moved.shape[-1])  # (channels, n)
+    lanes = moved.reshape(math.prod(lead), moved.shape[-1])  # (channels, n)
     if lanes.shape[-1] == 0:
         out = np.zeros((lanes.shape[0], 0), dtype=work.dtype)
     elif lanes.shape[0] == 1:

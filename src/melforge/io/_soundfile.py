@@ -30,6 +30,7 @@ def _mp3_count_is_exact(source: Any) -> bool:
     try:
         if hasattr(source, "read"):
             pos = source.tell()
+            source.seek(0)
             head = source.read(8192)
             source.seek(pos)
         else:

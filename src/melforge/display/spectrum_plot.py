@@ -142,6 +142,13 @@ def spectrumshow(
         from matplotlib.ticker import NullLocator
 
         axes.xaxis.set_minor_locator(NullLocator())
+    shown = level[keep][np.isfinite(level[keep])]
+    if db and shown.size:
+        top = float(shown.max())
+        bottom = max(float(shown.min()), top - 140.0)  # at most 140 dB of range
+        if top - bottom < 1.0:  # a flat (e.g. silent) spectrum
+            bottom, top = bottom - 10.0, top + 10.0
+        axes.set_ylim(bottom - 0.03 * (top - bottom), top + 0.05 * (top - bottom))
     axes.set_xlabel("Frequency (Hz)")
     axes.set_ylabel("Amplitude (dB)" if db else "Amplitude")
     axes.grid(True, which="major", alpha=0.3)

@@ -1,0 +1,1 @@
+"""The ``melforge`` command line: ``melforge.cli.main:main`` is the entry point."""

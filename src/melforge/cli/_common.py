@@ -1,0 +1,131 @@
+"""Shared pieces of the command line: error reporting, progress bars, option types.
+
+Exit codes: 0 success, 1 some inputs failed (each named on stderr, one line per file),
+2 bad usage (click's own).  ``melforge --debug ...`` re-raises instead, for tracebacks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import warnings
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, Optional, TypeVar
+
+import click
+
+from melforge._errors import AudioError
+
+T = TypeVar("T")
+
+#: Errors that concern one input and become one stderr line (exit code 1).
+INPUT_ERRORS: tuple[type[BaseException], ...] = (AudioError, OSError, ValueError, RuntimeError)
+
+
+def is_debug() -> bool:
+    """Return True when ``melforge --debug`` was given."""
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None:
+        if isinstance(ctx.obj, dict) and ctx.obj.get("debug"):
+            return True
+        ctx = ctx.parent
+    return False
+
+
+def describe_error(exc: BaseException, *, with_path: bool = True) -> str:
+    """Return one readable line for an exception.
+
+    melforge errors name their file; ``with_path=False`` leaves the file name out.
+    """
+    if isinstance(exc, AudioError):
+        return str(exc) if with_path else exc.reason
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def error_line(message: str) -> None:
+    """Print ``melforge: error: <message>`` on stderr."""
+    click.echo(f"melforge: error: {message}", err=True)
+
+
+def warn_line(message: str) -> None:
+    """Print ``melforge: warning: <message>`` on stderr."""
+    click.echo(f"melforge: warning: {message}", err=True)
+
+
+def file_error(path: Any, exc: BaseException) -> None:
+    """Report a failed input on one stderr line, naming the file, or re-raise with --debug."""
+    if is_debug():
+        raise exc
+    line = describe_error(exc)
+    name = str(path)
+    error_line(line if name in line else f"{name}: {line}")
+
+
+@contextlib.contextmanager
+def guarded(path: Any = None) -> Iterator[None]:
+    """Turn an input failure into one stderr line and exit code 1 (re-raise with --debug)."""
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+        for w in caught:
+            warn_line(str(w.message).splitlines()[0])
+    except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        raise
+    except INPUT_ERRORS as exc:
+        if path is None:
+            if is_debug():
+                raise
+            error_line(describe_error(exc))
+        else:
+            file_error(path, exc)
+        sys.exit(1)
+
+
+def progress(items: Iterable[T], *, total: Optional[int] = None, desc: str = "") -> Iterable[T]:
+    """Wrap ``items`` in a tqdm bar on a terminal; return them untouched otherwise."""
+    if not sys.stderr.isatty():
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, total=total, desc=desc, leave=False, unit="file")
+
+
+class SampleRate(click.ParamType):
+    """A sample rate in Hz (a positive integer) or ``native`` (keep the file's rate)."""
+
+    name = "HZ|native"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Optional[int]:
+        """Return the rate as int, or None for ``native``."""
+        if value is None or (isinstance(value, str) and value.lower() == "native"):
+            return None
+        try:
+            sr = int(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a sample rate; use an integer in Hz or 'native'")
+        if sr <= 0:
+            self.fail(f"{value!r} must be a positive sample rate in Hz")
+        return sr
+
+
+SAMPLE_RATE = SampleRate()
+
+
+def check_suffix(path: str, allowed: tuple[str, ...], option: str) -> str:
+    """Return the lower-case suffix of ``path`` or raise a usage error (exit code 2)."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in allowed:
+        raise click.BadParameter(
+            f"{path!r} must end in {', '.join('.' + a for a in allowed)}", param_hint=option
+        )
+    return suffix
+
+
+def positive(kind: type = int) -> click.ParamType:
+    """Return a click type for strictly positive numbers."""
+    if kind is int:
+        return click.IntRange(min=1)
+    return click.FloatRange(min=0.0, min_open=True)

@@ -1,0 +1,253 @@
+"""``melforge plot``: a waveform, spectrum, spectrogram or mel spectrogram to PNG/SVG/PDF."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+import click
+import numpy as np
+
+from melforge.cli._common import SAMPLE_RATE, check_suffix, guarded, positive
+
+__all__ = ["plot", "spectrogram_db", "new_figure"]
+
+_MAX_COLUMNS = 3000  # wider spectrograms are max-pooled over frames to this many columns
+_BLOCK_FRAMES = 4096  # frames per block when computing long spectrograms
+
+
+def new_figure(width: float = 10.0, height: float = 4.0) -> Any:
+    """Return a matplotlib Figure with an Agg canvas (no pyplot, no global state)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def spectrogram_db(
+    y: np.ndarray,
+    *,
+    sr: int,
+    n_fft: int,
+    hop_length: int,
+    mel: bool,
+    n_mels: int = 128,
+    fmin: float = 0.0,
+    fmax: Optional[float] = None,
+    max_columns: Optional[int] = _MAX_COLUMNS,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Compute a (mel) power spectrogram in dB re its maximum, block by block.
+
+    Long signals are processed ``_BLOCK_FRAMES`` frames at a time (the same frames as
+    ``center=True`` with zero padding) and, when they have more than ``max_columns``
+    frames, max-pooled over groups of frames so that every peak survives.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)]
+        Mono audio.
+    sr : int
+        Sample rate in Hz.
+    n_fft, hop_length : int
+        STFT size and hop in samples.
+    mel : bool
+        Mel spectrogram (True) or linear-frequency power spectrogram (False).
+    n_mels : int
+        Number of mel bands.
+    fmin, fmax : float
+        Mel frequency range in Hz (fmax None: ``sr / 2``).
+    max_columns : int or None
+        Pool the frames down to at most this many columns (None: never).
+
+    Returns
+    -------
+    S_db : np.ndarray [shape=(n_bins, n_columns)]
+        Power in dB, 0 dB at the maximum, floored 80 dB below.
+    times : np.ndarray [shape=(n_columns,)]
+        Centre time in seconds of each column.
+    """
+    import melforge
+    from melforge.feature import melspectrogram
+
+    pad = n_fft // 2
+    yp = np.pad(y, (pad, pad))
+    n_frames = 1 + (yp.size - n_fft) // hop_length
+    group = 1 if not max_columns else max(1, -(-n_frames // max_columns))
+    block = max(group, (_BLOCK_FRAMES // group) * group)
+    out = []
+    for t0 in range(0, n_frames, block):
+        nb = min(block, n_frames - t0)
+        seg = yp[t0 * hop_length : (t0 + nb - 1) * hop_length + n_fft]
+        if mel:
+            S = melspectrogram(
+                y=seg,
+                sr=sr,
+                n_fft=n_fft,
+                hop_length=hop_length,
+                center=False,
+                n_mels=n_mels,
+                fmin=fmin,
+                fmax=fmax,
+            )
+        else:
+            S = np.abs(melforge.stft(seg, n_fft=n_fft, hop_length=hop_length, center=False)) ** 2
+        if group > 1:
+            k = S.shape[1] // group * group
+            pooled = S[:, :k].reshape(S.shape[0], -1, group).max(axis=2)
+            if k < S.shape[1]:
+                pooled = np.concatenate([pooled, S[:, k:].max(axis=1, keepdims=True)], axis=1)
+            S = pooled
+        out.append(S.astype(np.float32, copy=False))
+    S = np.concatenate(out, axis=1)
+    first = np.arange(S.shape[1]) * group
+    last = np.minimum(first + group, n_frames) - 1
+    times = 0.5 * (first + last) * hop_length / sr
+    S_db = melforge.power_to_db(S, ref=np.max, top_db=80.0)
+    return S_db, times
+
+
+def _plot_wave(ax: Any, y: np.ndarray, sr: int, start: float) -> str:
+    import melforge.display as display
+
+    display.waveshow(y, sr=sr, ax=ax, offset=start)
+    ax.set_ylabel("Amplitude")
+    return "waveform"
+
+
+def _plot_spectrum(ax: Any, y: np.ndarray, sr: int) -> str:
+    import melforge
+    import melforge.display as display
+
+    spec = melforge.spectrum(y, sr=sr)
+    display.spectrumshow(spec, ax=ax)
+    ax.set_ylabel("Amplitude (dB re peak)")
+    return f"spectrum of {y.size / sr:.2f} s (Hann window, {y.size} samples)"
+
+
+@click.command(
+    "plot",
+    epilog=(
+        "Examples:\n\n\b\n"
+        "  melforge plot speech.flac --kind mel -o mel.png\n"
+        "  melforge plot speech.flac --kind spectrogram --y-axis linear -o spec.svg\n"
+        "  melforge plot song.mp3 --kind spectrum --start 30 --duration 0.1 -o spectrum.pdf\n"
+        "  melforge plot long.wav --kind wave --start 60 --duration 10 -o wave.png\n\n"
+        "Spectrograms are in dB re their maximum (80 dB range); longer than about 3000 frames, "
+        "each image column shows the maximum over the frames it covers."
+    ),
+)
+@click.argument("file")
+@click.option(
+    "--kind",
+    type=click.Choice(["wave", "spectrum", "spectrogram", "mel"]),
+    default="mel",
+    show_default=True,
+    help="What to draw.",
+)
+@click.option("-o", "--output", required=True, help="Image file: .png, .svg or .pdf.")
+@click.option(
+    "--sr", type=SAMPLE_RATE, default=None, help="Resample to this rate first [default: native]."
+)
+@click.option(
+    "--n-fft", type=positive(), default=2048, show_default=True, help="FFT size (samples)."
+)
+@click.option(
+    "--hop",
+    "hop_length",
+    type=positive(),
+    default=512,
+    show_default=True,
+    help="Hop between frames (samples).",
+)
+@click.option("--n-mels", type=positive(), default=128, show_default=True, help="Mel bands.")
+@click.option(
+    "--fmax",
+    type=positive(float),
+    default=None,
+    help="Highest mel frequency in Hz [default: sr/2].",
+)
+@click.option(
+    "--y-axis",
+    type=click.Choice(["log", "linear"]),
+    default="log",
+    show_default=True,
+    help="Frequency axis of --kind spectrogram.",
+)
+@click.option(
+    "--start",
+    type=click.FloatRange(min=0.0),
+    default=0.0,
+    show_default=True,
+    help="Start of the excerpt in seconds.",
+)
+@click.option(
+    "--duration",
+    type=positive(float),
+    default=None,
+    help="Length of the excerpt in seconds [default: to the end].",
+)
+@click.option("--title", default=None, help="Figure title [default: file name and kind].")
+@click.option(
+    "--dpi", type=positive(), default=150, show_default=True, help="Resolution of PNG output."
+)
+def plot(
+    file: str,
+    kind: str,
+    output: str,
+    sr: Optional[int],
+    n_fft: int,
+    hop_length: int,
+    n_mels: int,
+    fmax: Optional[float],
+    y_axis: str,
+    start: float,
+    duration: Optional[float],
+    title: Optional[str],
+    dpi: int,
+) -> None:
+    """Plot FILE: its waveform, spectrum, STFT spectrogram or mel spectrogram."""
+    check_suffix(output, ("png", "svg", "pdf"), "'-o' / '--output'")
+    t0 = time.perf_counter()
+    with guarded(file):
+        import melforge
+        import melforge.display as display
+
+        y, rate = melforge.load(file, sr=sr, mono=kind != "wave", offset=start, duration=duration)
+        rate = int(rate)
+        if y.shape[-1] == 0:
+            raise melforge.ParameterError(f"the excerpt at --start {start} s is empty", path=file)
+        fig = new_figure()
+        ax = fig.add_subplot()
+        if kind == "wave":
+            what = _plot_wave(ax, y, rate, start)
+        elif kind == "spectrum":
+            what = _plot_spectrum(ax, y, rate)
+        else:
+            mel = kind == "mel"
+            S_db, times = spectrogram_db(
+                y, sr=rate, n_fft=n_fft, hop_length=hop_length, mel=mel, n_mels=n_mels, fmax=fmax
+            )
+            img = display.specshow(
+                S_db,
+                x_coords=times + start,
+                x_axis="time",
+                y_axis="mel" if mel else y_axis,
+                sr=rate,
+                n_fft=n_fft,
+                hop_length=hop_length,
+                fmax=fmax,
+                ax=ax,
+            )
+            display.colorbar(img, ax=ax)
+            fmax_txt = f"{(fmax or rate / 2) / 1000:g} kHz"
+            what = (
+                f"mel spectrogram ({n_mels} mels, fmax {fmax_txt})"
+                if mel
+                else f"spectrogram ({y_axis} frequency, n_fft {n_fft})"
+            )
+        ax.set_title(title or f"{Path(file).name}: {what}")
+        fig.savefig(output, dpi=dpi)
+    click.echo(f"wrote {output} ({time.perf_counter() - t0:.2f} s)")

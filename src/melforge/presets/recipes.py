@@ -311,12 +311,7 @@ class MfccPreset(Preset):
         from melforge.feature.spectral import melspectrogram, mfcc
         from melforge.feature.utils import delta
 
-        S = melspectrogram(
-            y=y, sr=self.sample_rate, n_fft=self.n_fft, hop_length=self.hop_length,
-            n_mels=self.n_mels, fmin=self.fmin, fmax=self.fmax, htk=self.htk,
-            dtype=np.float32,
-        )  # fmt: skip
-        n_frames = S.shape[-1]
+        n_frames = 1 + y.shape[-1] // self.hop_length  # centred frames
         if self.n_deltas and n_frames < self.delta_width:
             need = (self.delta_width - 1) * self.hop_length
             raise ParameterError(
@@ -324,6 +319,11 @@ class MfccPreset(Preset):
                 f"deltas (delta_width={self.delta_width}), i.e. {need} samples at "
                 f"{self.sample_rate} Hz; got {y.shape[-1]} samples ({n_frames} frames)"
             )
+        S = melspectrogram(
+            y=y, sr=self.sample_rate, n_fft=self.n_fft, hop_length=self.hop_length,
+            n_mels=self.n_mels, fmin=self.fmin, fmax=self.fmax, htk=self.htk,
+            dtype=np.float32,
+        )  # fmt: skip
         S_db = _to_db(S, 2.0, amin=1e-10, top_db=self.top_db)
         M = mfcc(S=S_db, n_mfcc=self.n_mfcc, dct_type=self.dct_type, norm=self.dct_norm,
                  lifter=self.lifter)  # fmt: skip

@@ -117,10 +117,13 @@ def save(
 
     data: np.ndarray
     if subtype in _INT_SUBTYPES:
-        data, n_clipped = _int_payload(y, _INT_SUBTYPES[subtype])
+        bits = _INT_SUBTYPES[subtype]
+        data, n_clipped = _int_payload(y, bits)
         if n_clipped:
+            top = 1.0 - 2.0 ** (1 - bits)
             warnings.warn(
-                f"{n_clipped} sample(s) outside [-1, 1) were clipped when writing {subtype} "
+                f"{n_clipped} sample(s) beyond the {bits}-bit range [-1, {top:.6g}] were "
+                f"clipped when writing {subtype} "
                 f"to {fspath}; scale the signal (e.g. y / np.abs(y).max()) or use "
                 "subtype='FLOAT' to keep them",
                 UserWarning,

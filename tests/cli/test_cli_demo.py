@@ -1,0 +1,67 @@
+"""``melforge demo``: facts, resampling and quantization numbers, pictures and index.html."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+import soundfile as sf
+from click.testing import CliRunner
+
+from melforge.cli.main import main
+
+PICTURES = [
+    "01_waveform.png",
+    "02_hann_window.png",
+    "03_spectrum.png",
+    "04_spectrogram_linear.png",
+    "05_spectrogram_log.png",
+    "06_mel_spectrogram.png",
+]
+
+
+@pytest.mark.slow
+def test_demo_on_the_bundled_speech_clip(tmp_path):
+    out = tmp_path / "demo-output"
+    r = CliRunner().invoke(main, ["demo", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    text = r.stdout
+    assert "sample rate 22050 Hz" in text and "11025 Hz" in text
+    assert "2^16 = 65,536 levels" in text and "98.1 dB" in text
+    snr16 = float(re.search(r"16 bits: .*measured SNR ([\d.]+) dB", text).group(1))
+    snr8 = float(re.search(r" 8 bits: .*measured SNR ([\d.]+) dB", text).group(1))
+    assert snr16 - snr8 == pytest.approx(8 * 6.02, abs=1.5)  # six dB per bit
+    for name in PICTURES:
+        assert (out / name).read_bytes().startswith(b"\x89PNG")
+    assert (out / "speech.flac").exists()
+    page = (out / "index.html").read_text()
+    assert '<audio controls preload="none" src="speech.flac">' in page
+    assert all(f'src="{name}"' in page for name in PICTURES)
+    assert page.count("<figcaption>") == len(PICTURES)
+    assert str(out / "index.html") in text.splitlines()[-1]
+
+
+def test_demo_on_a_user_file(tmp_path):
+    src = tmp_path / "tone.wav"
+    sr = 8000
+    t = np.arange(sr) / sr
+    sf.write(src, 0.5 * np.sin(2 * np.pi * 440 * t), sr, subtype="PCM_24")
+    out = tmp_path / "walk"
+    r = CliRunner().invoke(main, ["demo", "-o", str(out), str(src)])
+    assert r.exit_code == 0, r.output
+    assert "bit depth 24" in r.stdout and "4000 Hz" in r.stdout
+    assert (out / "tone.wav").exists() and (out / "index.html").exists()
+    assert sf.info(out / "resampled_16k_8bit.wav").subtype == "PCM_U8"
+
+
+def test_demo_errors(tmp_path):
+    r = CliRunner().invoke(main, ["demo", "-o", str(tmp_path), str(tmp_path / "nope.wav")])
+    assert (
+        r.exit_code == 1
+        and r.stderr.strip() == f"melforge: error: {tmp_path / 'nope.wav'}: no such file"
+    )
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    r = CliRunner().invoke(main, ["demo", "-o", str(blocker / "sub")])
+    assert r.exit_code == 1 and r.stderr.startswith("melforge: error: ")

@@ -1,0 +1,74 @@
+"""``melforge plot``: every kind to PNG/SVG/PDF; bad files exit 1, bad arguments exit 2."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+from click.testing import CliRunner
+
+from melforge.cli.main import main
+
+
+@pytest.fixture(scope="module")
+def wav(tmp_path_factory):
+    path = tmp_path_factory.mktemp("plot") / "tone.wav"
+    sr = 22050
+    t = np.arange(2 * sr) / sr
+    y = 0.4 * np.sin(2 * np.pi * 440 * t) + 0.1 * np.sin(2 * np.pi * 3000 * t)
+    sf.write(path, np.stack([y, 0.5 * y], axis=1), sr, subtype="PCM_16")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("kind", "ext", "extra"),
+    [
+        ("wave", "png", []),
+        ("spectrum", "svg", ["--start", "0.5", "--duration", "0.1"]),
+        ("spectrogram", "pdf", ["--y-axis", "linear", "--n-fft", "1024", "--hop", "256"]),
+        ("mel", "png", ["--sr", "16000", "--n-mels", "64", "--fmax", "8000"]),
+    ],
+)
+def test_each_kind_writes_an_image(wav, tmp_path, kind, ext, extra):
+    out = tmp_path / f"out.{ext}"
+    result = CliRunner().invoke(main, ["plot", wav, "--kind", kind, "-o", str(out), *extra])
+    assert result.exit_code == 0, result.output
+    magic = {"png": b"\x89PNG", "svg": b"<?xml", "pdf": b"%PDF"}[ext]
+    assert out.read_bytes().startswith(magic)
+    assert f"wrote {out}" in result.stdout
+
+
+def test_mel_plot_of_long_input_is_pooled(tmp_path):
+    from melforge.cli.plot_cmd import spectrogram_db
+
+    sr = 8000
+    y = np.zeros(sr * 600, dtype=np.float32)  # 10 minutes, 9376 frames at hop 512
+    y[sr * 300 + 100] = 1.0  # one click at 5:00 must survive the pooling
+    S_db, times = spectrogram_db(y, sr=sr, n_fft=512, hop_length=512, mel=True, n_mels=32)
+    assert S_db.shape[1] <= 3000
+    col = int(np.argmax(S_db.max(axis=0)))
+    assert abs(times[col] - 300.0) < 0.5
+    assert np.all(np.diff(times) > 0)
+
+
+def test_bad_inputs_and_arguments(wav, tmp_path):
+    runner = CliRunner()
+    out = str(tmp_path / "x.png")
+    r = runner.invoke(main, ["plot", wav, "-o", str(tmp_path / "x.jpg")])
+    assert r.exit_code == 2 and "must end in .png, .svg, .pdf" in r.output
+    r = runner.invoke(main, ["plot", wav, "--kind", "chroma", "-o", out])
+    assert r.exit_code == 2 and "Invalid value for '--kind'" in r.output
+    r = runner.invoke(main, ["plot", wav, "--n-fft", "0", "-o", out])
+    assert r.exit_code == 2
+    r = runner.invoke(main, ["plot", wav, "--sr", "fast", "-o", out])
+    assert r.exit_code == 2 and "is not a sample rate" in r.output
+    r = runner.invoke(main, ["plot", wav, "-o", out])  # missing -o value handled by click
+    assert r.exit_code == 0
+    r = runner.invoke(main, ["plot", str(tmp_path / "nope.flac"), "-o", out])
+    assert r.exit_code == 1
+    assert r.stderr.strip() == f"melforge: error: {tmp_path / 'nope.flac'}: no such file"
+    r = runner.invoke(main, ["plot", wav, "--start", "60", "-o", out])
+    assert r.exit_code == 1 and "empty" in r.stderr
+    r = runner.invoke(main, ["plot", wav, "-o", str(tmp_path / "no" / "dir" / "x.png")])
+    assert r.exit_code == 1 and r.stderr.startswith("melforge: error: ")
+    assert "Traceback" not in r.output

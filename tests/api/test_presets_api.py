@@ -14,7 +14,9 @@ import melforge
 import melforge.presets as presets
 from melforge.feature import kaldi_fbank, normalize_waveform, whisper_log_mel
 
-EXPECTED = ["kaldi-fbank-80", "librosa-mel", "mfcc-13", "wav2vec2", "whisper-128", "whisper-80"]
+EXPECTED = [
+    "kaldi-fbank-80", "librosa-mel", "mfcc-13", "nemo-80", "wav2vec2", "whisper-128", "whisper-80",
+]  # fmt: skip
 LAYOUTS = {presets.FEATURES_X_FRAMES, presets.FRAMES_X_FEATURES, presets.SAMPLES}
 
 
@@ -31,6 +33,10 @@ def test_reachable_from_the_top_level_namespace():
     assert melforge.feature.whisper_log_mel is whisper_log_mel
     assert melforge.feature.kaldi_fbank is kaldi_fbank
     assert melforge.feature.normalize_waveform is normalize_waveform
+    from melforge.feature.nemo import nemo_log_mel
+
+    assert presets.get("nemo-80")(np.zeros(1600, np.float32), 16000).shape == (80, 11)
+    assert nemo_log_mel(np.zeros(1600, np.float32)).shape == (80, 11)
 
 
 @pytest.mark.parametrize("name", EXPECTED)
@@ -56,6 +62,7 @@ def test_what_the_pipeline_needs(name):
         ("wav2vec2", 1, 16000, 16000),
         ("librosa-mel", 128, 22050, 22050 / 512),
         ("mfcc-13", 39, 22050, 22050 / 512),
+        ("nemo-80", 80, 16000, 100),
     ],
 )
 def test_preset_constants(name, n_features, rate, frames_per_second):

@@ -175,3 +175,19 @@ def test_from_dict(data, message):
 def test_presets_are_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         presets.get("kaldi-fbank-80").dither = 1.0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"win_length": 600}, r"win_length=600 must be <= n_fft=512"),
+        ({"normalize": "batch"}, r"normalize='batch' must be one of \('per_feature', 'all_features', None\)"),
+        ({"preemphasis": 1.0}, r"preemphasis=1.0 must be a number in \[0, 1\)"),
+        ({"hop_length": 0}, r"hop_length=0 must be a positive integer"),
+    ],
+)
+def test_nemo_options(kwargs, message):
+    from melforge.feature.nemo import nemo_log_mel
+
+    with pytest.raises(melforge.ParameterError, match=message):
+        nemo_log_mel(Z, **kwargs)

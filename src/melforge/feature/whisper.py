@@ -47,8 +47,14 @@ def _hann() -> np.ndarray:
     return w
 
 
-@functools.lru_cache(maxsize=4)
-def _mel_bands(n_mels: int) -> tuple[tuple[int, int, int, int, np.ndarray], ...]:
+@functools.lru_cache(maxsize=8)
+def _mel_bands(
+    n_mels: int,
+    sr: float = SAMPLE_RATE,
+    n_fft: int = N_FFT,
+    fmin: float = 0.0,
+    fmax: float | None = None,
+) -> tuple[tuple[int, int, int, int, np.ndarray], ...]:
     """Cut the Slaney mel basis into bands of filters with their FFT-bin support.
 
     Each entry is ``(j0, j1, k0, k1, weights)`` with ``weights`` the read-only float32
@@ -58,7 +64,9 @@ def _mel_bands(n_mels: int) -> tuple[tuple[int, int, int, int, np.ndarray], ...]
     """
     from melforge.filters import mel_basis_cached
 
-    basis = mel_basis_cached(sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=n_mels, dtype=np.float32).T
+    basis = mel_basis_cached(
+        sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, dtype=np.float32
+    ).T
     nonzero = basis != 0
     bands = []
     for j0 in range(0, n_mels, _MELS_PER_BAND):
@@ -82,31 +90,39 @@ def _pad_or_trim(y: np.ndarray, length: int) -> np.ndarray:
 class _MelKernel:
     """Windowed FFT, power and banded mel product for blocks of frames, with scratch."""
 
-    def __init__(self, bands: tuple[Any, ...]) -> None:
+    def __init__(
+        self, bands: tuple[Any, ...], window: np.ndarray | None = None, n_fft: int = N_FFT
+    ) -> None:
         self.bands = bands
-        self.buf = np.empty((_BLOCK_FRAMES, N_FFT), dtype=np.float32)
-        self.squares = np.empty((_BLOCK_FRAMES, N_FFT + 2), dtype=np.float32)
-        self.power = np.empty((_BLOCK_FRAMES, N_FFT // 2 + 1), dtype=np.float32)
+        self.window = _hann() if window is None else window
+        self.n_fft = n_fft
+        self.buf = np.empty((_BLOCK_FRAMES, self.window.size), dtype=np.float32)
+        self.squares = np.empty((_BLOCK_FRAMES, 2 * (n_fft // 2 + 1)), dtype=np.float32)
+        self.power = np.empty((_BLOCK_FRAMES, n_fft // 2 + 1), dtype=np.float32)
 
     def __call__(self, frames: np.ndarray, out: np.ndarray) -> None:
-        """Mel power of ``frames`` ``(m, N_FFT)`` into ``out`` ``(n_mels, m)``."""
+        """Mel power of ``frames`` ``(m, window.size)`` into ``out`` ``(n_mels, m)``.
+
+        The windowed frame is zero-padded at its end to ``n_fft``; a centred window
+        (torch's) only differs by a circular shift, which leaves the power unchanged.
+        """
         import scipy.fft
 
         for start in range(0, frames.shape[0], _BLOCK_FRAMES):
             stop = min(start + _BLOCK_FRAMES, frames.shape[0])
             m = stop - start
             buf, power = self.buf[:m], self.power[:m]
-            np.multiply(frames[start:stop], _hann(), out=buf)
-            spec = scipy.fft.rfft(buf, axis=1, overwrite_x=True, workers=1)
+            np.multiply(frames[start:stop], self.window, out=buf)
+            spec = scipy.fft.rfft(buf, n=self.n_fft, axis=1, overwrite_x=True, workers=1)
             np.square(spec.view(np.float32), out=self.squares[:m])
             np.add(self.squares[:m, 0::2], self.squares[:m, 1::2], out=power)
             for j0, j1, k0, k1, weights in self.bands:
                 np.matmul(weights.T, power[:, k0:k1].T, out=out[j0:j1, start:stop])
 
 
-def _frames(padded: np.ndarray) -> np.ndarray:
-    """Frames of ``N_FFT`` samples every ``HOP_LENGTH`` samples (a strided view)."""
-    return np.lib.stride_tricks.sliding_window_view(padded, N_FFT)[::HOP_LENGTH]
+def _frames(padded: np.ndarray, length: int = N_FFT, hop: int = HOP_LENGTH) -> np.ndarray:
+    """Frames of ``length`` samples every ``hop`` samples (a strided view)."""
+    return np.lib.stride_tricks.sliding_window_view(padded, length)[::hop]
 
 
 def _mel_power(y: np.ndarray, n_frames: int, kernel: _MelKernel, out: np.ndarray) -> None:

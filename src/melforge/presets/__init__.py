@@ -2,7 +2,8 @@
 
 >>> import melforge.presets
 >>> melforge.presets.names()  # doctest: +NORMALIZE_WHITESPACE
-['kaldi-fbank-80', 'librosa-mel', 'mfcc-13', 'wav2vec2', 'whisper-128', 'whisper-80']
+['kaldi-fbank-80', 'librosa-mel', 'mfcc-13', 'nemo-80', 'wav2vec2', 'whisper-128',
+ 'whisper-80']
 
 ``preset = melforge.presets.get(name)`` is callable: ``preset(y, sr)`` resamples to
 ``preset.sample_rate`` with soxr (``soxr_hq``) when ``sr`` differs and returns float32
@@ -17,6 +18,7 @@ from melforge.presets.recipes import (
     KaldiFbankPreset,
     LibrosaMelPreset,
     MfccPreset,
+    NemoPreset,
     Wav2Vec2Preset,
     WhisperPreset,
 )
@@ -29,6 +31,7 @@ __all__ = [
     "KaldiFbankPreset",
     "LibrosaMelPreset",
     "MfccPreset",
+    "NemoPreset",
     "Preset",
     "Wav2Vec2Preset",
     "WhisperPreset",

@@ -9,6 +9,7 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge.feature.kaldi import _WINDOWS as _KALDI_WINDOWS, kaldi_fbank
+from melforge.feature.nemo import _NORMALIZE as _NEMO_NORMALIZE, nemo_log_mel
 from melforge.feature.wav2vec2 import normalize_waveform
 from melforge.feature.whisper import HOP_LENGTH, SAMPLE_RATE, whisper_log_mel
 from melforge.presets.base import (
@@ -27,6 +28,7 @@ __all__ = [
     "Wav2Vec2Preset",
     "LibrosaMelPreset",
     "MfccPreset",
+    "NemoPreset",
 ]
 
 
@@ -332,3 +334,45 @@ class MfccPreset(Preset):
             for k in range(1, self.n_deltas + 1)
         ]
         return np.concatenate(parts, axis=-2).astype(np.float32, copy=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class NemoPreset(Preset):
+    """NeMo's ``AudioToMelSpectrogramPreprocessor`` log-mel features, normalized.
+
+    ``preset(y, sr)`` returns ``(n_mels, n_frames)`` per clip with
+    ``n_frames = 1 + n // hop_length``; see :func:`melforge.feature.nemo.nemo_log_mel`.
+    The defaults are NeMo's Conformer / FastConformer settings (80 mels, 25 ms
+    window, 10 ms hop, 512-point FFT, pre-emphasis 0.97, per-feature normalization).
+    """
+
+    sample_rate: int = 16000
+    n_mels: int = 80
+    n_fft: int = 512
+    win_length: int = 400
+    hop_length: int = 160  # type: ignore[assignment]
+    preemphasis: float = 0.97
+    normalize: Optional[str] = "per_feature"
+
+    kind: ClassVar[str] = "nemo"
+    layout: ClassVar[str] = FEATURES_X_FRAMES
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name in ("n_mels", "n_fft", "win_length", "hop_length"):
+            _check_int(name, getattr(self, name))
+        if self.win_length > self.n_fft:
+            raise ParameterError(f"win_length={self.win_length} must be <= n_fft={self.n_fft}")
+        _check_float("preemphasis", self.preemphasis)
+        if self.normalize not in _NEMO_NORMALIZE:
+            raise ParameterError(f"normalize={self.normalize!r} must be one of {_NEMO_NORMALIZE}")
+
+    @property
+    def n_features(self) -> int:
+        """Feature dimension: ``n_mels``."""
+        return self.n_mels
+
+    def _compute(self, y: np.ndarray) -> np.ndarray:
+        options = self.params()
+        sr = options.pop("sample_rate")
+        return nemo_log_mel(y, sr=sr, **options)

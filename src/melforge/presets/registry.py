@@ -11,6 +11,7 @@ from melforge.presets.recipes import (
     KaldiFbankPreset,
     LibrosaMelPreset,
     MfccPreset,
+    NemoPreset,
     Wav2Vec2Preset,
     WhisperPreset,
 )
@@ -20,7 +21,9 @@ __all__ = ["get", "names", "from_dict"]
 #: Recipe family -> class, for :func:`from_dict`.
 _KINDS: dict[str, type[Preset]] = {
     cls.kind: cls
-    for cls in (WhisperPreset, KaldiFbankPreset, Wav2Vec2Preset, LibrosaMelPreset, MfccPreset)
+    for cls in (
+        WhisperPreset, KaldiFbankPreset, Wav2Vec2Preset, LibrosaMelPreset, MfccPreset, NemoPreset
+    )
 }
 
 #: Name -> preset.  Presets are frozen, so sharing one instance is safe.
@@ -33,6 +36,7 @@ _PRESETS: dict[str, Preset] = {
         Wav2Vec2Preset(name="wav2vec2"),
         LibrosaMelPreset(name="librosa-mel"),
         MfccPreset(name="mfcc-13", n_mfcc=13),
+        NemoPreset(name="nemo-80", n_mels=80),
     )
 }
 

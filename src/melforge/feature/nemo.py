@@ -1,0 +1,155 @@
+"""NeMo's log-mel front end (``AudioToMelSpectrogramPreprocessor``), from its source defaults.
+
+The recipe of NeMo's ``FilterbankFeatures`` in evaluation mode (dither is applied only
+while training), with the 80-mel settings of the Conformer / FastConformer configs::
+
+    SAMPLE_RATE = 16000     # Hz
+    WIN_LENGTH  = 400       # samples = 25 ms (window_size: 0.025)
+    HOP_LENGTH  = 160       # samples = 10 ms (window_stride: 0.01)
+    N_FFT       = 512       # next power of two of WIN_LENGTH
+    PREEMPH     = 0.97      # y[i] - 0.97 y[i-1]; y[0] kept
+    LOG_GUARD   = 2 ** -24  # log(mel + guard)
+    STD_GUARD   = 1e-5      # per-feature normalization: (x - mean) / (std + 1e-5)
+
+Steps: pre-emphasis over the whole clip, a centred STFT with zero (``"constant"``)
+padding of ``N_FFT // 2``, a symmetric Hann window of ``WIN_LENGTH`` centred in the
+``N_FFT`` frame, the power spectrum, librosa's Slaney mel basis (``fmin=0``,
+``fmax=sr/2``), ``log(mel + 2**-24)``, then per-feature normalization over the clip's
+frames with the unbiased (n - 1) standard deviation.  ``1 + n // HOP_LENGTH`` frames.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+
+from melforge._errors import ParameterError
+from melforge._validate import check_positive_int, check_sr
+from melforge.feature.wav2vec2 import _as_signal, _for_each_clip
+from melforge.feature.whisper import _frames, _mel_bands, _MelKernel
+
+__all__ = ["nemo_log_mel"]
+
+LOG_GUARD = 2.0**-24  # NeMo's log_zero_guard_value ("add")
+STD_GUARD = 1e-5  # NeMo's normalize_batch CONSTANT
+_NORMALIZE = ("per_feature", "all_features", None)
+
+
+@functools.lru_cache(maxsize=8)
+def _symmetric_hann(length: int) -> np.ndarray:
+    """``torch.hann_window(length, periodic=False)``, read-only float32."""
+    w = np.hanning(length).astype(np.float32)
+    w.flags.writeable = False
+    return w
+
+
+def _normalize(x: np.ndarray, kind: str | None) -> np.ndarray:
+    """NeMo's ``normalize_batch`` on one clip ``(n_mels, t)``: mean 0, std 1."""
+    if kind is None:
+        return x
+    axis = 1 if kind == "per_feature" else None
+    x64 = x.astype(np.float64)
+    mean = x64.mean(axis=axis, keepdims=True)
+    n = x.shape[1] if kind == "per_feature" else x.size
+    if n > 1:
+        std = np.sqrt(np.square(x64 - mean).sum(axis=axis, keepdims=True) / (n - 1))
+    else:  # NeMo turns the NaN of a single frame into 0
+        std = np.zeros_like(mean)
+    return ((x64 - mean) / (std + STD_GUARD)).astype(np.float32)
+
+
+def nemo_log_mel(
+    y: Any,
+    *,
+    sr: float = 16000,
+    n_mels: int = 80,
+    n_fft: int = 512,
+    win_length: int = 400,
+    hop_length: int = 160,
+    preemphasis: float = 0.97,
+    normalize: str | None = "per_feature",
+) -> np.ndarray:
+    """NeMo's normalized log-mel features (``AudioToMelSpectrogramPreprocessor``).
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,) or (batch, n)], floating point
+        Mono audio in [-1, 1] at ``sr`` Hz, or a batch of equal-length clips.
+    sr : float
+        Sample rate in Hz (16 kHz for the published models).
+    n_mels : int
+        Mel bands (``features``: 80 for Conformer / FastConformer, 64 for QuartzNet).
+    n_fft : int
+        FFT size in samples (512 = 32 ms at 16 kHz).
+    win_length : int
+        Symmetric Hann window length in samples (400 = 25 ms), centred in ``n_fft``.
+    hop_length : int
+        Samples between frames (160 = 10 ms).
+    preemphasis : float
+        Pre-emphasis coefficient over the clip (0 disables it).
+    normalize : {"per_feature", "all_features", None}
+        Normalization over the clip's frames: per mel band (NeMo's default), over all
+        values, or none.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_mels, n_frames) or (batch, n_mels, n_frames)], float32
+        ``n_frames = 1 + n // hop_length``.
+
+    Raises
+    ------
+    ParameterError
+        Bad input (see :func:`melforge.feature.whisper_log_mel`) or options.
+
+    Notes
+    -----
+    Without normalization the output matches ``kaldi-native-fbank``'s
+    ``OnlineNemoFbank`` to about 1e-3 (see ``docs/presets.md``).  NeMo's own
+    ``pad_to=16`` (zero frames appended to a multiple of 16) and training-time dither
+    are not applied.  A batch runs on one thread unless scipy.fft's worker count is
+    raised.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.random.default_rng(0).uniform(-0.1, 0.1, 16000).astype(np.float32)
+    >>> nemo_log_mel(y).shape
+    (80, 101)
+    """
+    y2 = _as_signal(y, name="y", batch=True)
+    sr = check_sr(sr)
+    n_mels = check_positive_int("n_mels", n_mels)
+    n_fft = check_positive_int("n_fft", n_fft)
+    win_length = check_positive_int("win_length", win_length)
+    hop_length = check_positive_int("hop_length", hop_length)
+    if win_length > n_fft:
+        raise ParameterError(f"{win_length=} must be <= {n_fft=}")
+    if not isinstance(preemphasis, (int, float, np.floating)) or not 0.0 <= preemphasis < 1.0:
+        raise ParameterError(f"{preemphasis=} must be a number in [0, 1)")
+    if normalize not in _NORMALIZE:
+        raise ParameterError(f"{normalize=} must be one of {_NORMALIZE}")
+    bands = _mel_bands(n_mels, sr, n_fft, 0.0, None)
+    window = _symmetric_hann(win_length)
+    n = y2.shape[-1]
+    n_frames = 1 + n // hop_length
+    left = n_fft // 2 - (n_fft - win_length) // 2  # the window's first sample, frame 0
+    right = max(0, (n_frames - 1) * hop_length - left + win_length - n)
+    out = np.empty((y2.shape[0], n_mels, n_frames), dtype=np.float32)
+
+    def work(clips: range) -> None:
+        kernel = _MelKernel(bands, window, n_fft)
+        for b in clips:
+            padded = np.zeros(left + n + right, dtype=np.float32)
+            x = padded[left : left + n]
+            x[:] = y2[b]
+            if preemphasis:
+                x[1:] -= np.float32(preemphasis) * y2[b, :-1]
+            kernel(_frames(padded, win_length, hop_length)[:n_frames], out[b])
+            out[b] += np.float32(LOG_GUARD)
+            np.log(out[b], out=out[b])
+            out[b] = _normalize(out[b], normalize)
+
+    _for_each_clip(y2.shape[0], work)
+    return out[0] if np.ndim(y) == 1 else out

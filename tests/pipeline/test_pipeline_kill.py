@@ -49,14 +49,44 @@ def complete_shards(out: Path) -> list[Path]:
     return sorted(out.glob("part-*.parquet")) if out.exists() else []
 
 
-def kill_when(proc: subprocess.Popen, out: Path, n_shards: int) -> None:
+def children(pid: int) -> list[int]:
+    kids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                kids.append(int(entry))
+    return kids
+
+
+def alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+
+
+def kill_when(proc: subprocess.Popen, out: Path, n_shards: int, *, group: bool) -> None:
+    """SIGKILL the run (its whole process group, or the main process only)."""
     deadline = time.monotonic() + 60
     while len(complete_shards(out)) < n_shards:
         assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
         assert time.monotonic() < deadline
         time.sleep(0.01)
-    os.killpg(proc.pid, signal.SIGKILL)
+    workers = children(proc.pid)
+    if group:
+        os.killpg(proc.pid, signal.SIGKILL)
+    else:
+        os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    deadline = time.monotonic() + 10  # orphaned workers notice and exit by themselves
+    while any(alive(w) for w in workers):
+        assert time.monotonic() < deadline, "orphaned workers kept running"
+        time.sleep(0.05)
 
 
 def test_kill_twice_then_resume_equals_uninterrupted_run(tmp_path: Path) -> None:
@@ -67,13 +97,13 @@ def test_kill_twice_then_resume_equals_uninterrupted_run(tmp_path: Path) -> None
     out = tmp_path / "out"
 
     proc = start(data, out)
-    kill_when(proc, out, 3)
+    kill_when(proc, out, 3, group=True)
     assert proc.returncode == -signal.SIGKILL
     first = len(complete_shards(out))
     for p in complete_shards(out):  # only complete shards under the final name
         assert pq.read_metadata(p).metadata[b"melforge.shard"]
     proc = start(data, out)  # resumes by default
-    kill_when(proc, out, first + 3)
+    kill_when(proc, out, first + 3, group=False)
     assert proc.returncode == -signal.SIGKILL
     assert len(complete_shards(out)) < 16  # it really was interrupted twice
 

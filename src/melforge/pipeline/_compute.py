@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,6 +85,7 @@ class TaskResult:
     rows: list[Row] = field(default_factory=list)
     failure: Failure | None = None
     audio_seconds: float = 0.0
+    max_rss: int = 0  # the worker's peak resident memory so far, bytes
 
 
 def resolve_preset(preset: Any) -> Any:
@@ -156,6 +158,9 @@ def _test_hooks(job: Job, path: str) -> None:
     if job.delay:
         time.sleep(job.delay)
     if job.crash_on and job.crash_on in path:
+        import faulthandler
+
+        faulthandler.disable()  # no traceback dump: this crash is on purpose
         os.abort()
     if job.hang_on and job.hang_on in path:
         while True:
@@ -193,4 +198,15 @@ def run_task(job: Job, task: Task) -> TaskResult:
         result.audio_seconds = seconds
     except Exception as e:  # a bad input never stops the run
         result.failure = Failure(rid, task.path, type(e).__name__, str(e))
+    result.max_rss = peak_rss()
     return result
+
+
+def peak_rss() -> int:
+    """Return this process's peak resident set size in bytes (0 where unknown)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return 0
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(kb) * (1 if sys.platform == "darwin" else 1024)

@@ -306,6 +306,7 @@ def _run_local(
             job,
             workers=workers,
             timeout=timeout,
+            warm=_warm_imports,
         )
     except BaseException:
         sink.abort()
@@ -318,7 +319,14 @@ def _run_local(
         "files_failed": sink.failures,
         "rows": sink.rows,
         "audio_seconds": sink.audio_seconds,
+        "max_rss": sink.max_rss,
     }
+
+
+def _warm_imports() -> None:
+    """Import what workers need before forking them, so each starts ready."""
+    import melforge.audio  # noqa: F401
+    import melforge.presets  # noqa: F401
 
 
 class _Bar:
@@ -327,9 +335,12 @@ class _Bar:
     def __init__(self) -> None:
         from tqdm.auto import tqdm
 
+        class _NoMonitor(tqdm):  # type: ignore[misc, valid-type]
+            monitor_interval = 0  # no monitor thread in a process that forks workers
+
         self.t0 = time.monotonic()
         self.audio = 0.0
-        self.tqdm = tqdm(unit="file", desc="featurize", dynamic_ncols=True, smoothing=0.1)
+        self.tqdm = _NoMonitor(unit="file", desc="featurize", dynamic_ncols=True, smoothing=0.1)
 
     def update(self, n: int, audio_seconds: float) -> None:
         self.audio += audio_seconds
@@ -412,4 +423,5 @@ def _finish(
         engine=engine,
         workers=workers,
         errors_path=errors_path,
+        worker_peak_rss=int(stats.get("max_rss", 0)),
     )

@@ -49,7 +49,7 @@ def run_dask(
         client = Client(cluster)
     else:
         client = Client(scheduler)
-    totals = {"files_ok": 0, "files_failed": 0, "rows": 0, "audio_seconds": 0.0}
+    totals = {"files_ok": 0, "files_failed": 0, "rows": 0, "audio_seconds": 0.0, "max_rss": 0}
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -73,6 +73,7 @@ def run_dask(
             totals["files_failed"] += stats["failures"]
             totals["rows"] += stats["rows"]
             totals["audio_seconds"] += stats["audio_seconds"]
+            totals["max_rss"] = max(totals["max_rss"], stats.get("max_rss", 0))
             if bar is not None:
                 bar.update(stats["n_inputs"])
             _submit(client, ac, shards, pending, store, job, carried, fmt)

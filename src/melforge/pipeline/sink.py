@@ -86,6 +86,7 @@ class ShardSink:
         self.failures = 0
         self.rows = 0
         self.audio_seconds = 0.0
+        self.max_rss = 0
         self.shards: list[ShardInfo] = []
         self._current_failed: bool | None = None
 
@@ -128,6 +129,7 @@ class ShardSink:
     def add_result(self, source: Source, result: TaskResult) -> None:
         """Write the rows (or record the failure) of one task of the current input."""
         assert self.writer is not None  # noqa: S101 - internal invariant
+        self.max_rss = max(self.max_rss, result.max_rss)
         if result.failure is not None:
             self.writer.add_failure(result.failure)
             self.failures += 1
@@ -230,4 +232,5 @@ def write_shard(
         "rows": sink.rows,
         "audio_seconds": sink.audio_seconds,
         "n_inputs": len(sources),
+        "max_rss": sink.max_rss,
     }

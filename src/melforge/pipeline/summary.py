@@ -35,6 +35,9 @@ class Summary:
         Worker processes used (local engine) or Dask workers seen.
     errors_path : str or None
         The errors file, when any input of the dataset failed.
+    worker_peak_rss : int
+        Largest peak resident memory of a worker process, in bytes (as reported by
+        ``getrusage`` in the worker; 0 when nothing ran).
     """
 
     out: str
@@ -48,6 +51,7 @@ class Summary:
     engine: str
     workers: int
     errors_path: str | None = None
+    worker_peak_rss: int = 0
 
     @property
     def audio_hours(self) -> float:
@@ -79,6 +83,8 @@ class Summary:
             f"({self.engine} engine, {self.workers} workers)",
             f"output: {self.out} ({self.output_bytes / 2**20:.1f} MiB)",
         ]
+        if self.worker_peak_rss:
+            lines.append(f"worker peak memory: {self.worker_peak_rss / 2**20:.0f} MiB")
         if self.errors_path:
             lines.append(f"errors: {self.errors_path}")
         return "\n".join(lines)

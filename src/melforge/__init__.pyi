@@ -1,0 +1,78 @@
+"""Type stub for the lazy top-level namespace (kept equal to ``_LAZY`` by a test)."""
+
+from melforge import (
+    audio as audio,
+    cli as cli,
+    convert as convert,
+    display as display,
+    examples as examples,
+    feature as feature,
+    filters as filters,
+    io as io,
+    pipeline as pipeline,
+    presets as presets,
+    resampling as resampling,
+    spectral as spectral,
+)
+from melforge._errors import (
+    AudioError as AudioError,
+    AudioFileNotFoundError as AudioFileNotFoundError,
+    CorruptAudioError as CorruptAudioError,
+    ParameterError as ParameterError,
+    UnreadableFileError as UnreadableFileError,
+    UnsupportedFormatError as UnsupportedFormatError,
+)
+from melforge.audio import (
+    get_duration as get_duration,
+    get_samplerate as get_samplerate,
+    load as load,
+    stream as stream,
+)
+from melforge.convert import (
+    fft_frequencies as fft_frequencies,
+    frames_to_samples as frames_to_samples,
+    frames_to_time as frames_to_time,
+    hz_to_mel as hz_to_mel,
+    mel_frequencies as mel_frequencies,
+    mel_to_hz as mel_to_hz,
+    samples_to_frames as samples_to_frames,
+    samples_to_time as samples_to_time,
+    time_to_frames as time_to_frames,
+    time_to_samples as time_to_samples,
+)
+from melforge.examples import (
+    ex as ex,
+    list_examples as list_examples,
+)
+from melforge.io import (
+    AudioInfo as AudioInfo,
+    info as info,
+    quantize as quantize,
+    save as save,
+    to_float as to_float,
+    to_int as to_int,
+)
+from melforge.pipeline import (
+    Summary as Summary,
+    featurize as featurize,
+)
+from melforge.resampling import (
+    resample as resample,
+)
+from melforge.spectral import (
+    Spectrum as Spectrum,
+    amplitude_to_db as amplitude_to_db,
+    db_to_amplitude as db_to_amplitude,
+    db_to_power as db_to_power,
+    get_window as get_window,
+    istft as istft,
+    magphase as magphase,
+    power_to_db as power_to_db,
+    spectrum as spectrum,
+    stft as stft,
+)
+
+__version__: str
+_LAZY: dict[str, str]
+_SUBMODULES: frozenset[str]
+__all__: list[str]

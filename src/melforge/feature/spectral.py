@@ -33,26 +33,46 @@ def _check_kwargs(func: str, kwargs: dict[str, Any], allowed: frozenset[str]) ->
             raise TypeError(f"{func}() got an unexpected keyword argument {key!r}")
 
 
+#: Rows of the power spectrogram per matrix product.  With ``_GEMM_MNK`` below
+#: OpenBLAS's threading threshold (65536 * 4 multiply-adds) every product runs on the
+#: calling thread: no thread start-up per block, no oversubscription in process pools.
+_ROWS = 128
+_GEMM_MNK = 1 << 18
+
 #: (id of a cached read-only bank) -> (the bank, its band groups)
 _GROUPS: dict[int, tuple[np.ndarray, list[tuple[int, int, int, int, np.ndarray]]]] = {}
 
 
-def _band_groups(basis: np.ndarray, size: int = 8) -> list[tuple[int, int, int, int, np.ndarray]]:
-    """Split a (read-only, cached) mel bank into groups of ``size`` consecutive bands.
+def _band_groups(basis: np.ndarray) -> list[tuple[int, int, int, int, np.ndarray]]:
+    """Split a (read-only, cached) mel bank into groups of consecutive bands.
 
     Each group is ``(m0, m1, lo, hi, W)`` with ``W = basis[m0:m1, lo:hi].T`` holding
-    every non-zero weight of bands ``m0:m1``.
+    every non-zero weight of bands ``m0:m1``.  Bands are added to a group while
+    ``_ROWS * (hi - lo) * (m1 - m0)`` stays within ``_GEMM_MNK``.
     """
     entry = _GROUPS.get(id(basis))
     if entry is not None and entry[0] is basis:
         return entry[1]
     nz = basis != 0
+    spans = []
+    for row in nz:
+        cols = np.flatnonzero(row)
+        spans.append((int(cols[0]), int(cols[-1]) + 1) if cols.size else None)
+    budget = _GEMM_MNK // _ROWS
     groups = []
-    for m0 in range(0, basis.shape[0], size):
-        m1 = min(m0 + size, basis.shape[0])
-        cols = np.flatnonzero(nz[m0:m1].any(axis=0))
-        lo, hi = (int(cols[0]), int(cols[-1]) + 1) if cols.size else (0, 0)
+    m0 = 0
+    while m0 < basis.shape[0]:
+        lo, hi = basis.shape[1], 0
+        m1 = m0
+        while m1 < basis.shape[0]:
+            span = spans[m1]
+            nlo, nhi = (min(lo, span[0]), max(hi, span[1])) if span else (lo, hi)
+            if m1 > m0 and max(nhi - nlo, 0) * (m1 + 1 - m0) > budget:
+                break
+            lo, hi, m1 = nlo, nhi, m1 + 1
+        lo, hi = (lo, hi) if hi > lo else (0, 0)
         groups.append((m0, m1, lo, hi, np.ascontiguousarray(basis[m0:m1, lo:hi].T)))
+        m0 = m1
     if len(_GROUPS) > 32:
         _GROUPS.clear()
     if not basis.flags.writeable:
@@ -78,30 +98,39 @@ def _mel_from_signal(
     total = n_frames(n, n_fft=n_fft, hop_length=hop_length, center=center)
     n_mels = basis.shape[0]
     out_dtype = np.result_type(rdt, basis.dtype)
-    out = np.zeros((*lead, n_mels, total), dtype=out_dtype)
-    flat = out.reshape(-1, n_mels, total)
+    # frames-major storage: each block's product lands in contiguous rows; the
+    # result is returned as a transposed view, like stft's
+    out = np.empty((*lead, total, n_mels), dtype=out_dtype)
+    flat = out.reshape(-1, total, n_mels)
     groups = _band_groups(basis)
-    dense = basis.T.astype(out_dtype)
+    scratch = np.empty(0, dtype=rdt)
 
     def emit(items: slice, frames: slice, spec: np.ndarray) -> None:
-        mag = np.abs(spec)
+        if scratch.size < spec.size:
+            scratch.resize(spec.size, refcheck=False)
+        mag = np.abs(spec, out=scratch[: spec.size].reshape(spec.shape))
         if power == 2.0:
             np.multiply(mag, mag, out=mag)
         elif power != 1.0:
             np.power(mag, power, out=mag)
-        dest = flat[items, :, frames]
-        if mag.shape[-2] < 8:  # too few frames for the grouped product to pay off
-            dest[...] = np.matmul(mag, dense).swapaxes(-1, -2)
-            return
-        for m0, m1, lo, hi, w in groups:
-            if hi > lo:
-                dest[:, m0:m1] = np.matmul(mag[..., lo:hi], w).swapaxes(-1, -2)
+        rows = mag.reshape(-1, mag.shape[-1])
+        dest = flat[items, frames]
+        mel = dest.reshape(-1, n_mels)
+        for r0 in range(0, rows.shape[0], _ROWS):
+            chunk, part = rows[r0 : r0 + _ROWS], mel[r0 : r0 + _ROWS]
+            for m0, m1, lo, hi, w in groups:
+                if hi > lo:
+                    np.matmul(chunk[:, lo:hi], w, out=part[:, m0:m1])
+                else:
+                    part[:, m0:m1] = 0
+        if not np.shares_memory(mel, dest):
+            dest[...] = mel.reshape(dest.shape)
 
     run_frames(
         y.reshape(-1, n), n_fft=n_fft, hop_length=hop_length, window=win, center=center,
         pad_mode=pad_mode, emit=emit,
     )  # fmt: skip
-    return out
+    return out.swapaxes(-1, -2)
 
 
 def melspectrogram(

@@ -44,12 +44,14 @@ def _to_db(src: np.ndarray, *, square: bool, ref_value: Any, amin: float, top_db
         if top_db is not None:
             log_spec = np.maximum(log_spec, log_spec.max() - top_db)
         return log_spec
-    if not src.flags.c_contiguous and src.flags.f_contiguous:
-        out = np.empty(src.shape, dtype=src.dtype, order="F")  # keep STFT-style layout
-        flat_in, flat_out = src.T.reshape(-1), out.T.reshape(-1)
-    else:
-        out = np.empty(src.shape, dtype=src.dtype)
-        flat_in, flat_out = np.ravel(src), out.reshape(-1)
+    # keep the input's memory order (stft / melspectrogram return transposed views)
+    swapped = not src.flags.c_contiguous and src.ndim >= 2
+    view = src.swapaxes(-1, -2) if swapped else src
+    if not view.flags.c_contiguous:
+        swapped, view = False, np.ascontiguousarray(src)
+    out_c = np.empty(view.shape, dtype=src.dtype)
+    out = out_c.swapaxes(-1, -2) if swapped else out_c
+    flat_in, flat_out = view.reshape(-1), out_c.reshape(-1)
     peak = -np.inf
     for s in range(0, flat_in.size, _BLOCK):
         o = flat_out[s : s + _BLOCK]

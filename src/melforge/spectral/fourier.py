@@ -17,13 +17,14 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge._validate import check_audio_array, check_positive_int
+from melforge.spectral import _fft
 from melforge.spectral.framing import PadMode, frame_blocks, n_frames
 from melforge.spectral.windows import WindowSpec, padded_window
 
 __all__ = ["stft", "istft", "magphase"]
 
 #: Bytes of windowed frames per block: fits the L2 cache with room for the FFT output.
-BLOCK_BYTES = 1 << 18
+BLOCK_BYTES = 1 << 20
 
 _BAD_PAD_MODES = ("wrap", "maximum", "mean", "median", "minimum")
 
@@ -91,6 +92,7 @@ def run_frames(
     center: bool,
     pad_mode: PadMode,
     emit: Callable[[slice, slice, np.ndarray], None],
+    dest: Optional[Callable[[slice, slice], Optional[np.ndarray]]] = None,
 ) -> int:
     """Compute the windowed rFFT of every frame, block by block, and hand each block on.
 
@@ -109,14 +111,15 @@ def run_frames(
     emit : callable
         ``emit(items, frames, X)`` receives ``X`` of shape ``(b, k, 1 + n_fft // 2)`` for
         the rows ``items`` and the frames ``frames``; it must consume ``X`` immediately.
+    dest : callable or None
+        ``dest(items, frames)`` may return the array the FFT should write into
+        (matching complex precision), sparing a copy; ``emit`` then sees that array.
 
     Returns
     -------
     int
         The total number of frames.
     """
-    import scipy.fft
-
     b_total, n = y.shape
     total = n_frames(n, n_fft=n_fft, hop_length=hop_length, center=center)
     itemsize = window.dtype.itemsize
@@ -136,7 +139,9 @@ def run_frames(
         for t, rows in blocks:
             w = buf[: rows.shape[0], : rows.shape[1]]
             np.multiply(rows, window, out=w)
-            emit(items, slice(t, t + rows.shape[1]), scipy.fft.rfft(w, axis=-1))
+            frames = slice(t, t + rows.shape[1])
+            target = dest(items, frames) if dest is not None else None
+            emit(items, frames, _fft.rfft(w, out=target))
     return total
 
 
@@ -217,12 +222,18 @@ def stft(
     flat = target.reshape(-1, total, n_freq)  # a view unless `out` has odd strides
     copy_back = not np.shares_memory(flat, target)
 
+    direct = flat.dtype == np.result_type(rdt, np.complex64)
+
+    def dest(items: slice, frames: slice) -> Optional[np.ndarray]:
+        return flat[items, frames] if direct else None
+
     def emit(items: slice, frames: slice, spec: np.ndarray) -> None:
-        flat[items, frames] = spec
+        if not direct:
+            flat[items, frames] = spec
 
     run_frames(
         y.reshape(-1, n), n_fft=n_fft, hop_length=hop_length, window=win, center=center,
-        pad_mode=pad_mode, emit=emit,
+        pad_mode=pad_mode, emit=emit, dest=dest,
     )  # fmt: skip
     if copy_back:
         target[...] = flat.reshape(target.shape)
@@ -302,8 +313,6 @@ def istft(
         The signal: ``n = length`` if given, else ``n_fft + hop_length * (t - 1)`` minus
         ``2 * (n_fft // 2)`` when centred.
     """
-    import scipy.fft
-
     d = np.asarray(stft_matrix)
     if d.ndim < 2:
         raise ParameterError(f"stft_matrix must have at least 2 dimensions, got shape={d.shape}")
@@ -341,7 +350,7 @@ def istft(
         )
     spec = d[..., :count].swapaxes(-1, -2)
     cdt = np.complex128 if rdt == np.float64 else np.complex64
-    frames = scipy.fft.irfft(spec.astype(cdt, copy=False), n=n_fft, axis=-1)
+    frames = _fft.irfft(spec.astype(cdt, copy=False), n_fft)
     frames = frames.astype(rdt, copy=False)
     frames *= win
     start = n_fft // 2 if center else 0

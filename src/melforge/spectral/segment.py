@@ -10,6 +10,7 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge._validate import check_audio_array, check_positive_int, check_sr
+from melforge.spectral import _fft
 from melforge.spectral.decibel import amplitude_to_db
 from melforge.spectral.windows import WindowSpec, _window_array
 
@@ -106,8 +107,6 @@ def spectrum(
     ParameterError
         If ``y`` is not floating point or empty, or ``n_fft < n``.
     """
-    import scipy.fft
-
     y = check_audio_array(y)
     sr = check_sr(sr)
     n = y.shape[-1]
@@ -117,7 +116,9 @@ def spectrum(
     if n_fft < n:
         raise ParameterError(f"n_fft={n_fft} must be at least the segment length n={n}")
     win = _window_array(window, n, False).astype(y.dtype, copy=False)
-    values = scipy.fft.rfft(y * win, n=n_fft, axis=-1)
+    seg = np.zeros((*y.shape[:-1], n_fft), dtype=np.result_type(y.dtype, np.float32))
+    np.multiply(y, win, out=seg[..., :n])
+    values = _fft.rfft(seg)
     freqs = np.fft.rfftfreq(n_fft, d=1.0 / sr)
     values.flags.writeable = False
     freqs.flags.writeable = False

@@ -37,9 +37,9 @@ def _reference(y: np.ndarray, sr: int = 16000, **kw) -> np.ndarray:
     return np.array(frames, dtype=np.float32).reshape(-1, f.dim)
 
 
-def _speech16k() -> np.ndarray:
-    y, sr = sf.read(melforge.ex("speech"), dtype="float32")
-    return soxr.resample(y, sr, 16000, quality="HQ").astype(np.float32)
+def _clip16k(name: str) -> np.ndarray:
+    y, sr = sf.read(melforge.ex(name), dtype="float32", always_2d=True)
+    return soxr.resample(y.mean(axis=1), sr, 16000, quality="HQ").astype(np.float32)
 
 
 OPTIONS = [
@@ -86,22 +86,26 @@ def test_8khz(rng):
     assert np.abs(ours - ref).max() <= TOL  # tolerance: 1e-3 absolute
 
 
-def test_bundled_speech_preset():
-    """On real speech, bins ~90 dB below their frame's peak sit at float32 FFT noise.
+@pytest.mark.parametrize("name", ["speech", "music", "chirp"])
+def test_bundled_clips_preset(name):
+    """Bins far below their frame's peak sit at the float32 FFT noise floor.
 
-    There kaldi-native-fbank itself is 2.4e-3 away from a float64 computation, so
-    the 1e-3 bound is asserted on bins within 70 dB of their frame's peak and a
-    3e-3 bound everywhere (measured: max 2.1e-3, 9 of 76800 bins beyond 1e-3).
+    Both implementations compute in float32; in bins more than ~76 dB below the
+    frame's strongest bin, each is as far from a float64 computation as from the
+    other (speech: 2.6e-3 vs 2.4e-3; the chirp, a pure tone: ~1 in log units).  The
+    1e-3 bound is therefore asserted on bins within 70 dB of their frame's peak.
+    Measured over all bins: speech 2.1e-3 (9 of 76800 bins beyond 1e-3).
     """
-    y = _speech16k()
+    y = _clip16k(name)
     ours = melforge.presets.get("kaldi-fbank-80")(y, 16000)
     ref = _reference(y)
     assert ours.shape == ref.shape
     diff = np.abs(ours - ref)
-    assert diff.max() <= 3e-3  # tolerance: 3e-3 absolute on every bin
     strong = ref >= ref.max(axis=1, keepdims=True) - 70 * np.log(10) / 10
     assert diff[strong].max() <= TOL  # tolerance: 1e-3 absolute within 70 dB of the peak
-    assert np.mean(diff > TOL) <= 1e-3  # tolerance: at most 0.1% of bins beyond 1e-3
+    if name == "speech":
+        assert diff.max() <= 3e-3  # tolerance: 3e-3 absolute on every bin
+        assert np.mean(diff > TOL) <= 1e-3  # tolerance: at most 0.1% of bins beyond 1e-3
 
 
 def test_batch_matches_knf_per_clip(rng):

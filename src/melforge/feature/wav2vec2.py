@@ -110,9 +110,12 @@ def normalize_waveform(y: Any, *, attention_mask: Any = None) -> np.ndarray:
     """
     y2 = _as_signal(y, name="y", batch=True)
     if attention_mask is None:
-        mean = y2.mean(axis=-1, keepdims=True, dtype=np.float64)
-        var = y2.var(axis=-1, keepdims=True, dtype=np.float64)
-        out = ((y2 - mean) / np.sqrt(var + _VAR_EPS)).astype(np.float32)
+        out = np.empty(y2.shape, dtype=np.float32)
+        for b in range(y2.shape[0]):  # one clip at a time: float64 scratch stays small
+            row = y2[b].astype(np.float64)
+            row -= row.mean()
+            row /= np.sqrt(np.dot(row, row) / row.size + _VAR_EPS)
+            out[b] = row
     else:
         mask = np.asarray(attention_mask)
         if mask.shape != np.shape(y):

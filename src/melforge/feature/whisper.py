@@ -146,6 +146,15 @@ def _mel_power(y: np.ndarray, n_frames: int, kernel: _MelKernel, out: np.ndarray
     kernel(_frames(tail)[: n_frames - last - 1], out[:, last + 1 :])
 
 
+def _log_clamp(mel: np.ndarray) -> None:
+    """In place: ``log10(max(mel, 1e-10))``, clamp to ``max - 8``, then ``(x + 4) / 4``."""
+    np.maximum(mel, np.float32(1e-10), out=mel)
+    np.log10(mel, out=mel)
+    np.maximum(mel, mel.max() - np.float32(8.0), out=mel)
+    mel += np.float32(4.0)
+    mel /= np.float32(4.0)
+
+
 def whisper_log_mel(
     y: Any, *, n_mels: int = 80, padding: int = 0, pad_or_trim: bool = False
 ) -> np.ndarray:
@@ -201,11 +210,7 @@ def whisper_log_mel(
     y2 = _as_signal(y, name="y", batch=True)
     n_mels = check_positive_int("n_mels", n_mels)
     padding = check_nonnegative_int("padding", padding)
-    if pad_or_trim:
-        y2 = _pad_or_trim(y2, N_SAMPLES)
-    if padding:
-        y2 = np.pad(y2, ((0, 0), (0, padding)))
-    n = y2.shape[-1]
+    n = (N_SAMPLES if pad_or_trim else y2.shape[-1]) + padding
     if n <= N_FFT // 2:
         raise ParameterError(
             f"y has {n} samples; Whisper's reflect padding needs more than {N_FFT // 2} "
@@ -218,13 +223,11 @@ def whisper_log_mel(
     def work(clips: range) -> None:
         kernel = _MelKernel(bands)
         for b in clips:
-            _mel_power(y2[b], n_frames, kernel, out[b])
+            x = _pad_or_trim(y2[b], N_SAMPLES) if pad_or_trim else y2[b]
+            if padding:
+                x = np.pad(x, (0, padding))
+            _mel_power(x, n_frames, kernel, out[b])
+            _log_clamp(out[b])
 
     _for_each_clip(y2.shape[0], work)
-    np.maximum(out, np.float32(1e-10), out=out)
-    np.log10(out, out=out)
-    floor = out.max(axis=(1, 2), keepdims=True) - np.float32(8.0)
-    np.maximum(out, floor, out=out)
-    out += np.float32(4.0)
-    out /= np.float32(4.0)
     return out[0] if np.ndim(y) == 1 else out

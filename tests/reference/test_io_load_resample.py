@@ -157,3 +157,22 @@ def test_resample_float_rates():
     ref = librosa.resample(y, orig_sr=44100.0, target_sr=22050.5)
     assert ours.shape == ref.shape
     assert np.abs(ours - ref).max() == 0.0
+
+
+@pytest.mark.parametrize("name", ["stereo44k.wav", "mono48k.flac", "tri8k.wav"])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"block_length": 4, "frame_length": 2048, "hop_length": 512},
+        {"block_length": 1, "frame_length": 1000, "hop_length": 1000, "mono": False},
+        {"block_length": 3, "frame_length": 512, "hop_length": 128, "offset": 0.11,
+         "duration": 0.4, "fill_value": 0.0},
+    ],
+)
+def test_stream_matches_librosa(files, name, kw):
+    ours = list(melforge.stream(files[name], **kw))
+    ref = list(librosa.stream(files[name], **kw))
+    assert len(ours) == len(ref)
+    for a, b in zip(ours, ref, strict=True):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        assert np.abs(a - b).max() == 0.0

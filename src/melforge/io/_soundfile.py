@@ -15,6 +15,24 @@ _MP3_FRAME = 1152
 _MP3_COUNT_TAGS = (b"Xing", b"Info", b"VBRI")
 
 
+#: Frames decoded and dropped before an MP3 seek target (libsndfile's decoder is cold
+#: for about 4-5 MPEG frames after a seek; 16384 covers 14).
+MP3_PREROLL = 16384
+
+
+def _raw_api() -> tuple[Any, Any, Any] | None:
+    """Return soundfile's cffi library, ffi and error check, if soundfile exposes them."""
+    try:
+        import soundfile
+
+        return soundfile._snd, soundfile._ffi, soundfile._error_check
+    except (ImportError, AttributeError):
+        return None
+
+
+_RAW: tuple[Any, Any, Any] | None = None
+
+
 def open_soundfile(source: Any) -> Any:
     """Open ``source`` (a path or a seekable binary file object) with soundfile.
 
@@ -22,6 +40,9 @@ def open_soundfile(source: Any) -> Any:
     """
     import soundfile
 
+    global _RAW
+    if _RAW is None:
+        _RAW = _raw_api()
     return soundfile.SoundFile(source, mode="r")
 
 
@@ -39,6 +60,43 @@ def _mp3_count_is_exact(source: Any) -> bool:
     except (OSError, ValueError):
         return False
     return any(tag in head for tag in _MP3_COUNT_TAGS)
+
+
+def _ogg_last_page_start(source: Any) -> int:
+    """Granule position where the last Ogg page's audio starts (0 if unknown).
+
+    Reads only the tail of the file: the last two pages are located by walking valid
+    page headers (capture pattern, version 0, length consistent with the next header).
+    """
+    try:
+        if hasattr(source, "read"):
+            pos = source.tell()
+            size = source.seek(0, 2)
+            start = max(0, size - 2 * 65536)
+            source.seek(start)
+            tail = source.read()
+            source.seek(pos)
+        else:
+            with open(source, "rb") as fh:
+                size = fh.seek(0, 2)
+                start = max(0, size - 2 * 65536)
+                fh.seek(start)
+                tail = fh.read()
+    except (OSError, ValueError):
+        return 0
+    granules: list[int] = []
+    i = tail.find(b"OggS")
+    while 0 <= i and i + 27 <= len(tail):
+        nseg = tail[i + 26]
+        body = sum(tail[i + 27 : i + 27 + nseg])
+        end = i + 27 + nseg + body
+        chained = end == len(tail) or tail[end : end + 4] == b"OggS"
+        if tail[i + 4] == 0 and end <= len(tail) and chained:
+            granules.append(int.from_bytes(tail[i + 6 : i + 14], "little", signed=True))
+            i = end
+        else:
+            i = tail.find(b"OggS", i + 1)
+    return max(granules[-2], 0) if len(granules) >= 2 else 0
 
 
 class SoundfileReader:
@@ -63,6 +121,8 @@ class SoundfileReader:
         self.codec = self.subtype
         self._pos = 0
         self._eof = False
+        self._source = source
+        self._vorbis_tail: int | None = None
         self._count_exact = True
         if self.format == "MP3":
             self._count_exact = _mp3_count_is_exact(source)
@@ -70,21 +130,64 @@ class SoundfileReader:
         self.may_be_nonfinite = self.subtype in ("FLOAT", "DOUBLE")
 
     def seek(self, frame: int) -> None:
-        """Move to ``frame`` (0-based, native rate); past the end, reads return nothing."""
+        """Move to ``frame`` (0-based, native rate); past the end, reads return nothing.
+
+        MP3: libsndfile's decoder restarts cold after a seek, so the first ~5000 samples
+        it returns are wrong.  We seek :data:`MP3_PREROLL` frames earlier and decode
+        forward to ``frame``; short forward moves decode without seeking at all.
+        """
         if frame == self._pos and not self._eof:
             return
         if self.frames is not None and frame >= self.frames:
             self._pos = frame
             self._eof = True
             return
+        land = frame
+        if self.subtype == "VORBIS":
+            if self._vorbis_tail is None:
+                self._vorbis_tail = _ogg_last_page_start(self._source)
+            if frame > self._vorbis_tail:
+                # libsndfile misplaces seeks into the last Ogg page (by the page's end
+                # trim, e.g. 384 samples); land before it and decode forward instead.
+                land = max(0, self._vorbis_tail - 4096)
+                if not self._eof and land <= self._pos < frame:
+                    self._skip(frame - self._pos)
+                    return
+        if self.format == "MP3":
+            if not self._eof and self._pos < frame <= self._pos + MP3_PREROLL:
+                self._skip(frame - self._pos)
+                return
+            land = max(0, frame - MP3_PREROLL)
         try:
-            self._f.seek(frame)
+            self._f.seek(land)
         except Exception as e:  # soundfile raises LibsndfileError / RuntimeError
             raise CorruptAudioError(
-                f"libsndfile could not seek to frame {frame}: {e}", path=self._path
+                f"libsndfile could not seek to frame {land}: {e}", path=self._path
             ) from e
-        self._pos = frame
+        self._pos = land
         self._eof = False
+        self._skip(frame - land)
+
+    def _skip(self, n: int) -> None:
+        scratch = np.empty((min(n, 1 << 14), self.channels), dtype=np.float32)
+        while n > 0 and not self._eof:
+            n -= self.readinto(scratch[: min(n, len(scratch))])
+
+    def _read(self, out: np.ndarray, n: int) -> int:
+        """Read ``n`` frames into ``out`` without moving libsndfile's position otherwise.
+
+        ``SoundFile.read`` seeks to the current position after every read, which resets
+        libsndfile's MP3 decoder (the next ~5000 samples come out wrong).  We call
+        ``sf_readf_*`` directly through soundfile's cffi handle when it is available.
+        """
+        if _RAW is not None and out.flags.c_contiguous and out.flags.writeable:
+            snd, ffi, check = _RAW
+            ctype = "float" if out.dtype == np.float32 else "double"
+            ptr = ffi.cast(ctype + "*", ffi.from_buffer(out))
+            got = int(getattr(snd, "sf_readf_" + ctype)(self._f._file, ptr, n))
+            check(snd.sf_error(self._f._file))
+            return got
+        return len(self._f.read(frames=n, dtype=out.dtype.name, always_2d=True, out=out))
 
     def readinto(self, out: np.ndarray) -> int:
         """Fill ``out`` (C-contiguous ``(n, channels)``) from the current position.
@@ -95,7 +198,7 @@ class SoundfileReader:
         if n == 0 or self._eof:
             return 0
         try:
-            got = len(self._f.read(frames=n, dtype=out.dtype.name, always_2d=True, out=out))
+            got = self._read(out, n)
         except Exception as e:
             raise CorruptAudioError(
                 f"libsndfile failed to decode audio at frame {self._pos} "

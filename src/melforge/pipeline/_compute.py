@@ -140,6 +140,23 @@ def plan_tasks(
     return tasks
 
 
+def single_threaded() -> Any:
+    """Limit BLAS/OpenMP pools to one thread; return a context manager restoring them.
+
+    Worker processes already run in parallel, so more threads would oversubscribe the
+    CPUs; and a BLAS product's rounding can depend on its thread count, so one thread
+    everywhere makes rows bit-identical across engines and machines.  Uses
+    ``threadpoolctl`` when installed (otherwise the pools are left as they are).
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - optional
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1)
+
+
 def _as_frames(features: Any, n_features: int) -> np.ndarray:
     """Return features as a C-contiguous float32 (frames, n_features) array."""
     a = np.asarray(features)

@@ -23,7 +23,15 @@ from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from melforge.pipeline._compute import Failure, Job, Task, TaskResult, run_task, segment_id
+from melforge.pipeline._compute import (
+    Failure,
+    Job,
+    Task,
+    TaskResult,
+    run_task,
+    segment_id,
+    single_threaded,
+)
 from melforge.pipeline.sink import Entry
 
 __all__ = ["run_local"]
@@ -51,6 +59,7 @@ def _worker_main(conn: Connection, job: Job, inherited: list[Connection]) -> Non
     """Loop of a worker process: receive a task, send its result, until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     _die_with_parent()
+    single_threaded()  # for the worker's whole life
     for c in inherited:  # forked: other workers' pipe ends would hide the parent's death
         try:
             c.close()

@@ -14,7 +14,16 @@ from typing import Any
 
 import numpy as np
 
-from melforge.pipeline._compute import Failure, Job, Row, Task, TaskResult, plan_tasks, run_task
+from melforge.pipeline._compute import (
+    Failure,
+    Job,
+    Row,
+    Task,
+    TaskResult,
+    plan_tasks,
+    run_task,
+    single_threaded,
+)
 from melforge.pipeline.inputs import Source
 from melforge.pipeline.shards import ShardInfo, ShardWriter, feature_schema
 from melforge.pipeline.store import Store, temp_name
@@ -215,13 +224,8 @@ def write_shard(
     """Featurize one shard's inputs in this process and write the shard (Dask task)."""
     sink = ShardSink(store, job, carried, fmt)
     try:
-        sink.begin(shard, first_index)
-        for i, source in enumerate(sources):
-            tasks, failure = _plan_source(first_index + i, source, job)
-            sink.add_input(source, failure)
-            for t in tasks:
-                sink.add_result(source, run_task(job, t))
-        sink.end()
+        with single_threaded():
+            _write_shard_rows(sink, job, shard, first_index, sources)
     except BaseException:
         sink.abort()
         raise
@@ -234,3 +238,15 @@ def write_shard(
         "n_inputs": len(sources),
         "max_rss": sink.max_rss,
     }
+
+
+def _write_shard_rows(
+    sink: ShardSink, job: Job, shard: int, first_index: int, sources: Sequence[Source]
+) -> None:
+    sink.begin(shard, first_index)
+    for i, source in enumerate(sources):
+        tasks, failure = _plan_source(first_index + i, source, job)
+        sink.add_input(source, failure)
+        for t in tasks:
+            sink.add_result(source, run_task(job, t))
+    sink.end()

@@ -70,8 +70,10 @@ class Store:
         with self.open_write(tmp) as f:
             f.write(data)
             f.flush()
-            if hasattr(f, "fileno"):
+            try:
                 os.fsync(f.fileno())
+            except (AttributeError, OSError, ValueError):  # not a local file
+                pass
         self.rename(tmp, name)
 
     def read_bytes(self, name: str) -> bytes:

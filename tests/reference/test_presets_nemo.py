@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import soundfile as sf
 
+import melforge
 import melforge.presets
 from melforge.feature.nemo import nemo_log_mel
 
@@ -43,3 +45,12 @@ def test_preset_normalizes_per_feature(rng):
     ours = melforge.presets.get("nemo-80")(y, 16000)
     assert np.abs(ours - _nemo_normalize_batch(raw)).max() <= 1e-4  # tolerance: 1e-4 absolute
     np.testing.assert_allclose(ours.mean(axis=1), 0.0, atol=1e-5)
+
+
+@pytest.mark.parametrize("clip", ["speech", "music", "chirp"])
+def test_bundled_clips(clip):
+    y, sr = sf.read(melforge.ex(clip), dtype="float32", always_2d=True)
+    y = melforge.resample(y.mean(axis=1), orig_sr=sr, target_sr=16000, res_type="soxr_hq")
+    ours = nemo_log_mel(y, normalize=None)
+    ref = _knf_nemo(y)
+    assert np.abs(ours.T[: len(ref)] - ref).max() <= TOL  # tolerance: 1e-3 absolute

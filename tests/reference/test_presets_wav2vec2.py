@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import soundfile as sf
 
+import melforge
 import melforge.presets
 from melforge.feature import normalize_waveform
 
@@ -48,3 +50,12 @@ def test_preset_list_equals_masked_reference(rng):
     for i, c in enumerate(clips):
         ref = out["input_values"][i, : c.size]
         assert np.abs(ours[i] - ref).max() <= TOL  # tolerance: 1e-5 absolute
+
+
+@pytest.mark.parametrize("clip", ["speech", "music", "chirp"])
+def test_preset_on_bundled_clips(clip):
+    y, sr = sf.read(melforge.ex(clip), dtype="float32", always_2d=True)
+    y = melforge.resample(y.mean(axis=1), orig_sr=sr, target_sr=16000, res_type="soxr_hq")
+    ours = melforge.presets.get("wav2vec2")(y, 16000)
+    ref = _extractor(False)(y, sampling_rate=16000, return_tensors="np")["input_values"][0]
+    assert np.abs(ours - ref).max() <= TOL  # tolerance: 1e-5 absolute

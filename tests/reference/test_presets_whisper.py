@@ -28,9 +28,9 @@ def _reference(y: np.ndarray, n_mels: int, *, pad: bool) -> np.ndarray:
     return out["input_features"][0]
 
 
-def _speech16k() -> np.ndarray:
-    y, sr = sf.read(melforge.ex("speech"), dtype="float32")
-    return soxr.resample(y, sr, 16000, quality="HQ").astype(np.float32)
+def _clip16k(name: str) -> np.ndarray:
+    y, sr = sf.read(melforge.ex(name), dtype="float32", always_2d=True)
+    return soxr.resample(y.mean(axis=1), sr, 16000, quality="HQ").astype(np.float32)
 
 
 @pytest.mark.parametrize("n_mels", [80, 128])
@@ -53,9 +53,10 @@ def test_pad_or_trim_matches_transformers_default(n, rng):
     assert np.abs(ours - ref).max() <= TOL  # tolerance: 1e-4 absolute
 
 
+@pytest.mark.parametrize("clip", ["speech", "music", "chirp"])
 @pytest.mark.parametrize("name", ["whisper-80", "whisper-128"])
-def test_presets_on_bundled_speech(name):
-    y = _speech16k()
+def test_presets_on_bundled_clips(name, clip):
+    y = _clip16k(clip)
     preset = melforge.presets.get(name)
     ours = preset(y, 16000)
     ref = _reference(y, preset.n_mels, pad=True)

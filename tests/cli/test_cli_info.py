@@ -22,6 +22,7 @@ def files(tmp_path):
         "sine16": tmp_path / "sine16.wav",
         "clip24": tmp_path / "clip24.flac",
         "float": tmp_path / "float.wav",
+        "mp3": tmp_path / "tone.mp3",
         "garbage": tmp_path / "garbage.wav",
         "empty": tmp_path / "empty.mp3",
         "missing": tmp_path / "missing.ogg",
@@ -29,6 +30,7 @@ def files(tmp_path):
     sf.write(paths["sine16"], sine, sr, subtype="PCM_16")
     sf.write(paths["clip24"], np.stack([clipped, sine], axis=1), 48000, subtype="PCM_24")
     sf.write(paths["float"], 2 * sine, sr, subtype="FLOAT")
+    sf.write(paths["mp3"], sine, sr, format="MP3")
     paths["garbage"].write_bytes(b"this is not audio" * 10)
     paths["empty"].write_bytes(b"")
     return {k: str(v) for k, v in paths.items()}
@@ -36,7 +38,7 @@ def files(tmp_path):
 
 def test_json_facts_and_levels(files):
     result = CliRunner().invoke(
-        main, ["info", "--json", files["sine16"], files["clip24"], files["float"]]
+        main, ["info", "--json", files["sine16"], files["clip24"], files["float"], files["mp3"]]
     )
     assert result.exit_code == 0, result.output
     rows = {r["file"]: r for r in json.loads(result.stdout)}
@@ -55,6 +57,9 @@ def test_json_facts_and_levels(files):
     c = rows[files["clip24"]]
     assert (c["bit_depth"], c["samplerate"], c["channels"]) == (24, 48000, 2)
     assert c["clipped"] > 1000  # the flat tops of the clipped channel
+    m = rows[files["mp3"]]
+    assert (m["format"], m["bit_depth"]) == ("MP3", None)
+    assert m["peak_dbfs"] == pytest.approx(20 * np.log10(0.5), abs=1.0)  # lossy
     f = rows[files["float"]]
     assert f["subtype"] == "FLOAT" and f["peak_dbfs"] == pytest.approx(0.0, abs=0.01)
 

@@ -84,3 +84,20 @@ def test_debug_shows_the_exception(tmp_path):
     from melforge import AudioError
 
     assert isinstance(loud.exception, AudioError)
+
+
+def test_unexpected_errors_are_one_line(monkeypatch, tmp_path):
+    import melforge.cli.info_cmd as info_cmd
+
+    def boom(path, *, levels=True):
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(info_cmd, "file_facts", boom)
+    runner = CliRunner()
+    r = runner.invoke(cli_main.main, ["info", "x.wav"])
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert r.stderr.strip() == (
+        "melforge: internal error: TypeError: a bug (run 'melforge --debug ...' for the traceback)"
+    )
+    r = runner.invoke(cli_main.main, ["--debug", "info", "x.wav"])
+    assert isinstance(r.exception, TypeError)

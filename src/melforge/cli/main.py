@@ -58,6 +58,23 @@ class LazyGroup(click.Group):
             return None
         return command
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; an unexpected exception becomes one stderr line and exit code 1."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            if isinstance(ctx.obj, dict) and ctx.obj.get("debug"):
+                raise
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            click.echo(
+                f"melforge: internal error: {type(exc).__name__}: {text} "
+                "(run 'melforge --debug ...' for the traceback)",
+                err=True,
+            )
+            ctx.exit(1)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """List the commands with the table's short help, importing nothing."""
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]

@@ -17,6 +17,9 @@ __all__ = ["save"]
 _INT_SUBTYPES = {"PCM_S8": 8, "PCM_U8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32}
 _FLOAT_SUBTYPES = ("FLOAT", "DOUBLE")
 
+#: Frames per libsndfile write call.
+_WRITE_CHUNK = 1 << 16
+
 
 def _int_payload(y: np.ndarray, bits: int) -> tuple[np.ndarray, int]:
     """Integers that libsndfile writes exactly to an ``bits``-bit file, and the clip count."""
@@ -156,7 +159,10 @@ def save(
         ) from e
     try:
         with sfo:
-            sfo.write(np.ascontiguousarray(frames))
+            # Chunked: libsndfile 1.2's Vorbis encoder crashes (SIGSEGV) on very large
+            # single writes (about a minute of stereo 44.1 kHz); chunks cost nothing.
+            for i in range(0, frames.shape[0], _WRITE_CHUNK):
+                sfo.write(np.ascontiguousarray(frames[i : i + _WRITE_CHUNK]))
     except OSError as e:
         raise UnreadableFileError(f"cannot write: {e}", path=fspath) from e
     except Exception as e:  # noqa: BLE001

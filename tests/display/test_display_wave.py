@@ -116,3 +116,15 @@ def test_pyplot_current_axes():
         assert plt.gci() is img
     finally:
         plt.close("all")
+
+
+def test_zoom_works_when_the_result_is_dropped():
+    import gc
+
+    y = np.sin(np.arange(SR * 4) / 10.0).astype(np.float32)
+    fig, ax = _axes()
+    display.waveshow(y, sr=SR, ax=ax)  # result not kept, as in most scripts
+    gc.collect()
+    ax.set_xlim(2.5, 2.51)
+    (line,) = ax.lines
+    assert line.get_visible() and line.get_xdata()[0] <= 2.5 <= line.get_xdata()[-1]

@@ -102,7 +102,9 @@ class AdaptiveWaveplot:
         """Call :meth:`update` whenever ``ax``'s view limits change."""
         self.disconnect()
         self.ax = ax
-        self.cid = ax.callbacks.connect(signal, self.update)
+        # A closure, not the bound method: matplotlib keeps bound methods only weakly, and
+        # the adaptor must live as long as the axes even when the caller drops it.
+        self.cid = ax.callbacks.connect(signal, lambda axes: self.update(axes))
 
     def disconnect(self) -> None:
         """Stop following the view limits."""

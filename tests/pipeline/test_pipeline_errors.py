@@ -29,6 +29,7 @@ def clip(tmp_path: Path) -> Path:
         ({"scheduler": "tcp://x:1"}, r"scheduler='tcp://x:1' needs engine='dask'"),
         ({"preset": object()}, r"must be a preset name or a preset object"),
         ({"preset": "no.such.module:X"}, r"preset='no.such.module:X' cannot be imported"),
+        ({"preset": "whisper-81"}, r"unknown preset name='whisper-81'; available: .*whisper-80"),
     ],
 )
 def test_bad_options(clip: Path, tmp_path: Path, kwargs: dict, match: str) -> None:

@@ -33,7 +33,12 @@ __all__ = ["featurize"]
     default="parquet",
     show_default=True,
 )
-@click.option("--files-per-shard", type=int, default=256, show_default=True)
+@click.option(
+    "--files-per-shard",
+    type=int,
+    default=None,
+    help="Inputs per shard (the unit of resume) [default: 256; 16 with --segment-seconds].",
+)
 @click.option(
     "--resume/--no-resume",
     default=True,
@@ -60,7 +65,7 @@ def featurize(
     root: str | None,
     segment_seconds: float | None,
     fmt: str,
-    files_per_shard: int,
+    files_per_shard: int | None,
     resume: bool,
     overwrite: bool,
     timeout: float,

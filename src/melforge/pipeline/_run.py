@@ -49,7 +49,7 @@ def featurize(
     root: str | os.PathLike[str] | None = None,
     segment_seconds: float | None = None,
     format: str = "parquet",
-    files_per_shard: int = 256,
+    files_per_shard: int | None = None,
     resume: bool = True,
     overwrite: bool = False,
     timeout: float | None = 600.0,
@@ -89,8 +89,9 @@ def featurize(
     format : {"parquet", "npy"}
         ``"npy"`` writes one ``.npy`` per row mirroring the input tree; the shards
         then hold every column but ``features`` (``features_path`` instead).
-    files_per_shard : int
-        Inputs per shard: the unit of atomic output and of resume.
+    files_per_shard : int or None
+        Inputs per shard: the unit of atomic output and of resume.  Default 256, or 16
+        with ``segment_seconds`` (long recordings make many rows each).
     resume : bool
         Skip inputs already in complete shards of a matching earlier run (default).
         ``False`` refuses to touch an existing dataset unless ``overwrite``.
@@ -120,6 +121,8 @@ def featurize(
         raise ParameterError(f"{format=} must be 'parquet' or 'npy'")
     if workers is not None:
         workers = check_positive_int("workers", workers)
+    if files_per_shard is None:
+        files_per_shard = 256 if segment_seconds is None else 16
     files_per_shard = check_positive_int("files_per_shard", files_per_shard)
     if segment_seconds is not None:
         segment_seconds = check_positive_number("segment_seconds", segment_seconds)

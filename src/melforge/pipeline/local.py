@@ -118,7 +118,8 @@ class _Worker:
         if self.proc.is_alive():
             self.proc.kill()
         self.proc.join(5)
-        self.conn.close()
+        if not self.conn.closed:
+            self.conn.close()
 
 
 def _describe_exit(code: int | None) -> str:
@@ -186,7 +187,14 @@ def run_local(
                 order.append(seq)
                 if entry.task is not None:
                     worker = idle.pop()
-                    worker.send(_with_seq(entry.task, seq))
+                    try:
+                        worker.send(_with_seq(entry.task, seq))
+                    except OSError:  # it died while idle: replace it, then retry once
+                        i = pool.index(worker)
+                        worker.task = None
+                        worker.kill()
+                        pool[i] = worker = _Worker(ctx, job, pool[:i] + pool[i + 1 :])
+                        worker.send(_with_seq(entry.task, seq))
                 seq += 1
             # Write everything that is ready, in order.
             while next_pos < len(order):
@@ -205,10 +213,15 @@ def run_local(
             if not busy:
                 continue
             _collect(pool, busy, pending, ctx, job, timeout)
+    except BaseException:
+        for w in pool:  # interrupted (Ctrl-C, an input error): stop at once
+            w.kill()
+        raise
     finally:
         for w in pool:
             try:
-                w.conn.send(None)
+                if not w.conn.closed:
+                    w.conn.send(None)
             except OSError:
                 pass
         deadline = time.monotonic() + 5

@@ -133,7 +133,9 @@ class AdaptiveWaveplot:
         else:
             self.envelope.set_visible(True)
             self.steps.set_visible(False)
-        ax.figure.canvas.draw_idle()
+        # No explicit redraw: the changed artists mark the figure stale, and interactive
+        # canvases redraw stale figures after a zoom (a forced draw here would render the
+        # whole figure once per call on non-interactive canvases).
 
 
 def waveshow(

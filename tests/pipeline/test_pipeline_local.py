@@ -94,6 +94,10 @@ def test_reading_back_pandas_duckdb_numpy_dataset(tree: Path, tmp_path: Path) ->
         f"select count(*), sum(num_frames) from read_parquet('{out}/part-*.parquet')"
     ).fetchone()
     assert n == 6 and frames == sum(ds[i]["features"].shape[0] for i in range(len(ds)))
+    (v,) = con.execute(
+        f"select features[1][2] from read_parquet('{out}/part-*.parquet') order by id limit 1"
+    ).fetchone()
+    assert v == pytest.approx(float(first[0, 1]))  # DuckDB decodes the float columns
     import pickle
 
     ds2 = pickle.loads(pickle.dumps(ds))  # what a DataLoader worker receives

@@ -37,6 +37,8 @@ META_KEY = b"melforge.shard"
 #: Rows are buffered and written as one row group once they hold this many bytes
 #: (a row group is what a reader loads at once).
 ROW_GROUP_BYTES = 16 * 2**20
+#: Parquet path of the feature values.
+FEATURES_LEAF = "features.list.element.list.element"
 
 
 def shard_name(k: int) -> str:
@@ -154,6 +156,8 @@ class ShardWriter:
             schema,
             compression="zstd",
             use_dictionary=[f.name for f in schema if f.name not in fixed],
+            # float bytes regrouped by significance compress ~15% better, at no cost
+            use_byte_stream_split=[] if npy_writer else [FEATURES_LEAF],
         )
         self._pending: list[Any] = []
         self._pending_bytes = 0

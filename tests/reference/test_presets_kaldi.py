@@ -28,6 +28,7 @@ def _reference(y: np.ndarray, sr: int = 16000, **kw) -> np.ndarray:
     opts.mel_opts.low_freq = kw.get("low_freq", 20.0)
     opts.mel_opts.high_freq = kw.get("high_freq", 0.0)
     opts.use_energy = kw.get("use_energy", False)
+    opts.energy_floor = kw.get("energy_floor", 0.0)
     opts.use_power = kw.get("use_power", True)
     opts.use_log_fbank = kw.get("use_log_fbank", True)
     f = knf.OnlineFbank(opts)
@@ -77,6 +78,15 @@ def test_linear_fbank_relative_match(rng):
     ours = kaldi_fbank(y, use_log_fbank=False)
     ref = _reference(y, use_log_fbank=False)
     assert np.allclose(ours, ref, rtol=1e-3, atol=1e-3)  # tolerance: 1e-3 relative
+
+
+def test_energy_floor_on_silence(rng):
+    noise = (0.1 * rng.standard_normal(2000)).astype(np.float32)
+    y = np.concatenate([np.zeros(2000, np.float32), noise])
+    for floor in (0.0, 1.0, 1e6):
+        ours = kaldi_fbank(y, use_energy=True, energy_floor=floor)
+        ref = _reference(y, use_energy=True, energy_floor=floor)
+        assert np.abs(ours - ref).max() <= TOL  # tolerance: 1e-3 absolute
 
 
 def test_8khz(rng):

@@ -84,13 +84,15 @@ def guarded(path: Any = None) -> Iterator[None]:
         sys.exit(1)
 
 
-def progress(items: Iterable[T], *, total: Optional[int] = None, desc: str = "") -> Iterable[T]:
+def progress(
+    items: Iterable[T], *, total: Optional[int] = None, desc: str = "", unit: str = "file"
+) -> Iterable[T]:
     """Wrap ``items`` in a tqdm bar on a terminal; return them untouched otherwise."""
     if not sys.stderr.isatty():
         return items
     from tqdm import tqdm
 
-    return tqdm(items, total=total, desc=desc, leave=False, unit="file")
+    return tqdm(items, total=total, desc=desc, leave=False, unit=unit)
 
 
 class SampleRate(click.ParamType):

@@ -269,7 +269,12 @@ def demo(file: Optional[str], output_dir: str) -> None:
 
     path = file if file is not None else melforge.ex("speech")
     out = Path(output_dir)
-    say = click.echo
+    printed: list[str] = []
+
+    def say(line: str) -> None:
+        click.echo(line)
+        printed.append(click.unstyle(line))
+
     with guarded(path):
         meta, y, sr = _facts(path, say)
         y16, _ = _resampling(y, sr, say)
@@ -281,7 +286,6 @@ def demo(file: Optional[str], output_dir: str) -> None:
             shutil.copy2(path, clip)
         melforge.save(out / "resampled_16k_16bit.wav", quant[16][1], TARGET_SR, subtype="PCM_16")
         melforge.save(out / "resampled_16k_8bit.wav", quant[8][1], TARGET_SR, subtype="PCM_U8")
-        say(click.style("4. Pictures", bold=True))
         figs = _figures(out, y, sr, Path(path).name)
         index = write_index(
             out,
@@ -294,7 +298,9 @@ def demo(file: Optional[str], output_dir: str) -> None:
                 ("resampled_16k_16bit.wav", f"16 kHz, 16-bit (SNR {_fmt_db(quant[16][0])} dB)"),
                 ("resampled_16k_8bit.wav", f"16 kHz, 8-bit (SNR {_fmt_db(quant[8][0])} dB)"),
             ],
+            walkthrough="\n".join(printed),
         )
+    say(click.style("4. Pictures", bold=True))
     for f in figs:
         say(f"   {out / f.filename}: {f.title}")
     say(

@@ -38,6 +38,7 @@ def write_index(
     sr: int,
     figures: list[DemoFigure],
     audio: list[tuple[str, str]],
+    walkthrough: str = "",
 ) -> Path:
     """Write ``out/index.html`` and return its path.
 
@@ -55,6 +56,8 @@ def write_index(
         Pictures in display order.
     audio : list of (file name, label)
         Audio files in ``out`` to offer players for.
+    walkthrough : str
+        The text the demo printed (facts, resampling and quantization numbers).
 
     Returns
     -------
@@ -92,6 +95,8 @@ samples to the features a model sees.</p>
 <table>{rows}</table>
 <h2>Listen</h2>
 {players}
+<h2>The numbers</h2>
+<pre>{e(walkthrough)}</pre>
 {figs}
 </body></html>
 """

@@ -9,7 +9,7 @@ from typing import Any, Optional
 import click
 import numpy as np
 
-from melforge.cli._common import SAMPLE_RATE, check_suffix, guarded, positive
+from melforge.cli._common import SAMPLE_RATE, check_suffix, guarded, positive, progress
 
 __all__ = ["plot", "spectrogram_db", "new_figure"]
 
@@ -78,7 +78,8 @@ def spectrogram_db(
     group = 1 if not max_columns else max(1, -(-n_frames // max_columns))
     block = max(group, (_BLOCK_FRAMES // group) * group)
     out = []
-    for t0 in range(0, n_frames, block):
+    starts = range(0, n_frames, block)
+    for t0 in progress(starts, total=len(starts), desc="spectrogram", unit="block"):
         nb = min(block, n_frames - t0)
         seg = yp[t0 * hop_length : (t0 + nb - 1) * hop_length + n_fft]
         if mel:

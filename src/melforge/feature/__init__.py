@@ -17,6 +17,7 @@ _LAZY: dict[str, str] = {
     "whisper_log_mel": "melforge.feature.whisper",
     "kaldi_fbank": "melforge.feature.kaldi",
     "normalize_waveform": "melforge.feature.wav2vec2",
+    "nemo_log_mel": "melforge.feature.nemo",
 }
 
 __all__ = sorted(_LAZY)

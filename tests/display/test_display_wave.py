@@ -128,3 +128,12 @@ def test_zoom_works_when_the_result_is_dropped():
     ax.set_xlim(2.5, 2.51)
     (line,) = ax.lines
     assert line.get_visible() and line.get_xdata()[0] <= 2.5 <= line.get_xdata()[-1]
+
+
+def test_importing_display_does_not_import_pyplot():
+    import subprocess
+    import sys
+
+    code = "import sys, melforge.display; print('matplotlib.pyplot' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

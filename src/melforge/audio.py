@@ -217,7 +217,10 @@ def stream(
         reader.close()
         from melforge._errors import CorruptAudioError
 
-        raise CorruptAudioError("the file contains no audio frames", path=src.path)
+        raise CorruptAudioError(
+            "the file contains no audio frames (empty, or cut before its first one)",
+            path=src.path,
+        )
     blocks = iter_blocks(
         reader,
         src.path,

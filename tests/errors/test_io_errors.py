@@ -93,6 +93,21 @@ BAD_FILES = {
         CorruptAudioError,
         r"decoding stopped at frame \d+ but the header declares 8000 frames \(truncated",
     ),
+    "truncated.aiff": (
+        lambda p: _good(p, "aiff")[:6000],
+        CorruptAudioError,
+        r"AIFF header declares 8000 frames of audio but the file holds only \d+ \(truncated",
+    ),
+    "truncated.ogg": (
+        lambda p: _good(p, "ogg")[: int(len(_good(p, "ogg")) * 0.9)],
+        CorruptAudioError,
+        r"the Ogg stream ends without its end-of-stream page \(truncated file\?\)",
+    ),
+    "truncated.opus": (
+        lambda p: _good(p, "opus", format="OGG", subtype="OPUS")[:-300],
+        CorruptAudioError,
+        r"the Ogg stream ends without its end-of-stream page",
+    ),
     "header_only.wav": (
         lambda p: _good(p, "wav")[:30],
         CorruptAudioError,

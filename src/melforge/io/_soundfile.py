@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from melforge._errors import CorruptAudioError
+from melforge.io.headers import ogg_tail
 
 #: MP3 frame length in samples; used as slack when checking MP3 frame counts.
 _MP3_FRAME = 1152
@@ -62,43 +63,6 @@ def _mp3_count_is_exact(source: Any) -> bool:
     return any(tag in head for tag in _MP3_COUNT_TAGS)
 
 
-def _ogg_last_page_start(source: Any) -> int:
-    """Granule position where the last Ogg page's audio starts (0 if unknown).
-
-    Reads only the tail of the file: the last two pages are located by walking valid
-    page headers (capture pattern, version 0, length consistent with the next header).
-    """
-    try:
-        if hasattr(source, "read"):
-            pos = source.tell()
-            size = source.seek(0, 2)
-            start = max(0, size - 2 * 65536)
-            source.seek(start)
-            tail = source.read()
-            source.seek(pos)
-        else:
-            with open(source, "rb") as fh:
-                size = fh.seek(0, 2)
-                start = max(0, size - 2 * 65536)
-                fh.seek(start)
-                tail = fh.read()
-    except (OSError, ValueError):
-        return 0
-    granules: list[int] = []
-    i = tail.find(b"OggS")
-    while 0 <= i and i + 27 <= len(tail):
-        nseg = tail[i + 26]
-        body = sum(tail[i + 27 : i + 27 + nseg])
-        end = i + 27 + nseg + body
-        chained = end == len(tail) or tail[end : end + 4] == b"OggS"
-        if tail[i + 4] == 0 and end <= len(tail) and chained:
-            granules.append(int.from_bytes(tail[i + 6 : i + 14], "little", signed=True))
-            i = end
-        else:
-            i = tail.find(b"OggS", i + 1)
-    return max(granules[-2], 0) if len(granules) >= 2 else 0
-
-
 class SoundfileReader:
     """Read frames from an open :class:`soundfile.SoundFile` at the native rate.
 
@@ -145,7 +109,8 @@ class SoundfileReader:
         land = frame
         if self.subtype == "VORBIS":
             if self._vorbis_tail is None:
-                self._vorbis_tail = _ogg_last_page_start(self._source)
+                tail = ogg_tail(self._source)
+                self._vorbis_tail = tail[0] if tail is not None else 0
             if frame > self._vorbis_tail:
                 # libsndfile misplaces seeks into the last Ogg page (by the page's end
                 # trim, e.g. 384 samples); land before it and decode forward instead.

@@ -91,49 +91,118 @@ def _read_at(fh: Any, offset: int, n: int) -> bytes:
     return data
 
 
-def check_wav_header(src: Source) -> None:
-    """Raise CorruptAudioError if a RIFF/RIFX WAV header declares more data than the file holds.
+def _read_tail(source: Any, n: int) -> bytes | None:
+    try:
+        if hasattr(source, "read"):
+            pos = source.tell()
+            size = source.seek(0, 2)
+            source.seek(max(0, size - n))
+            tail: bytes = source.read()
+            source.seek(pos)
+            return tail
+        with open(source, "rb") as fh:
+            size = fh.seek(0, 2)
+            fh.seek(max(0, size - n))
+            return fh.read()
+    except (OSError, ValueError):
+        return None
 
-    libsndfile silently shortens such files; we report them instead, because a
-    truncated file in a dataset is almost always a failed copy.  The placeholder sizes
-    0 and 0xFFFFFFFF (written by recorders that never finalized the header) are
-    accepted and mean "read to the end of the file".
+
+def ogg_tail(source: Any) -> tuple[int, bool] | None:
+    """Facts about the last Ogg page: (granule where its audio starts, end-of-stream flag).
+
+    Reads only the file's last 128 KiB (an Ogg page is at most 65307 bytes).  Pages are
+    located by walking headers (capture pattern, version 0, a length that leads to the
+    next header or the end).  None when no two consecutive pages are found.
+    """
+    tail = _read_tail(source, 2 * 65536)
+    if tail is None:
+        return None
+    pages: list[tuple[int, int]] = []  # (granule, header type)
+    i = tail.find(b"OggS")
+    while 0 <= i and i + 27 <= len(tail):
+        nseg = tail[i + 26]
+        end = i + 27 + nseg + sum(tail[i + 27 : i + 27 + nseg])
+        chained = end == len(tail) or tail[end : end + 4] == b"OggS"
+        if tail[i + 4] == 0 and end <= len(tail) and chained:
+            pages.append((int.from_bytes(tail[i + 6 : i + 14], "little", signed=True), tail[i + 5]))
+            i = end
+        else:
+            i = tail.find(b"OggS", i + 1)
+    if len(pages) < 2:
+        return None
+    return max(pages[-2][0], 0), bool(pages[-1][1] & 0x04)
+
+
+def _walk_chunks(fh: Any, size: int, pos: int, endian: str) -> Any:
+    """Yield (chunk id, declared size, offset of its body) for RIFF/IFF chunks."""
+    for _ in range(4096):  # bounded walk
+        hdr = _read_at(fh, pos, 8)
+        if len(hdr) < 8:
+            return
+        (n,) = struct.unpack(endian + "I", hdr[4:])
+        yield hdr[:4], n, pos + 8
+        pos += 8 + n + (n & 1)
+        if pos >= size:
+            return
+
+
+def _truncated(src: Source, declared: int, available: int, frame_bytes: int, kind: str) -> None:
+    fb = frame_bytes if frame_bytes > 0 else 1
+    unit = "frames" if frame_bytes > 0 else "bytes"
+    raise CorruptAudioError(
+        f"{kind} header declares {declared // fb} {unit} of audio but the file holds only "
+        f"{max(available, 0) // fb} (truncated file?)",
+        path=src.path,
+    )
+
+
+def check_declared_sizes(src: Source) -> None:
+    """Raise CorruptAudioError when a header promises more audio than the file holds.
+
+    WAV (RIFF/RIFX) and AIFF: the data chunk's declared size against the bytes present.
+    Ogg: the last page must carry the end-of-stream flag.  libsndfile silently shortens
+    such files; we report them, because a truncated file in a dataset is almost always a
+    failed copy.  WAV's placeholder sizes 0 and 0xFFFFFFFF (written by recorders that never
+    finalized the header) are accepted and mean "read to the end of the file".
     """
     if src.size is None or src.size < 12:
         return
     fh = src.obj if src.is_file_object else open(src.obj, "rb")  # noqa: SIM115
     try:
         head = _read_at(fh, 0, 12)
-        if head[8:12] != b"WAVE" or head[:4] not in (b"RIFF", b"RIFX"):
-            return
-        endian = "<" if head[:4] == b"RIFF" else ">"
-        pos, block_align = 12, 0
-        for _ in range(4096):  # bounded walk over chunks
-            hdr = _read_at(fh, pos, 8)
-            if len(hdr) < 8:
-                return
-            cid = hdr[:4]
-            (size,) = struct.unpack(endian + "I", hdr[4:])
-            if cid == b"fmt ":
-                fmt = _read_at(fh, pos + 8, 16)
-                if len(fmt) >= 14:
-                    (block_align,) = struct.unpack(endian + "H", fmt[12:14])
-            elif cid == b"data":
-                if size in _PLACEHOLDER_SIZES:
+        if head[8:12] == b"WAVE" and head[:4] in (b"RIFF", b"RIFX"):
+            endian = "<" if head[:4] == b"RIFF" else ">"
+            block_align = 0
+            for cid, n, body in _walk_chunks(fh, src.size, 12, endian):
+                if cid == b"fmt ":
+                    fmt = _read_at(fh, body, 16)
+                    if len(fmt) >= 14:
+                        (block_align,) = struct.unpack(endian + "H", fmt[12:14])
+                elif cid == b"data":
+                    if n not in _PLACEHOLDER_SIZES and n > src.size - body + 1:
+                        _truncated(src, n, src.size - body, block_align, "WAV")
                     return
-                available = src.size - (pos + 8)
-                if size > available + 1:
-                    ba = block_align if block_align > 0 else 1
-                    unit = "frames" if block_align > 0 else "bytes"
-                    raise CorruptAudioError(
-                        f"WAV header declares {size // ba} {unit} of audio but the file "
-                        f"holds only {max(available, 0) // ba} (truncated file?)",
-                        path=src.path,
-                    )
-                return
-            pos += 8 + size + (size & 1)
-            if pos >= src.size:
-                return
+        elif head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+            frame_bytes = 0
+            for cid, n, body in _walk_chunks(fh, src.size, 12, ">"):
+                if cid == b"COMM":
+                    comm = _read_at(fh, body, 8)
+                    if len(comm) == 8:
+                        channels, _, bits = struct.unpack(">HIH", comm)
+                        frame_bytes = channels * ((bits + 7) // 8)
+                elif cid == b"SSND":
+                    if n > src.size - body + 1:
+                        # the SSND body starts with 8 bytes (offset, block size)
+                        _truncated(src, n - 8, src.size - body - 8, frame_bytes, "AIFF")
+                    return
+        elif head[:4] == b"OggS":
+            tail = ogg_tail(fh)
+            if tail is not None and not tail[1]:
+                raise CorruptAudioError(
+                    "the Ogg stream ends without its end-of-stream page (truncated file?)",
+                    path=src.path,
+                )
     finally:
         if src.is_file_object:
             fh.seek(0)

@@ -15,7 +15,7 @@ import numpy as np
 
 from melforge._errors import AudioError, CorruptAudioError, UnsupportedFormatError
 from melforge.io._source import Source, check_source
-from melforge.io.headers import AudioInfo, bit_depth_of, check_wav_header
+from melforge.io.headers import AudioInfo, bit_depth_of, check_declared_sizes
 
 __all__ = ["Reader", "open_reader", "read_native", "iter_blocks", "info_from_source"]
 
@@ -112,7 +112,7 @@ def open_reader(path: Any) -> tuple[Reader, Source]:
     Returns the reader (close it when done) and the checked source.
     """
     src = check_source(path)
-    check_wav_header(src)
+    check_declared_sizes(src)
     return _open(src), src
 
 
@@ -193,7 +193,10 @@ def read_native(
     try:
         sr = reader.samplerate
         if reader.frames == 0:
-            raise CorruptAudioError("the file contains no audio frames", path=src.path)
+            raise CorruptAudioError(
+                "the file contains no audio frames (empty, or cut before its first one)",
+                path=src.path,
+            )
         start = int(offset * sr) if offset else 0
         n_req = int(duration * sr) if duration is not None else -1
         reader.seek(start)
@@ -295,7 +298,7 @@ def info_from_source(src: Source) -> AudioInfo:
     from melforge.io._ffmpeg import AvReader, NoAudioStreamError, av_info
     from melforge.io._soundfile import open_soundfile
 
-    check_wav_header(src)
+    check_declared_sizes(src)
     try:
         sfo = open_soundfile(src.obj)
     except Exception:  # noqa: BLE001 - fall back to FFmpeg, errors are re-collected below

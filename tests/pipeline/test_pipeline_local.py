@@ -152,3 +152,17 @@ def test_bounded_in_flight_with_a_lazy_generator(tmp_path: Path) -> None:
     assert not list(out.glob(".*.tmp"))  # and no temporary file is left behind
     table = read_rows(out)
     assert table.column("n").to_pylist() == list(range(0, 10 * len(shards), 50))
+
+
+def test_fsspec_url_output(tmp_path: Path) -> None:
+    import fsspec
+
+    clip = write_clip(tmp_path / "a.wav", 16000, 0.3, 1)
+    s = melforge.featurize([clip], "memory://mf-test/feats", preset=TINY, workers=1)
+    assert s.rows == 1 and s.out == "memory://mf-test/feats"
+    fs = fsspec.filesystem("memory")
+    names = sorted(p.rsplit("/", 1)[-1] for p in fs.ls("/mf-test/feats", detail=False))
+    assert names == ["_melforge.json", "part-00000.parquet"]
+    with fs.open("/mf-test/feats/part-00000.parquet") as f:
+        assert pq.read_table(f).column("id").to_pylist() == [str(clip)]
+    fs.rm("/mf-test", recursive=True)

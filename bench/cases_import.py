@@ -65,12 +65,18 @@ def run_import(case: Case, cfg: Config, mode: str) -> list[Row]:
     for r in range(reps):
         order = names[r % max(1, len(names)):] + names[:r % max(1, len(names))]
         for name in order:
-            t, w = _spawn(CHILDREN[name], env)
+            if name in errors:
+                continue
+            try:
+                t, w = _spawn(CHILDREN[name], env)
+            except Exception as exc:  # a broken melforge must not stop the suite
+                errors[name] = str(exc)
+                continue
             inproc[name].append(t)
             walls[name].append(w)
     row.samples = inproc
     row.reps = reps if names else 0
-    med = {n: statistics.median(v) for n, v in inproc.items()}
+    med = {n: statistics.median(v) for n, v in inproc.items() if v and n not in errors}
     row.melforge_s = med.get("melforge")
     row.reference_s = med.get("reference")
     if row.melforge_s and row.reference_s:
@@ -80,7 +86,7 @@ def run_import(case: Case, cfg: Config, mode: str) -> list[Row]:
         missing = ("ModuleNotFoundError" in errors["melforge"]
                    or "has no attribute" in errors["melforge"])
         row.status = "n/a" if missing else "error"
-    wall_med = {n: statistics.median(v) for n, v in walls.items()}
+    wall_med = {n: statistics.median(v) for n, v in walls.items() if v and n not in errors}
     row.extra["wall_s"] = wall_med
     notes = ["time from before `import` to after the first mel of 1 s (22.05 kHz, librosa"
              " defaults), fresh process each rep; interpreter start-up excluded"]

@@ -9,6 +9,8 @@ a user.  Children inherit the default environment (no thread limits).
 from __future__ import annotations
 
 import json
+import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -51,15 +53,23 @@ print(json.dumps({{"seconds": t1 - t0, "summary": repr(summary)[:400],
 OPTIONAL_KW = {"overwrite": True, "progress": False, "resume": False, "engine": "local"}
 
 
+def _cpu_children() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def _run(cmd: list[str], timeout: float = 1800) -> tuple[float, dict[str, Any]]:
+    """Run a child to completion; return its wall time and its JSON line, plus ``cpu_s``
+    (user + system seconds of the child and every process it waited for)."""
+    cpu0 = _cpu_children()
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,
                           cwd=REPO)  # so that ``-m bench.librosa_script`` resolves
     wall = time.perf_counter() - t0
-    info: dict[str, Any] = {}
+    info: dict[str, Any] = {"cpu_s": _cpu_children() - cpu0}
     lines = [ln for ln in proc.stdout.strip().splitlines() if ln.startswith("{")]
     if lines:
-        info = json.loads(lines[-1])
+        info.update(json.loads(lines[-1]))
     if "error" in info:
         raise RuntimeError(info["error"])
     if proc.returncode not in (0, 1) or not lines:  # 1 = some input failed; still timed
@@ -123,6 +133,8 @@ def run_featurize(case: Case, cfg: Config, mode: str, preset: str) -> list[Row]:
     reps = cfg.reps or (case.smoke_reps if cfg.smoke else case.reps)
     times: dict[str, list[float]] = {v: [] for v in names}
     infos: dict[str, dict[str, Any]] = {}
+    cpu: dict[str, list[float]] = {v: [] for v in names}
+    load0 = os.getloadavg()[0]
     for r in range(reps):
         k = r % max(1, len(names))
         for name in names[k:] + names[:k]:
@@ -133,13 +145,16 @@ def run_featurize(case: Case, cfg: Config, mode: str, preset: str) -> list[Row]:
                 errors[name] = str(exc)
                 continue
             times[name].append(wall)
+            cpu[name].append(info["cpu_s"])
             infos[name] = info
             if name.startswith("melforge") and "rows" not in infos[name]:
                 info["rows"] = _count_rows(out)
     med = {v: statistics.median(t) for v, t in times.items() if t}
     tput = {v: hours / (t / 60) for v, t in med.items()}  # audio-hours per minute
+    cpu_med = {v: statistics.median(c) for v, c in cpu.items() if c}
+    load = max(load0, os.getloadavg()[0])
     base = (f"{n} clips, {audio_s / 60:.1f} min of audio (WAV/FLAC/MP3, 16/44.1/48 kHz,"
-            f" 2-20 s), preset {preset}")
+            f" {lo:g}-{hi:g} s), preset {preset}")
     throughput = ", ".join(f"{v} {tp:.2f} h/min" for v, tp in tput.items())
 
     def row(suffix: str, title: str, mf: str, ref: str, ref_name: str, target: float) -> Row:
@@ -155,6 +170,11 @@ def run_featurize(case: Case, cfg: Config, mode: str, preset: str) -> list[Row]:
             notes.append(f"melforge {tput[mf]:.2f} audio-h/min")
         if ref in tput:
             notes.append(f"{ref} {tput[ref]:.2f} audio-h/min")
+        if mf in cpu_med and ref in cpu_med:
+            notes.append(f"CPU time {mf} {cpu_med[mf]:.1f} s, {ref} {cpu_med[ref]:.1f} s")
+        if suffix == "scaling":
+            notes.append(f"1-min load average up to {load:.1f} on {cfg.n_cpu} cores: the second"
+                         " worker only helps if a core is free")
         rows_out = infos.get(mf, {}).get("rows")
         if rows_out is not None and rows_out != n:
             notes.append(f"melforge wrote {rows_out} rows for {n} clips")
@@ -164,7 +184,8 @@ def run_featurize(case: Case, cfg: Config, mode: str, preset: str) -> list[Row]:
                 if side.startswith("melforge"):
                     rw.status = "error" if "no " not in errors[side] else "n/a"
         rw.note = "; ".join(notes)
-        rw.extra = {"audio_hours_per_min": tput, "audio_s": audio_s, "clips": n}
+        rw.extra = {"audio_hours_per_min": tput, "audio_s": audio_s, "clips": n,
+                    "cpu_s": cpu_med, "load_average_max": load}
         return rw
 
     return [

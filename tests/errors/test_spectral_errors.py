@@ -112,7 +112,7 @@ def test_melspectrogram_errors() -> None:
     [
         ({"n_mfcc": 0}, r"n_mfcc=0 must be a positive integer"),
         ({"dct_type": 5}, r"dct_type=5 must be 1, 2, 3 or 4"),
-        ({"norm": "forward"}, r"norm='forward' must be None or 'ortho'"),
+        ({"norm": "max"}, r"norm='max' must be None, 'ortho', 'backward' or 'forward'"),
         ({"lifter": -1}, r"MFCC lifter=-1 must be a non-negative number"),
     ],
 )

@@ -3,7 +3,7 @@
 ``melspectrogram`` from a signal never materialises the STFT: each cache-sized block
 of frames is windowed, transformed, squared and projected onto the mel bank before
 the next block is read.  Only the columns of the bank where a group of bands is
-non-zero take part in the projection (the bank is ~97% zeros).
+non-zero take part in the projection (the bank is ~98% zeros).
 """
 
 from __future__ import annotations
@@ -240,8 +240,8 @@ def mfcc(
         Number of coefficients.
     dct_type : {1, 2, 3, 4}
         DCT type (:func:`scipy.fft.dct`).
-    norm : {None, "ortho"}
-        DCT normalization.
+    norm : {None, "ortho", "backward", "forward"}
+        DCT normalization (:func:`scipy.fft.dct`; None is "backward").
     lifter : float >= 0
         Liftering coefficient; 0 disables it.
     mel_norm : {"slaney", None} or number
@@ -260,8 +260,8 @@ def mfcc(
     n_mfcc = _positive_int("n_mfcc", n_mfcc)
     if dct_type not in (1, 2, 3, 4) or isinstance(dct_type, bool):
         raise ParameterError(f"dct_type={dct_type!r} must be 1, 2, 3 or 4")
-    if norm not in (None, "ortho"):
-        raise ParameterError(f"norm={norm!r} must be None or 'ortho'")
+    if norm not in (None, "ortho", "backward", "forward"):
+        raise ParameterError(f"norm={norm!r} must be None, 'ortho', 'backward' or 'forward'")
     if isinstance(lifter, bool) or not isinstance(lifter, (int, float, np.number)) or lifter < 0:
         raise ParameterError(f"MFCC lifter={lifter!r} must be a non-negative number")
     if S is None:

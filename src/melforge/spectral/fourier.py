@@ -30,8 +30,8 @@ _BAD_PAD_MODES = ("wrap", "maximum", "mean", "median", "minimum")
 
 
 def _check_finite(y: np.ndarray) -> None:
-    """Raise if ``y`` holds NaN or Inf (one fast reduction; a full scan only on failure)."""
-    if y.size and not np.isfinite(np.add.reduce(y, axis=None, dtype=np.float64)):
+    """Raise if ``y`` holds NaN or Inf: one sum (NaN/Inf propagate; overflow costs a rescan)."""
+    if y.size and not np.isfinite(np.add.reduce(y, axis=None)):
         check_audio_array(y, finite=True)
 
 

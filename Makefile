@@ -10,27 +10,38 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-install: $(PY)
+# Stamps: reinstall only when pyproject.toml changes (the install is editable, so code
+# changes need no reinstall).
+$(VENV)/.installed: $(PY) pyproject.toml
 	$(PIP) install --quiet -e .
+	touch $@
 
-demo: install
+$(VENV)/.installed-test: $(PY) pyproject.toml
+	$(PIP) install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-bench: $(PY) pyproject.toml
+	$(PIP) install --quiet -e '.[bench]'
+	touch $@ $(VENV)/.installed-test $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+demo: $(VENV)/.installed
 	$(VENV)/bin/melforge demo -o demo-output
 
-lint: $(PY)
+lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy src
 
-test: $(PY)
-	$(PIP) install --quiet -e '.[test]'
+test: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy src
 	$(VENV)/bin/pytest
 
-bench: $(PY)
-	$(PIP) install --quiet -e '.[bench]'
+bench: $(VENV)/.installed-bench
 	$(PY) -m bench
 
-bench-smoke: $(PY)
+bench-smoke: $(VENV)/.installed-test
 	$(PY) -m bench --smoke
 
 clean:

@@ -73,3 +73,33 @@ def test_spectral_names_resolve_from_top_level() -> None:
         "db_to_power",
     ):
         assert getattr(mf, name) is getattr(mf.spectral, name)
+
+
+def test_first_melspectrogram_imports_no_scipy_fft_or_signal() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np, melforge\n"
+        "y = np.random.default_rng(0).standard_normal(22050).astype(np.float32)\n"
+        "S = melforge.feature.melspectrogram(y=y)\n"
+        "D = melforge.stft(y, window='hamming')\n"
+        "db = melforge.power_to_db(S, ref=np.max)\n"
+        "bad = [m for m in ('scipy.fft', 'scipy.signal', 'scipy.special') if m in sys.modules]\n"
+        "print(bad)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_fft_fallback_to_scipy_is_identical(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from melforge.spectral import _fft
+
+    y = np.random.default_rng(0).standard_normal(6000).astype(np.float32)
+    fast = mf.stft(y, n_fft=512)
+    inv = mf.istft(fast)
+    monkeypatch.setattr(_fft, "_backend", False)  # as if the private extension were missing
+    np.testing.assert_array_equal(mf.stft(y, n_fft=512), fast)
+    np.testing.assert_array_equal(mf.istft(fast), inv)

@@ -26,6 +26,7 @@ import sys
 import time
 from pathlib import Path
 
+import librosa  # imported once in the parent; forked workers inherit it
 import numpy as np
 
 AUDIO_EXT = {".wav", ".flac", ".mp3", ".ogg", ".m4a"}
@@ -33,8 +34,6 @@ SR = 16000
 
 
 def whisper_80(y: np.ndarray) -> np.ndarray:
-    import librosa
-
     S = librosa.feature.melspectrogram(y=y, sr=SR, n_fft=400, hop_length=160, n_mels=80,
                                        pad_mode="reflect")[:, :-1]
     log = np.log10(np.maximum(S, 1e-10))
@@ -46,8 +45,6 @@ _FB: dict[str, np.ndarray] = {}
 
 
 def kaldi_fbank_80(y: np.ndarray) -> np.ndarray:
-    import librosa
-
     if len(y) < 400:
         return np.zeros((0, 80), np.float32)
     frames = librosa.util.frame(y * 32768.0, frame_length=400, hop_length=160, axis=0)
@@ -68,8 +65,6 @@ RECIPES = {"whisper-80": whisper_80, "kaldi-fbank-80": kaldi_fbank_80}
 
 
 def _work(job: tuple[str, str, str, str]) -> tuple[str, str]:
-    import librosa
-
     path, rel, out, preset = job
     try:
         y, _ = librosa.load(path, sr=SR)

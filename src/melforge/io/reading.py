@@ -86,7 +86,7 @@ def _open(src: Source) -> Reader:
             raise
     src.rewind()
     try:
-        return AvReader(src.obj, src.path)
+        reader = AvReader(src.obj, src.path)
     except NoAudioStreamError as e:
         raise UnsupportedFormatError(
             "the file has no audio stream (" + "; ".join(reasons) + ")", path=src.path
@@ -98,6 +98,11 @@ def _open(src: Source) -> Reader:
     except Exception as e:  # noqa: BLE001 - every FFmpeg failure is collected
         reasons.append(f"FFmpeg: {_av_reason(e)}")
         last = e
+    else:
+        # Drop libsndfile's error: its traceback pins this frame and its callers' frames
+        # (and the arrays they later allocate) until the garbage collector runs.
+        del last
+        return reader
     detail = "; ".join(reasons)
     if recognized:
         raise CorruptAudioError(f"corrupt or truncated audio ({detail})", path=src.path) from last

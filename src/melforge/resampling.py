@@ -78,7 +78,8 @@ def _soxr(y: np.ndarray, orig_sr: float, target_sr: float, quality: str, axis: i
         # soxr resamples the channels of a [frame, channel] array independently, with the
         # same filter as one call per channel: the result is identical to librosa's
         # per-lane np.apply_along_axis, in one pass.
-        out = soxr.resample(np.ascontiguousarray(lanes.T), orig_sr, target_sr, quality).T
+        out = soxr.resample(np.ascontiguousarray(lanes.T), orig_sr, target_sr, quality)
+        out = np.ascontiguousarray(out.T)  # time last and contiguous, as librosa returns
     return np.moveaxis(out.reshape(*lead, out.shape[-1]), -1, axis)
 
 

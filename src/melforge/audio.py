@@ -27,7 +27,7 @@ def _check_float_dtype(dtype: Any) -> np.dtype:
         dt = np.dtype(dtype)
     except TypeError as e:
         raise ParameterError(f"{dtype=} is not a numpy dtype") from e
-    if not np.issubdtype(dt, np.floating):
+    if dt not in (np.float32, np.float64):
         raise ParameterError(f"dtype={dt} must be a floating-point dtype (float32 or float64)")
     return dt
 

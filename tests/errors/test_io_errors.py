@@ -255,6 +255,7 @@ def test_video_without_audio_is_unsupported(tmp_path):
         ({"offset": -1.0}, r"offset=-1.0 must be a finite number >= 0"),
         ({"duration": -0.5}, r"duration=-0.5 must be a finite number >= 0"),
         ({"dtype": np.int16}, r"dtype=int16 must be a floating-point dtype"),
+        ({"dtype": np.float16}, r"dtype=float16 must be a floating-point dtype \(float32 or"),
         ({"res_type": "kaiser_best"}, r"res_type='kaiser_best' is not supported \(librosa "),
         ({"res_type": "bogus"}, r"res_type='bogus' is not supported; choose one of soxr_vhq"),
     ],

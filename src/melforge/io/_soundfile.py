@@ -145,6 +145,8 @@ class SoundfileReader:
         libsndfile's MP3 decoder (the next ~5000 samples come out wrong).  We call
         ``sf_readf_*`` directly through soundfile's cffi handle when it is available.
         """
+        if out.dtype not in (np.float32, np.float64):
+            raise TypeError(f"cannot decode into dtype={out.dtype}; use float32 or float64")
         if _RAW is not None and out.flags.c_contiguous and out.flags.writeable:
             snd, ffi, check = _RAW
             ctype = "float" if out.dtype == np.float32 else "double"

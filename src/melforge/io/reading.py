@@ -13,7 +13,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from melforge._errors import AudioError, CorruptAudioError, UnsupportedFormatError
+from melforge._errors import (
+    AudioError,
+    CorruptAudioError,
+    ParameterError,
+    UnsupportedFormatError,
+)
 from melforge.io._source import Source, check_source
 from melforge.io.headers import AudioInfo, bit_depth_of, check_declared_sizes
 
@@ -194,6 +199,9 @@ def read_native(
     sr : int
         Native sampling rate in Hz.
     """
+    dt = np.dtype(dtype)
+    if dt not in (np.float32, np.float64):
+        raise ParameterError(f"dtype={dt} must be float32 or float64")
     reader, src = open_reader(path)
     try:
         sr = reader.samplerate
@@ -205,7 +213,7 @@ def read_native(
         start = int(offset * sr) if offset else 0
         n_req = int(duration * sr) if duration is not None else -1
         reader.seek(start)
-        data = _read_frames(reader, n_req, start, np.dtype(dtype), src.size)
+        data = _read_frames(reader, n_req, start, dt, src.size)
         _check_finite(data, reader, src.path)
     except AudioError:
         raise
@@ -241,8 +249,12 @@ def iter_blocks(
     ``advance > blocksize`` the frames between blocks are skipped.  Memory: one block.
     The reader is closed when the generator finishes or is closed.
     """
+    dt = np.dtype(dtype)
+    if dt not in (np.float32, np.float64):
+        reader.close()
+        raise ParameterError(f"dtype={dt} must be float32 or float64")
     ch = reader.channels
-    buf = np.empty((blocksize, ch), dtype=np.dtype(dtype))
+    buf = np.empty((blocksize, ch), dtype=dt)
     overlap = blocksize - advance
     limit = frames if frames >= 0 else None
     state = {"pos": 0, "eof": False}

@@ -59,6 +59,13 @@ class AvReader:
         self._path = path
         self._pos = 0
         self._open()
+        try:
+            self._init_from_head()
+        except BaseException:
+            self._container.close()
+            raise
+
+    def _init_from_head(self) -> None:
         # Decode the first frames now: they fix the channel count, the sample format,
         # and the anchor that maps a frame's pts onto our sample count (the second
         # frame, because the first may have had its priming samples cut).
@@ -71,7 +78,7 @@ class AvReader:
             self.channels = int(self._stream.codec_context.channels or 1)
             self.samplerate = int(self._stream.codec_context.sample_rate or 0)
         if self.samplerate <= 0:
-            raise CorruptAudioError("FFmpeg reports no sample rate", path=path)
+            raise CorruptAudioError("FFmpeg reports no sample rate", path=self._path)
         self._anchor: tuple[int, int] | None = None  # (pts, sample index) of frame 2
         self._frame_size: int | None = None  # constant frame length, if it is
         if len(head) >= 2 and head[1].pts is not None:

@@ -53,6 +53,12 @@ print(json.dumps({{"seconds": t1 - t0, "summary": repr(summary)[:400],
 OPTIONAL_KW = {"overwrite": True, "progress": False, "resume": False, "engine": "local"}
 
 
+def _missing(error: str) -> bool:
+    """True if the error says melforge lacks the feature (n/a), not that it broke."""
+    return ("melforge.featurize has no" in error or "No module named 'melforge" in error
+            or "has no attribute" in error)
+
+
 def _cpu_children() -> float:
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     return ru.ru_utime + ru.ru_stime
@@ -182,7 +188,7 @@ def run_featurize(case: Case, cfg: Config, mode: str, preset: str) -> list[Row]:
             if side in errors:
                 notes.append(f"{side}: {errors[side]}")
                 if side.startswith("melforge"):
-                    rw.status = "error" if "no " not in errors[side] else "n/a"
+                    rw.status = "n/a" if _missing(errors[side]) else "error"
         rw.note = "; ".join(notes)
         rw.extra = {"audio_hours_per_min": tput, "audio_s": audio_s, "clips": n,
                     "cpu_s": cpu_med, "load_average_max": load}
@@ -212,7 +218,7 @@ def run_memory(case: Case, cfg: Config, mode: str) -> list[Row]:
     try:
         wall, info = _run(melforge_cmd([str(path)], out, "whisper-80", 1, segment_seconds=30))
     except Exception as exc:
-        rw.status = "n/a" if "no " in str(exc) or "not" in str(exc) else "error"
+        rw.status = "n/a" if _missing(str(exc)) else "error"
         rw.note = f"melforge: {exc}"
         return [rw]
     self_mb = info["maxrss_self_kb"] / 1024

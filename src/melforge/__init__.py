@@ -50,6 +50,7 @@ _LAZY: dict[str, str] = {
     "stream": "melforge.audio",
     "get_duration": "melforge.audio",
     "get_samplerate": "melforge.audio",
+    "to_mono": "melforge.audio",
     # io: native-rate files
     "info": "melforge.io",
     "save": "melforge.io",

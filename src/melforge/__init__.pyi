@@ -27,6 +27,7 @@ from melforge.audio import (
     get_samplerate as get_samplerate,
     load as load,
     stream as stream,
+    to_mono as to_mono,
 )
 from melforge.convert import (
     fft_frequencies as fft_frequencies,

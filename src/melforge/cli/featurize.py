@@ -37,7 +37,8 @@ __all__ = ["featurize"]
     "--files-per-shard",
     type=int,
     default=None,
-    help="Inputs per shard (the unit of resume) [default: 256; 16 with --segment-seconds].",
+    help="Inputs per shard, the unit of resume [default: inputs/64, within 8..256; "
+    "1..16 with --segment-seconds].",
 )
 @click.option(
     "--resume/--no-resume",

@@ -90,8 +90,11 @@ def featurize(
         ``"npy"`` writes one ``.npy`` per row mirroring the input tree; the shards
         then hold every column but ``features`` (``features_path`` instead).
     files_per_shard : int or None
-        Inputs per shard: the unit of atomic output and of resume.  Default 256, or 16
-        with ``segment_seconds`` (long recordings make many rows each).
+        Inputs per shard: the unit of atomic output, of resume and of work given to a
+        worker.  Default: about 1/64 of the inputs (so that every worker gets work),
+        between 8 and 256 (with ``segment_seconds``: between 1 and 16); 64 (4) when
+        ``inputs`` is a lazy iterable that cannot be counted.  It depends on the inputs
+        only, never on the number of workers.
     resume : bool
         Skip inputs already in complete shards of a matching earlier run (default).
         ``False`` refuses to touch an existing dataset unless ``overwrite``.
@@ -122,7 +125,7 @@ def featurize(
     if workers is not None:
         workers = check_positive_int("workers", workers)
     if files_per_shard is None:
-        files_per_shard = 256 if segment_seconds is None else 16
+        files_per_shard = auto_files_per_shard(inputs, segment_seconds, path_column, root)
     files_per_shard = check_positive_int("files_per_shard", files_per_shard)
     if segment_seconds is not None:
         segment_seconds = check_positive_number("segment_seconds", segment_seconds)
@@ -169,6 +172,17 @@ def featurize(
         n_workers = stats.pop("workers")
 
     return _finish(store, recipe, description, stats, counts, engine, n_workers, t0)
+
+
+def auto_files_per_shard(
+    inputs: Any, segment_seconds: float | None, path_column: str, root: Any
+) -> int:
+    """Return the default shard size for these inputs (counted when they are not lazy)."""
+    lo, hi, lazy = (8, 256, 64) if segment_seconds is None else (1, 16, 4)
+    if not isinstance(inputs, (str, os.PathLike, list, tuple)):
+        return lazy
+    n = sum(1 for _ in iter_sources(inputs, path_column=path_column, root=root))
+    return min(hi, max(lo, -(-n // 64)))
 
 
 def _groups(sources: Iterator[Source], size: int) -> Iterator[tuple[int, int, list[Source]]]:
@@ -298,32 +312,23 @@ def _run_local(
     progress: bool,
 ) -> dict[str, Any]:
     from melforge.pipeline.local import run_local
-    from melforge.pipeline.sink import ShardSink, consume_entry, plan_entries
 
     bar = _progress_bar(progress)
-    sink = ShardSink(store, job, carried, fmt, on_progress=bar.update if bar else None)
     try:
-        run_local(
-            plan_entries(pending, job),
-            lambda e: consume_entry(sink, e),
+        return run_local(
+            pending,
+            store,
             job,
+            carried,
+            fmt,
             workers=workers,
             timeout=timeout,
+            on_progress=bar.update if bar else None,
             warm=_warm_imports,
         )
-    except BaseException:
-        sink.abort()
-        raise
     finally:
         if bar:
             bar.close()
-    return {
-        "files_ok": sink.files_ok,
-        "files_failed": sink.failures,
-        "rows": sink.rows,
-        "audio_seconds": sink.audio_seconds,
-        "max_rss": sink.max_rss,
-    }
 
 
 def _warm_imports() -> None:

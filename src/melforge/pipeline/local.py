@@ -1,15 +1,19 @@
 """The local engine: a small process pool of our own over ``multiprocessing``.
 
-Why not ``concurrent.futures.ProcessPoolExecutor``: when one worker dies (a decoder
-segfault), the executor is broken for good and every pending future fails.  Here each
-worker holds exactly one task at a time over its own pipe, so the parent always knows
-which file a dead or stuck worker was on: it records that file as failed, kills the
-worker if needed, and starts a replacement.
+Each worker featurizes whole shards and writes them itself (the same
+:func:`~melforge.pipeline.sink.write_shard` a Dask task runs), so the parent does no
+encoding and the output does not depend on the number of workers.  Before each file a
+worker tells the parent which one it starts, which gives the parent per-file timeouts
+and crash attribution.
 
-Work is pulled lazily from the plan (an iterator of entries in output order) and at
-most ``window`` entries are unwritten at any moment, so memory does not grow with the
-number of inputs.  Results are written strictly in plan order, which makes the output
-independent of the number of workers.
+Why not ``concurrent.futures.ProcessPoolExecutor``: when one worker dies (a decoder
+segfault) the executor is broken for good and every pending future fails.  Here each
+worker holds one shard at a time over its own pipe; when a worker dies or overruns the
+timeout on a file, the parent kills it, starts a replacement, records that file as
+failed and gives the shard again (the file is then recorded without being read).
+
+Inputs are pulled one shard per idle worker, so at most ``workers + 1`` shards of
+inputs are in memory whatever the size of the manifest.
 """
 
 from __future__ import annotations
@@ -19,27 +23,27 @@ import os
 import signal
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from melforge.pipeline._compute import (
-    Failure,
-    Job,
-    Task,
-    TaskResult,
-    run_task,
-    segment_id,
-    single_threaded,
-)
-from melforge.pipeline.sink import Entry
+from melforge.pipeline._compute import Failure, Job, single_threaded
+from melforge.pipeline.inputs import Source
+from melforge.pipeline.shards import shard_name
+from melforge.pipeline.sink import write_shard
+from melforge.pipeline.store import Store
 
-__all__ = ["run_local"]
+__all__ = ["run_local", "default_workers"]
 
 #: Modules the fork server (when chosen) imports once, so each worker starts warm.
-_PRELOAD = ["__main__", "numpy", "melforge.pipeline._compute", "melforge.audio", "melforge.presets"]
+_PRELOAD = ["__main__", "numpy", "melforge.pipeline.sink", "melforge.audio", "melforge.presets"]
 #: Environment variable choosing the start method of worker processes.
 START_METHOD_ENV = "MELFORGE_START_METHOD"
+#: Attempts at a shard whose worker dies before starting any file.
+_MAX_UNATTRIBUTED = 3
+
+Shard = tuple[int, int, list[Source]]
 
 
 def _die_with_parent() -> None:
@@ -55,28 +59,43 @@ def _die_with_parent() -> None:
         pass
 
 
-def _worker_main(conn: Connection, job: Job, inherited: list[Connection]) -> None:
-    """Loop of a worker process: receive a task, send its result, until told to stop."""
+def _worker_main(
+    conn: Connection, job: Job, store: Store, carried: Any, fmt: str, inherited: list[Any]
+) -> None:
+    """Loop of a worker process: receive a shard, write it, report, until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     _die_with_parent()
-    single_threaded()  # for the worker's whole life
     for c in inherited:  # forked: other workers' pipe ends would hide the parent's death
         try:
             c.close()
         except OSError:
             pass
+    single_threaded()  # for the worker's whole life
+    try:
+        import pyarrow as pa
+
+        pa.set_cpu_count(1)  # parallelism comes from the workers
+    except (ImportError, AttributeError):  # pragma: no cover
+        pass
+
+    def report(*message: Any) -> None:
+        conn.send(message)
+
     while True:
         try:
-            task = conn.recv()
+            item = conn.recv()
         except (EOFError, OSError):
             return  # the parent is gone
-        if task is None:
+        if item is None:
             return
-        result = run_task(job, task)
+        k, first, sources, known = item
         try:
-            conn.send(result)
+            stats = write_shard(store, job, carried, fmt, k, first, sources, known, report)
+            conn.send(("done", stats))
         except (BrokenPipeError, OSError):
             return
+        except Exception as e:  # noqa: BLE001 - e.g. the output folder vanished
+            conn.send(("error", f"{type(e).__name__}: {e}"))
 
 
 def _context() -> Any:
@@ -97,22 +116,24 @@ def _context() -> Any:
 
 
 class _Worker:
-    def __init__(self, ctx: Any, job: Job, others: list[_Worker]) -> None:
+    def __init__(self, ctx: Any, args: tuple[Any, ...], others: list[_Worker]) -> None:
         parent, child = ctx.Pipe(duplex=True)
         inherited = [w.conn for w in others if not w.conn.closed] + [parent]
         if ctx.get_start_method() != "fork":
             inherited = []  # nothing is inherited by spawned processes
-        self.proc = ctx.Process(target=_worker_main, args=(child, job, inherited), daemon=True)
+        self.proc = ctx.Process(target=_worker_main, args=(child, *args, inherited), daemon=True)
         self.proc.start()
         child.close()
         self.conn: Connection = parent
-        self.task: Task | None = None
+        self.shard: tuple[int, int, list[Source], dict[str, Failure]] | None = None
+        self.current: tuple[str, str] | None = None  # (row id, path) being computed
         self.started = 0.0
 
-    def send(self, task: Task) -> None:
-        self.task = task
+    def send(self, shard: tuple[int, int, list[Source], dict[str, Failure]]) -> None:
+        self.shard = shard
+        self.current = None
         self.started = time.monotonic()
-        self.conn.send(task)
+        self.conn.send(shard)
 
     def kill(self) -> None:
         if self.proc.is_alive():
@@ -132,87 +153,67 @@ def _describe_exit(code: int | None) -> str:
 
 
 def run_local(
-    plan: Iterator[Entry],
-    consume: Callable[[Entry], None],
+    shards: Iterator[Shard],
+    store: Store,
     job: Job,
+    carried: Any,
+    fmt: str,
     *,
     workers: int,
     timeout: float | None,
-    window: int | None = None,
+    on_progress: Callable[[int, float], None] | None = None,
     warm: Callable[[], None] | None = None,
-) -> None:
-    """Run every task of ``plan`` on ``workers`` processes and ``consume`` entries in order.
+) -> dict[str, Any]:
+    """Write every pending shard with ``workers`` processes; return the run's counts.
 
     Parameters
     ----------
-    plan : iterator of Entry
-        Entries in output order; those with a ``task`` are computed by a worker.
-    consume : callable
-        Called in the parent with each entry, in plan order, once its result is in.
-    job : Job
-        Sent to every worker when it starts.
+    shards : iterator of (shard number, first input number, sources)
+        The shards to write, pulled lazily.
+    store, job, carried, fmt
+        What :func:`~melforge.pipeline.sink.write_shard` needs.
     workers : int
         Number of worker processes.
     timeout : float or None
-        Seconds one task may take before its worker is killed and the input recorded
-        as failed (``TimeoutError``).
-    window : int or None
-        Most entries held unwritten at once; default ``8 * workers + 16``.
+        Seconds one file (or segment) may take before its worker is killed and the
+        file recorded as failed (``TimeoutError``).
+    on_progress : callable or None
+        Called as ``on_progress(n_files, audio_seconds)`` as files complete.
     warm : callable or None
         Called once before workers start (imports they should inherit when forked).
     """
     ctx = _context()
-    window = window if window is not None else 8 * workers + 16
+    if warm is not None:
+        warm()
+    args = (job, store, carried, fmt)
+    totals: dict[str, Any] = {
+        "files_ok": 0, "files_failed": 0, "rows": 0, "audio_seconds": 0.0, "max_rss": 0
+    }  # fmt: skip
     pool: list[_Worker] = []
-    pending: dict[int, Entry] = {}  # seq -> entry, unwritten
-    order: list[int] = []  # seqs in plan order, unwritten
-    next_pos = 0  # index in `order` of the next entry to write
-    seq = 0
+    retry: deque[tuple[int, int, list[Source], dict[str, Failure]]] = deque()
+    lost_without_file: dict[int, int] = {}
     exhausted = False
     try:
-        if warm is not None:
-            warm()
         for _ in range(workers):
-            pool.append(_Worker(ctx, job, pool))
+            pool.append(_Worker(ctx, args, pool))
         while True:
-            # Pull and dispatch while there is room and an idle worker.
-            idle = [w for w in pool if w.task is None]
-            while not exhausted and len(order) - next_pos < window and idle:
-                try:
-                    entry = next(plan)
-                except StopIteration:
+            for w in pool:
+                if w.shard is not None:
+                    continue
+                if retry:
+                    w.send(retry.popleft())
+                    continue
+                item = None if exhausted else next(shards, None)
+                if item is None:
                     exhausted = True
                     break
-                pending[seq] = entry
-                order.append(seq)
-                if entry.task is not None:
-                    worker = idle.pop()
-                    try:
-                        worker.send(_with_seq(entry.task, seq))
-                    except OSError:  # it died while idle: replace it, then retry once
-                        i = pool.index(worker)
-                        worker.task = None
-                        worker.kill()
-                        pool[i] = worker = _Worker(ctx, job, pool[:i] + pool[i + 1 :])
-                        worker.send(_with_seq(entry.task, seq))
-                seq += 1
-            # Write everything that is ready, in order.
-            while next_pos < len(order):
-                entry = pending[order[next_pos]]
-                if entry.task is not None and entry.result is None:
-                    break
-                del pending[order[next_pos]]
-                next_pos += 1
-                consume(entry)
-            if next_pos > 4096:  # keep `order` short
-                del order[:next_pos]
-                next_pos = 0
-            busy = [w for w in pool if w.task is not None]
-            if exhausted and not busy and next_pos == len(order):
-                return
+                w.send((item[0], item[1], item[2], {}))
+            busy = [w for w in pool if w.shard is not None]
             if not busy:
-                continue
-            _collect(pool, busy, pending, ctx, job, timeout)
+                return totals
+            for w, error, message in _wait(busy, timeout, totals, on_progress):
+                pool[pool.index(w)] = _replace(w, error, message, ctx, args, pool, store, retry,
+                                               lost_without_file)  # fmt: skip
     except BaseException:
         for w in pool:  # interrupted (Ctrl-C, an input error): stop at once
             w.kill()
@@ -230,64 +231,100 @@ def run_local(
             w.kill()
 
 
-def _with_seq(task: Task, seq: int) -> Task:
-    return task if task.seq == seq else Task(seq, *_task_fields(task))
-
-
-def _task_fields(task: Task) -> tuple[Any, ...]:
-    return (task.index, task.id, task.path, task.offset, task.duration, task.segmented)
-
-
-def _collect(
-    pool: list[_Worker],
+def _wait(
     busy: list[_Worker],
-    pending: dict[int, Entry],
-    ctx: Any,
-    job: Job,
     timeout: float | None,
-) -> None:
-    """Wait for results, crashes or timeouts of busy workers; replace lost workers."""
+    totals: dict[str, Any],
+    on_progress: Callable[[int, float], None] | None,
+) -> list[tuple[_Worker, str, str]]:
+    """Handle messages from busy workers; return those lost (crashed or timed out)."""
     wait_for: float | None = None
     if timeout is not None:
-        now = time.monotonic()
-        wait_for = max(0.0, min(w.started + timeout for w in busy) - now) + 0.01
+        wait_for = max(0.0, min(w.started + timeout for w in busy) - time.monotonic()) + 0.01
     handles: dict[Any, _Worker] = {}
     for w in busy:
         handles[w.conn] = w
         handles[w.proc.sentinel] = w
-    ready = wait(list(handles), timeout=wait_for)
     lost: dict[int, tuple[_Worker, str, str]] = {}
-    for h in ready:
+    for h in wait(list(handles), timeout=wait_for):
         w = handles[h]
-        if id(w) in lost or w.task is None:
+        if id(w) in lost or w.shard is None:
             continue
-        if h is w.conn:
-            try:
-                result: TaskResult = w.conn.recv()
-            except (EOFError, OSError):
-                w.proc.join(5)
-                lost[id(w)] = (w, "WorkerCrashed", _crash_message(w))
-                continue
-            pending[w.task.seq].result = result
-            w.task = None
-        else:
+        try:
+            while w.conn.poll():  # drain every message that is there
+                _handle(w, w.conn.recv(), totals, on_progress)
+                if w.shard is None:
+                    break
+        except (EOFError, OSError):
+            pass
+        if w.shard is not None and not w.proc.is_alive():
             w.proc.join(5)
             lost[id(w)] = (w, "WorkerCrashed", _crash_message(w))
     if timeout is not None:
         now = time.monotonic()
         for w in busy:
-            if w.task is not None and id(w) not in lost and now - w.started > timeout:
+            if w.shard is not None and id(w) not in lost and now - w.started > timeout:
                 lost[id(w)] = (w, "TimeoutError", f"featurizing took longer than {timeout=} s")
-    for w, error, message in lost.values():
-        task = w.task
-        assert task is not None  # noqa: S101 - internal invariant, not user input
-        rid = segment_id(task.id, task.offset) if task.segmented else task.id
-        pending[task.seq].result = TaskResult(
-            task.seq, task.index, failure=Failure(rid, task.path, error, message)
-        )
-        w.kill()
-        i = pool.index(w)
-        pool[i] = _Worker(ctx, job, pool[:i] + pool[i + 1 :])
+    return list(lost.values())
+
+
+def _handle(
+    w: _Worker,
+    message: tuple[Any, ...],
+    totals: dict[str, Any],
+    on_progress: Callable[[int, float], None] | None,
+) -> None:
+    kind = message[0]
+    if kind == "start":
+        w.current = (message[1], message[2])
+        w.started = time.monotonic()
+    elif kind == "progress":
+        w.current = None  # between files: a crash now is no file's fault
+        if on_progress is not None:
+            on_progress(message[1], message[2])
+    elif kind == "done":
+        stats = message[1]
+        totals["files_ok"] += stats["files_ok"]
+        totals["files_failed"] += stats["failures"]
+        totals["rows"] += stats["rows"]
+        totals["audio_seconds"] += stats["audio_seconds"]
+        totals["max_rss"] = max(totals["max_rss"], stats["max_rss"])
+        w.shard = None
+        w.current = None
+    else:  # "error": the shard could not be written at all
+        raise RuntimeError(f"worker failed to write shard {w.shard and w.shard[0]}: {message[1]}")
+
+
+def _replace(
+    w: _Worker,
+    error: str,
+    message: str,
+    ctx: Any,
+    args: tuple[Any, ...],
+    pool: list[_Worker],
+    store: Store,
+    retry: deque[tuple[int, int, list[Source], dict[str, Failure]]],
+    lost_without_file: dict[int, int],
+) -> _Worker:
+    """Kill a lost worker, record its file as failed, requeue its shard, start another."""
+    assert w.shard is not None  # noqa: S101 - internal invariant
+    k, first, sources, known = w.shard
+    pid = w.proc.pid
+    w.kill()
+    if w.current is not None:
+        rid, path = w.current
+        known = {**known, rid: Failure(rid, path, error, message)}
+    else:
+        lost_without_file[k] = lost_without_file.get(k, 0) + 1
+        if lost_without_file[k] >= _MAX_UNATTRIBUTED:
+            raise RuntimeError(f"worker processes died {_MAX_UNATTRIBUTED} times on shard {k}")
+    prefix = f".{shard_name(k)}.{pid}-"
+    for name in store.listdir():  # the dead worker's partial shard
+        if name.startswith(prefix):
+            store.remove(name)
+    retry.appendleft((k, first, sources, known))
+    i = pool.index(w)
+    return _Worker(ctx, args, pool[:i] + pool[i + 1 :])
 
 
 def _crash_message(w: _Worker) -> str:

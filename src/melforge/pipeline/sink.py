@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,13 +22,14 @@ from melforge.pipeline._compute import (
     TaskResult,
     plan_tasks,
     run_task,
+    segment_id,
     single_threaded,
 )
 from melforge.pipeline.inputs import Source
 from melforge.pipeline.shards import ShardInfo, ShardWriter, feature_schema
 from melforge.pipeline.store import Store, temp_name
 
-__all__ = ["ShardSink", "plan_entries", "write_shard", "npy_name"]
+__all__ = ["ShardSink", "write_shard", "npy_name"]
 
 
 #: Folder of ``format="npy"`` feature files inside ``out``; its ``_`` prefix keeps
@@ -166,17 +167,6 @@ class ShardSink:
             self.writer = None
 
 
-class Entry:
-    """One item of the plan, in output order: a task to run or a ready marker."""
-
-    __slots__ = ("task", "payload", "result")
-
-    def __init__(self, payload: tuple[Any, ...], task: Task | None = None) -> None:
-        self.payload = payload
-        self.task = task
-        self.result: TaskResult | None = None
-
-
 def _plan_source(index: int, source: Source, job: Job) -> tuple[list[Task], Failure | None]:
     if job.segment_seconds is None:
         return [Task(0, index, source.id, source.path)], None
@@ -184,32 +174,6 @@ def _plan_source(index: int, source: Source, job: Job) -> tuple[list[Task], Fail
         return plan_tasks(index, source.id, source.path, job.segment_seconds, 0), None
     except Exception as e:  # recorded, the run goes on
         return [], Failure(source.id, source.path, type(e).__name__, str(e))
-
-
-def plan_entries(shards: Iterator[tuple[int, int, Sequence[Source]]], job: Job) -> Iterator[Entry]:
-    """Expand pending shards into the ordered entries the local engine runs and writes."""
-    for k, first, sources in shards:
-        yield Entry(("begin", k, first))
-        for i, source in enumerate(sources):
-            tasks, failure = _plan_source(first + i, source, job)
-            yield Entry(("input", source, failure))
-            for t in tasks:
-                yield Entry(("task", source), t)
-        yield Entry(("end", k))
-
-
-def consume_entry(sink: ShardSink, entry: Entry) -> None:
-    """Apply one plan entry (with its result, for tasks) to ``sink``."""
-    kind = entry.payload[0]
-    if kind == "begin":
-        sink.begin(entry.payload[1], entry.payload[2])
-    elif kind == "input":
-        sink.add_input(entry.payload[1], entry.payload[2])
-    elif kind == "task":
-        assert entry.result is not None  # noqa: S101 - internal invariant
-        sink.add_result(entry.payload[1], entry.result)
-    else:
-        sink.end()
 
 
 def write_shard(
@@ -220,12 +184,28 @@ def write_shard(
     shard: int,
     first_index: int,
     sources: Sequence[Source],
+    known: Mapping[str, Failure] | None = None,
+    report: Callable[..., None] | None = None,
 ) -> dict[str, Any]:
-    """Featurize one shard's inputs in this process and write the shard (Dask task)."""
+    """Featurize one shard's inputs in this process and write the shard.
+
+    Both engines run this (a local worker process, or a Dask task), so their shards are
+    identical.
+
+    Parameters
+    ----------
+    known : mapping or None
+        Failures already established for some row ids (a file that crashed or hung a
+        worker on an earlier attempt): recorded as they are, without computing.
+    report : callable or None
+        Called as ``report("start", row_id, path)`` before each file or segment and
+        ``report("progress", 1, audio_seconds)`` after it (the local engine's per-file
+        timeouts, crash attribution and progress bar).
+    """
     sink = ShardSink(store, job, carried, fmt)
     try:
         with single_threaded():
-            _write_shard_rows(sink, job, shard, first_index, sources)
+            _write_shard_rows(sink, job, shard, first_index, sources, known or {}, report)
     except BaseException:
         sink.abort()
         raise
@@ -241,12 +221,32 @@ def write_shard(
 
 
 def _write_shard_rows(
-    sink: ShardSink, job: Job, shard: int, first_index: int, sources: Sequence[Source]
+    sink: ShardSink,
+    job: Job,
+    shard: int,
+    first_index: int,
+    sources: Sequence[Source],
+    known: Mapping[str, Failure],
+    report: Callable[..., None] | None,
 ) -> None:
     sink.begin(shard, first_index)
     for i, source in enumerate(sources):
+        if source.id in known:
+            sink.add_input(source, known[source.id])
+            continue
+        if report is not None and job.segment_seconds is not None:
+            report("start", source.id, source.path)  # reading the header may hang too
         tasks, failure = _plan_source(first_index + i, source, job)
         sink.add_input(source, failure)
         for t in tasks:
-            sink.add_result(source, run_task(job, t))
+            rid = segment_id(t.id, t.offset) if t.segmented else t.id
+            if rid in known:
+                result = TaskResult(t.seq, t.index, failure=known[rid])
+            else:
+                if report is not None:
+                    report("start", rid, t.path)
+                result = run_task(job, t)
+            sink.add_result(source, result)
+            if report is not None:
+                report("progress", 1, result.audio_seconds)
     sink.end()

@@ -215,8 +215,10 @@ def run_local(
                 pool[pool.index(w)] = _replace(w, error, message, ctx, args, pool, store, retry,
                                                lost_without_file)  # fmt: skip
     except BaseException:
-        for w in pool:  # interrupted (Ctrl-C, an input error): stop at once
+        for w in pool:  # interrupted (Ctrl-C, an input error): stop at once, tidy up
             w.kill()
+            if w.shard is not None:
+                _remove_partial(store, w.shard[0], w.proc.pid)
         raise
     finally:
         for w in pool:
@@ -318,13 +320,18 @@ def _replace(
         lost_without_file[k] = lost_without_file.get(k, 0) + 1
         if lost_without_file[k] >= _MAX_UNATTRIBUTED:
             raise RuntimeError(f"worker processes died {_MAX_UNATTRIBUTED} times on shard {k}")
-    prefix = f".{shard_name(k)}.{pid}-"
-    for name in store.listdir():  # the dead worker's partial shard
-        if name.startswith(prefix):
-            store.remove(name)
+    _remove_partial(store, k, pid)
     retry.appendleft((k, first, sources, known))
     i = pool.index(w)
     return _Worker(ctx, args, pool[:i] + pool[i + 1 :])
+
+
+def _remove_partial(store: Store, k: int, pid: int | None) -> None:
+    """Remove the temporary file of shard ``k`` that worker ``pid`` was writing."""
+    prefix = f".{shard_name(k)}.{pid}-"
+    for name in store.listdir():
+        if name.startswith(prefix):
+            store.remove(name)
 
 
 def _crash_message(w: _Worker) -> str:

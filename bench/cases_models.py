@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from bench import data
-from bench.cases_spectral import _long
+from bench.cases_spectral import _long, fft_floor
 from bench.harness import Case, Config, NotAvailable, Setup, melforge_attr, optional_module
 
 WHISPER, WHISPER_SMOKE = (32, 30.0), (2, 5.0)  # (clips, seconds)
@@ -50,7 +50,8 @@ def setup_whisper(cfg: Config, mode: str) -> Setup:
         reference=reference,
         # kaldi-native-fbank's OnlineWhisperFbank is not a row: it took ~0.3 s per 30 s clip
         # here (its n_fft 400 is not a power of two), which would only lengthen the suite.
-        others={"openai-whisper log_mel_spectrogram (torch)": openai_whisper},
+        others={"openai-whisper log_mel_spectrogram (torch)": openai_whisper,
+                "framing+rfft floor (blocked)": lambda: fft_floor(Y, n_fft=400, hop=160)},
         unit_work=n * secs,
         note=f"{n} x {secs:g} s at 16 kHz, 80 mels, padded/trimmed to 3000 frames; melforge"
         " gets one (batch, samples) array, transformers the list of clips (numpy path)",

@@ -22,7 +22,7 @@ from typing import Any
 from bench import data
 from bench.harness import Case, Config, Row, judge
 
-CORPUS, CORPUS_SMOKE = (240, 2.0, 20.0), (3, 0.5, 1.5)  # (clips, min s, max s)
+CORPUS, CORPUS_SMOKE = (480, 2.0, 20.0), (3, 0.5, 1.5)  # (clips, min s, max s)
 LONG_H, LONG_SMOKE_S = 3.0, 20.0
 PEAK_MB_TARGET = 500.0
 PRESETS = ("whisper-80", "kaldi-fbank-80")

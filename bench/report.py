@@ -136,7 +136,8 @@ def markdown_table(rows: list[Row]) -> str:
     body = []
     for r in rows:
         c = _cells(r)
-        c[0] = f"{c[0]}<br><sub>vs {r.reference}</sub>" if r.reference else c[0]
+        if r.reference and "[vs " not in c[0]:
+            c[0] = f"{c[0]}<br><sub>vs {r.reference}</sub>"
         c[6] = f"**{c[6]}**" if c[6] in ("FAIL", "error") else c[6]
         body.append("| " + " | ".join(c) + " |")
     return head + "\n" + "\n".join(body)

@@ -42,6 +42,8 @@ _PRELOAD = ["__main__", "numpy", "melforge.pipeline.sink", "melforge.audio", "me
 START_METHOD_ENV = "MELFORGE_START_METHOD"
 #: Attempts at a shard whose worker dies before starting any file.
 _MAX_UNATTRIBUTED = 3
+#: Segments of one file that may crash or time out before the whole file is skipped.
+_MAX_LOST_SEGMENTS = 2
 
 Shard = tuple[int, int, list[Source]]
 
@@ -316,6 +318,12 @@ def _replace(
     if w.current is not None:
         rid, path = w.current
         known = {**known, rid: Failure(rid, path, error, message)}
+        source_id, sep, _ = rid.rpartition("@")
+        lost_segments = [r for r in known if sep and r.startswith(source_id + "@")]
+        if len(lost_segments) >= _MAX_LOST_SEGMENTS:  # the file itself is the problem
+            note = f"{message}; the rest of this file was skipped after {len(lost_segments)} "
+            note += "lost segments"
+            known[source_id] = Failure(source_id, path, error, note)
     else:
         lost_without_file[k] = lost_without_file.get(k, 0) + 1
         if lost_without_file[k] >= _MAX_UNATTRIBUTED:

@@ -6,8 +6,9 @@ Each worker decodes a file with ``librosa.load(path, sr=16000)`` (soundfile, sox
 mono), computes the features with librosa/numpy, and saves one ``.npy`` per clip.  The
 recipes are the usual hand-written ones:
 
-* ``whisper-80``: librosa melspectrogram (n_fft 400, hop 160, 80 Slaney mels, power 2,
-  centered reflect padding), last frame dropped, log10 with a 1e-10 floor, clamp to
+* ``whisper-80``: zero-pad or trim to 30 s (as Whisper and melforge's preset do), librosa
+  melspectrogram (n_fft 400, hop 160, 80 Slaney mels, power 2, centered reflect padding),
+  last frame dropped (3000 frames), log10 with a 1e-10 floor, clamp to
   max - 8, (x + 4) / 4.
 * ``kaldi-fbank-80``: 25 ms / 10 ms frames with snip-edges (``librosa.util.frame``) on
   int16-scaled samples, DC removal, pre-emphasis 0.97, Povey window, 512-point power
@@ -34,6 +35,7 @@ SR = 16000
 
 
 def whisper_80(y: np.ndarray) -> np.ndarray:
+    y = librosa.util.fix_length(y, size=30 * SR)  # Whisper's pad_or_trim to 30 s
     S = librosa.feature.melspectrogram(y=y, sr=SR, n_fft=400, hop_length=160, n_mels=80,
                                        pad_mode="reflect")[:, :-1]
     log = np.log10(np.maximum(S, 1e-10))

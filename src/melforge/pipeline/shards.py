@@ -158,6 +158,7 @@ class ShardWriter:
             use_dictionary=[f.name for f in schema if f.name not in fixed],
             # float bytes regrouped by significance compress ~15% better, at no cost
             use_byte_stream_split=[] if npy_writer else [FEATURES_LEAF],
+            write_statistics=[f.name for f in schema if f.name != "features"],
         )
         self._pending: list[Any] = []
         self._pending_bytes = 0

@@ -124,9 +124,8 @@ def featurize(
         raise ParameterError(f"{format=} must be 'parquet' or 'npy'")
     if workers is not None:
         workers = check_positive_int("workers", workers)
-    if files_per_shard is None:
-        files_per_shard = auto_files_per_shard(inputs, segment_seconds, path_column, root)
-    files_per_shard = check_positive_int("files_per_shard", files_per_shard)
+    if files_per_shard is not None:
+        files_per_shard = check_positive_int("files_per_shard", files_per_shard)
     if segment_seconds is not None:
         segment_seconds = check_positive_number("segment_seconds", segment_seconds)
     if timeout is not None:
@@ -134,6 +133,8 @@ def featurize(
     if scheduler is not None and engine != "dask":
         raise ParameterError(f"{scheduler=} needs engine='dask'")
     preset_obj = resolve_preset(preset)
+    if files_per_shard is None:
+        files_per_shard = auto_files_per_shard(inputs, segment_seconds, path_column, root)
     job = Job(
         preset_obj,
         segment_seconds,

@@ -199,17 +199,23 @@ def run_local(
         for _ in range(workers):
             pool.append(_Worker(ctx, args, pool))
         while True:
-            for w in pool:
+            for i, w in enumerate(pool):
                 if w.shard is not None:
                     continue
                 if retry:
-                    w.send(retry.popleft())
-                    continue
-                item = None if exhausted else next(shards, None)
-                if item is None:
-                    exhausted = True
-                    break
-                w.send((item[0], item[1], item[2], {}))
+                    task = retry.popleft()
+                else:
+                    item = None if exhausted else next(shards, None)
+                    if item is None:
+                        exhausted = True
+                        break
+                    task = (item[0], item[1], item[2], {})
+                try:
+                    w.send(task)
+                except OSError:  # it died while idle: replace it
+                    w.kill()
+                    pool[i] = _Worker(ctx, args, pool[:i] + pool[i + 1 :])
+                    pool[i].send(task)
             busy = [w for w in pool if w.shard is not None]
             if not busy:
                 return totals

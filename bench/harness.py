@@ -72,6 +72,7 @@ class Case:
     threads: tuple[str, ...] = ("1",)  # which thread modes this case runs under
     target_text: str = ""  # how the target is shown; default ">= {target}x"
     runner: Callable[[Case, Config, str], list[Row]] | None = None  # custom measurement
+    show_inverse: str = ""  # e.g. "floor": show melforge/reference as "1.34x floor"
 
 
 @dataclass
@@ -245,6 +246,8 @@ def run_case(case: Case, cfg: Config, mode: str) -> list[Row]:
     if row.melforge_s and row.reference_s:
         row.ratio = row.reference_s / row.melforge_s
     row.status = judge(row.ratio, row.target)
+    if case.show_inverse and row.ratio:
+        row.ratio_text = f"{1 / row.ratio:.2f}x {case.show_inverse}"
     if mf_err.startswith("error"):
         row.status = "error"
     notes += [e for e in (mf_err, ref_err) if e]

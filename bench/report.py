@@ -209,7 +209,7 @@ def write_markdown(path: Path, meta: dict[str, Any], rows: list[Row],
         " every side runs once, in an order that rotates between rounds, so both sides see"
         " the same machine state. Garbage collection runs between calls and is disabled"
         " during them. *ratio* = reference time / melforge time (higher is better for"
-        " melforge); the floor row's ratio is floor time / melforge time.",
+        " melforge); the floor row shows melforge time / floor time instead.",
         "",
         "*threads*: `1` = BLAS/OpenMP pools limited to one thread with threadpoolctl and"
         " scipy.fft's default `workers` set to 1 (`scipy.fft.set_workers`); `all` = every"

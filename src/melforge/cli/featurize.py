@@ -37,8 +37,8 @@ __all__ = ["featurize"]
     "--files-per-shard",
     type=int,
     default=None,
-    help="Inputs per shard, the unit of resume [default: inputs/64, within 8..256; "
-    "1..16 with --segment-seconds].",
+    help="Inputs per shard, the unit of resume [default: inputs/64 rounded up, at most 256; "
+    "at most 16 with --segment-seconds].",
 )
 @click.option(
     "--resume/--no-resume",

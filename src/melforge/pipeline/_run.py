@@ -91,8 +91,8 @@ def featurize(
         then hold every column but ``features`` (``features_path`` instead).
     files_per_shard : int or None
         Inputs per shard: the unit of atomic output, of resume and of work given to a
-        worker.  Default: about 1/64 of the inputs (so that every worker gets work),
-        between 8 and 256 (with ``segment_seconds``: between 1 and 16); 64 (4) when
+        worker.  Default: 1/64 of the inputs rounded up (so that every worker gets
+        work), at most 256 (with ``segment_seconds``: at most 16); 64 (4) when
         ``inputs`` is a lazy iterable that cannot be counted.  It depends on the inputs
         only, never on the number of workers.
     resume : bool
@@ -179,11 +179,11 @@ def auto_files_per_shard(
     inputs: Any, segment_seconds: float | None, path_column: str, root: Any
 ) -> int:
     """Return the default shard size for these inputs (counted when they are not lazy)."""
-    lo, hi, lazy = (8, 256, 64) if segment_seconds is None else (1, 16, 4)
+    hi, lazy = (256, 64) if segment_seconds is None else (16, 4)
     if not isinstance(inputs, (str, os.PathLike, list, tuple)):
         return lazy
     n = sum(1 for _ in iter_sources(inputs, path_column=path_column, root=root))
-    return min(hi, max(lo, -(-n // 64)))
+    return min(hi, max(1, -(-n // 64)))  # up to 64 shards, so every worker gets work
 
 
 def _groups(sources: Iterator[Source], size: int) -> Iterator[tuple[int, int, list[Source]]]:

@@ -44,6 +44,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--write-results", action=argparse.BooleanOptionalAction, default=None,
                    help="also rewrite bench/RESULTS.md and bench/results.json (default: only"
                    " for a full run)")
+    p.add_argument("--profile", action="store_true",
+                   help="also run the melforge side of each in-process case once under"
+                   " cProfile; top functions go to results.json, listings to"
+                   " OUT/profile-<case>-<threads>.txt")
     p.add_argument("--list", action="store_true", help="list case ids and exit")
     return p.parse_args(argv)
 
@@ -69,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no case matches {args.only}", file=sys.stderr)
         return 2
     cfg = Config(smoke=args.smoke, data_dir=args.data, out_dir=args.out, reps=args.reps,
-                 threads=args.threads)
+                 threads=args.threads, profile=args.profile)
     modes_wanted = {"1": ["1"], "all": ["all"], "both": ["1", "all"]}[args.threads]
     command = "python -m bench " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
     meta = report.meta_block(command.strip(), args.smoke, args.threads)

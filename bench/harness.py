@@ -40,6 +40,7 @@ class Config:
     out_dir: Path = Path("bench/out")
     reps: int | None = None  # override every case's repetition count
     threads: str = "both"  # "1", "all" or "both"
+    profile: bool = False  # cProfile the melforge side once per case
 
     @property
     def n_cpu(self) -> int:
@@ -165,6 +166,31 @@ def interleaved(fns: dict[str, Fn], reps: int, *, warmup: int = 1) -> dict[str, 
     return samples
 
 
+def profile_call(fn: Fn, cfg: Config, name: str, top: int = 15) -> str:
+    """Run ``fn`` once under cProfile; write the full listing to the output folder and
+    return the ``top`` functions by own time (what bounds the melforge side)."""
+    import cProfile
+    import io
+    import pstats
+
+    prof = cProfile.Profile()
+    prof.runcall(fn)
+    cfg.out_dir.mkdir(parents=True, exist_ok=True)
+    path = cfg.out_dir / f"profile-{name}.txt"
+    with path.open("w") as f:
+        pstats.Stats(prof, stream=f).sort_stats("tottime").print_stats(60)
+    buf = io.StringIO()
+    stats = pstats.Stats(prof, stream=buf)
+    total = sum(v[2] for v in stats.stats.values())  # type: ignore[attr-defined]
+    rows = sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:top]  # type: ignore
+    lines = []
+    for (file, line, func), (_cc, ncalls, tottime, _cum, _callers) in rows:
+        where = f"{Path(file).name}:{line}" if line else file
+        lines.append(f"{100 * tottime / total:5.1f}% {tottime * 1e3:8.1f} ms {ncalls:>6}x"
+                     f"  {func} ({where})")
+    return "\n".join(lines)
+
+
 def _short(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}".strip()
     return text if len(text) <= 160 else text[:157] + "..."
@@ -235,10 +261,13 @@ def run_case(case: Case, cfg: Config, mode: str) -> list[Row]:
             if warm and max(warm) > SLOW_S and not cfg.reps:
                 reps = min(reps, 3)
             samples = interleaved(fns, reps, warmup=0) if fns else {}
+            profile = profile_call(mf, cfg, f"{case.id}-{mode}") if cfg.profile and mf else ""
     finally:
         if s.teardown is not None:
             s.teardown()
     med = {name: statistics.median(v) for name, v in samples.items()}
+    if profile:
+        row.extra["profile"] = profile
     row.samples = samples
     row.reps = max((len(v) for v in samples.values()), default=0)
     row.melforge_s = med.get("melforge")

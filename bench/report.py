@@ -233,6 +233,12 @@ def write_markdown(path: Path, meta: dict[str, Any], rows: list[Row],
     for r in rows:
         if r.note:
             lines.append(f"- **{r.title}** [{r.threads}]: {r.note}")
+    profiled = [r for r in rows if r.status == "FAIL" and r.extra.get("profile")]
+    if profiled:
+        lines += ["", "## Profiles of the misses (melforge side, cProfile, own time)", ""]
+        for r in profiled:
+            lines += [f"**{r.title}** [{r.threads}]", "", "```text", r.extra["profile"],
+                      "```", ""]
     if analysis:
         lines += ["", analysis.strip()]
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 def test_bench_smoke_runs_every_case(tmp_path: Path) -> None:
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "bench", "--smoke", "--threads", "1",
+        [sys.executable, "-m", "bench", "--smoke", "--threads", "1", "--profile",
          "--data", str(tmp_path / "data"), "--out", str(out)],
         cwd=REPO, capture_output=True, text=True, timeout=280, check=False,
     )

@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     if not cases:
         print(f"no case matches {args.only}", file=sys.stderr)
         return 2
+    args.data, args.out = args.data.resolve(), args.out.resolve()  # children run elsewhere
     cfg = Config(smoke=args.smoke, data_dir=args.data, out_dir=args.out, reps=args.reps,
                  threads=args.threads, profile=args.profile)
     modes_wanted = {"1": ["1"], "all": ["all"], "both": ["1", "all"]}[args.threads]

@@ -167,3 +167,12 @@ def test_fsspec_url_output(tmp_path: Path) -> None:
     ref = tmp_path / "ref"
     melforge.featurize(clips, ref, preset=TINY, workers=1, files_per_shard=2)
     assert read_rows(tmp_path / "feats").equals(read_rows(ref))
+
+
+@pytest.mark.slow
+def test_spawned_workers_give_the_same_rows(tree: Path, tmp_path: Path, monkeypatch) -> None:
+    """The start method used off Linux (spawn) writes the same dataset as fork."""
+    melforge.featurize(tree, tmp_path / "fork", preset=TINY, workers=2, files_per_shard=3)
+    monkeypatch.setenv("MELFORGE_START_METHOD", "spawn")
+    melforge.featurize(tree, tmp_path / "spawn", preset=TINY, workers=2, files_per_shard=3)
+    assert read_rows(tmp_path / "fork").equals(read_rows(tmp_path / "spawn"))

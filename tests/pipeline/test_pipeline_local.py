@@ -169,7 +169,6 @@ def test_fsspec_url_output(tmp_path: Path) -> None:
     assert read_rows(tmp_path / "feats").equals(read_rows(ref))
 
 
-@pytest.mark.slow
 def test_spawned_workers_give_the_same_rows(tree: Path, tmp_path: Path, monkeypatch) -> None:
     """The start method used off Linux (spawn) writes the same dataset as fork."""
     melforge.featurize(tree, tmp_path / "fork", preset=TINY, workers=2, files_per_shard=3)

@@ -48,6 +48,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="also run the melforge side of each in-process case once under"
                    " cProfile; top functions go to results.json, listings to"
                    " OUT/profile-<case>-<threads>.txt")
+    p.add_argument("--render", type=Path, metavar="RESULTS_JSON",
+                   help="only rewrite RESULTS.md next to RESULTS_JSON from it (and from"
+                   " bench/ANALYSIS.md), without measuring anything")
     p.add_argument("--list", action="store_true", help="list case ids and exit")
     return p.parse_args(argv)
 
@@ -59,11 +62,32 @@ def select(cases: list, patterns: list[str]) -> list:
     return [c for c in cases if any(r.search(c.id) for r in regexes)]
 
 
+def render(results_json: Path) -> int:
+    """Rewrite the RESULTS.md beside a results.json (e.g. after editing ANALYSIS.md)."""
+    import json
+
+    from bench import report
+    from bench.harness import Row
+
+    doc = json.loads(results_json.read_text())
+    fields = set(Row.__dataclass_fields__)
+    rows = [Row(**{k: v for k, v in r.items() if k in fields}) for r in doc["rows"]]
+    meta = {k: v for k, v in doc.items() if k not in ("rows", "summary")}
+    analysis_path = HERE / "ANALYSIS.md"
+    analysis = analysis_path.read_text() if analysis_path.exists() else None
+    out = results_json.with_name("RESULTS.md")
+    report.write_markdown(out, meta, rows, analysis)
+    print(f"wrote {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from bench import report
     from bench.harness import Config, Row, run_case
 
+    if args.render:
+        return render(args.render)
     cases = select(all_cases(), args.only)
     if args.list:
         for c in cases:

@@ -45,6 +45,11 @@ def test_bench_smoke_runs_every_case(tmp_path: Path) -> None:
     assert "| case | threads | melforge | reference |" in md
     assert doc["machine"]["cpu"] in md
 
+    (out / "RESULTS.md").unlink()  # --render rebuilds it from the JSON alone
+    subprocess.run([sys.executable, "-m", "bench", "--render", str(out / "results.json")],
+                   cwd=REPO, capture_output=True, text=True, check=True, timeout=60)
+    assert (out / "RESULTS.md").read_text() == md
+
 
 def test_bench_list_and_only_select_cases() -> None:
     proc = subprocess.run([sys.executable, "-m", "bench", "--list", "--only", "^db\\."],

@@ -82,3 +82,11 @@ def test_foreign_shards_refused(clip: Path, tmp_path: Path) -> None:
     (out / "part-00000.parquet").write_bytes(b"x")
     with pytest.raises(ParameterError, match=r"holds part-\*.parquet files but no _melforge.json"):
         melforge.featurize(clip, out, preset=TINY)
+
+
+def test_no_inputs_warns(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "readme.txt").write_text("no audio here")
+    with pytest.warns(UserWarning, match=r"no audio inputs found in .*nothing to featurize"):
+        s = melforge.featurize(tmp_path / "in", tmp_path / "out", preset=TINY)
+    assert (s.files_ok, s.files_failed, s.rows) == (0, 0, 0)

@@ -6,6 +6,7 @@ import itertools
 import json
 import os
 import time
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -155,6 +156,12 @@ def featurize(
 
     groups = _groups(iter_sources(inputs, path_column=path_column, root=root), files_per_shard)
     first = next(groups, None)
+    if first is None:
+        warnings.warn(
+            f"no audio inputs found in {inputs!r} (audio files are recognized by their "
+            f"extension); nothing to featurize",
+            stacklevel=2,
+        )
     carried = _carried_schema(store, index, first)
     if first is not None:
         groups = itertools.chain([first], groups)

@@ -103,3 +103,61 @@ def test_fft_fallback_to_scipy_is_identical(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(_fft, "_backend", False)  # as if the private extension were missing
     np.testing.assert_array_equal(mf.stft(y, n_fft=512), fast)
     np.testing.assert_array_equal(mf.istft(fast), inv)
+
+
+def test_fft_backend_rejects_an_incompatible_extension() -> None:
+    import types
+
+    import numpy as np
+
+    from melforge.spectral import _fft
+
+    def bad_r2c(a: object, axes: object, forward: bool, inorm: int, out: object, nthreads: int):
+        return np.zeros((2, 4), dtype=np.complex128)  # wrong values: must be refused
+
+    broken = types.SimpleNamespace(r2c=bad_r2c, c2r=lambda *a, **k: None)
+    renamed = types.SimpleNamespace(r2c=lambda a, axes: None, c2r=lambda a, axes: None)
+    assert not _fft._works(broken) and not _fft._works(renamed)
+    assert _fft._works(_fft._load())  # the real extension passes the probe
+
+
+def test_fft_backend_with_scipy_fft_imported_first_or_later() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "first = sys.argv[1] == 'first'\n"
+        "if first: import scipy.fft\n"
+        "import melforge as mf\n"
+        "from melforge.spectral import _fft\n"
+        "y = np.random.default_rng(0).standard_normal(9000).astype(np.float32)\n"
+        "D = mf.stft(y, n_fft=512)\n"
+        "import scipy.fft\n"
+        "own = sys.modules['scipy.fft._pocketfft.pypocketfft']\n"
+        "assert (_fft._get() is own) == first, _fft._get()\n"
+        "x = np.random.default_rng(1).standard_normal((3, 512))\n"
+        "assert np.allclose(scipy.fft.irfft(scipy.fft.rfft(x), 512), x)\n"
+        "w = mf.get_window('hann', 512)\n"
+        "ref = scipy.fft.rfft(mf.spectral.frame(y, frame_length=512, hop_length=128).T * w)\n"
+        "assert np.allclose(mf.stft(y, n_fft=512, center=False).T, ref, atol=1e-4)\n"
+        "print('ok')\n"
+    )
+    for order in ("first", "later"):
+        out = subprocess.run(
+            [sys.executable, "-c", code, order], capture_output=True, text=True, check=False
+        )
+        assert out.stdout.strip() == "ok", order + out.stdout + out.stderr
+
+
+def test_fft_is_thread_safe() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    y = np.random.default_rng(2).standard_normal((2, 40000)).astype(np.float32)
+    ref = mf.stft(y, n_fft=1024)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: mf.stft(y, n_fft=1024), range(8)))
+    for res in results:
+        np.testing.assert_array_equal(res, ref)  # one thread per call: bit-identical

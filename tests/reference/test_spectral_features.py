@@ -223,3 +223,37 @@ def test_spectrum_is_the_textbook_rfft(n: int, n_fft: int | None) -> None:
     np.testing.assert_allclose(db, librosa.amplitude_to_db(s.magnitude, ref=np.max), atol=DB_ATOL)
     peak_hz = s.frequencies[np.argmax(s.magnitude)]
     assert 0 <= peak_hz <= sr / 2
+
+
+def test_power_to_db_nan_poisons_the_top_db_clamp() -> None:
+    S = (np.random.default_rng(8).random((300, 300)) * 1e3).astype(np.float32)
+    S[5, 7] = np.nan  # librosa: log_spec.max() is NaN, so every value becomes NaN
+    assert np.isnan(librosa.power_to_db(S)).all()
+    assert np.isnan(mf.power_to_db(S)).all()
+    assert np.isnan(mf.amplitude_to_db(S)).all()
+    assert np.isnan(mf.power_to_db(S, top_db=None)).sum() == 1  # no clamp: one NaN
+
+
+@pytest.mark.parametrize("clip", ["speech", "music", "chirp"])
+def test_features_on_bundled_clips(clip: str) -> None:
+    y, sr = mf.load(mf.ex(clip), sr=None)  # real audio at its native rate, float32
+    ref = librosa.feature.melspectrogram(y=y, sr=sr)
+    ours = feature.melspectrogram(y=y, sr=sr)
+    assert ours.dtype == np.float32 and ours.shape == ref.shape
+    assert _rel(ours, ref) <= REL  # measured <= 3e-7
+    db_ref = librosa.power_to_db(ref, ref=np.max)
+    db = mf.power_to_db(ref, ref=np.max)
+    assert db.dtype == np.float32
+    np.testing.assert_allclose(db, db_ref, rtol=0, atol=DB_ATOL)  # measured 0
+    A = np.sqrt(ref)
+    np.testing.assert_allclose(
+        mf.amplitude_to_db(A, ref=np.max), librosa.amplitude_to_db(A, ref=np.max),
+        rtol=0, atol=DB_ATOL,
+    )  # fmt: skip
+    kw = {"n_mfcc": 13, "lifter": 22}
+    m_ref = librosa.feature.mfcc(y=y, sr=sr, **kw)
+    m = feature.mfcc(y=y, sr=sr, **kw)
+    assert m.dtype == np.float32
+    assert _rel(m, m_ref) <= REL  # measured <= 2e-6 (dB values up to ~600)
+    d_ref = librosa.feature.delta(m_ref, order=2)
+    assert _rel(feature.delta(m_ref, order=2), d_ref) <= REL

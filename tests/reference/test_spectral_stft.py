@@ -228,3 +228,29 @@ def test_frame_matches_librosa_util_frame() -> None:
     assert not ours.flags.writeable and np.shares_memory(ours, x)
     padded = mf.spectral.center_pad(x, n_fft=16, pad_mode="reflect")
     np.testing.assert_array_equal(padded, np.pad(x, 8, mode="reflect"))
+
+
+@pytest.mark.parametrize("n_fft", [128, 255, 512])
+def test_istft_n_fft_other_than_the_matrix(n_fft: int) -> None:
+    # the half spectrum is cropped / zero-padded to n_fft // 2 + 1 bins, as scipy's irfft
+    D = librosa.stft(np.random.default_rng(7).standard_normal(6000).astype(np.float32), n_fft=256)
+    ref = librosa.istft(D, n_fft=n_fft)
+    ours = mf.istft(D, n_fft=n_fft)
+    assert ours.shape == ref.shape
+    assert np.max(np.abs(ours - ref)) <= 1e-5 * np.max(np.abs(ref))  # measured ~2e-7
+
+
+@pytest.mark.parametrize("clip", ["speech", "music", "chirp"])
+def test_stft_istft_on_bundled_clips(clip: str) -> None:
+    y, sr = mf.load(mf.ex(clip), sr=None)  # real audio at its native rate, float32
+    ref = librosa.stft(y)
+    ours = mf.stft(y)
+    assert ours.dtype == np.complex64 and ours.shape == ref.shape
+    assert _rel(ours, ref) <= REL  # measured <= 1.6e-7
+    hop = 400 if sr > 30000 else 256
+    D = librosa.stft(y, n_fft=1024, hop_length=hop, window="hamming")
+    kw = {"hop_length": hop, "window": "hamming", "length": len(y)}
+    y_ref = librosa.istft(D, **kw)
+    y_ours = mf.istft(D, **kw)
+    assert y_ours.dtype == np.float32
+    assert np.max(np.abs(y_ours - y_ref)) <= REL * np.max(np.abs(y_ref))  # measured ~3e-7

@@ -7,6 +7,14 @@ transforms are the compiled ``scipy.fft._pocketfft.pypocketfft`` extension that
 module loads that extension alone under a private name (never touching
 ``sys.modules``, so a later ``import scipy.fft`` is unaffected) and falls back to
 :mod:`scipy.fft` if anything about that private layout changes.
+
+Safety: the extension is stateless (plain functions, no registered types), so a copy
+loaded under a second name coexists with scipy's own, whichever is imported first
+(if scipy's is already loaded it is used directly).  Before first use the loaded
+module must reproduce :func:`numpy.fft.rfft` / :func:`numpy.fft.irfft` on a small
+probe through the exact call made below; any exception or mismatch (a renamed
+argument, a changed normalization) selects the :mod:`scipy.fft` fallback instead.
+Every call uses one thread, so concurrent calls from several Python threads are safe.
 """
 
 from __future__ import annotations
@@ -27,10 +35,7 @@ _backend: Any = None
 
 
 def _load() -> Any:
-    """Return the pypocketfft extension module, or None to use scipy.fft."""
-    mod = sys.modules.get(_NAME)
-    if mod is not None:
-        return mod
+    """Load the pypocketfft extension privately; None if absent or incompatible."""
     try:
         spec = importlib.util.find_spec("scipy")  # locates scipy without importing it
         if spec is None or not spec.submodule_search_locations:
@@ -44,18 +49,34 @@ def _load() -> Any:
                     return None
                 mod = importlib.util.module_from_spec(ext)
                 ext.loader.exec_module(mod)
-                if not (hasattr(mod, "r2c") and hasattr(mod, "c2r")):
-                    return None
-                return mod
+                return mod if _works(mod) else None
     except Exception:  # noqa: BLE001 - any failure: use the public scipy.fft instead
         return None
     return None
 
 
+def _works(mod: Any) -> bool:
+    """Check ``mod`` against numpy's FFT on a probe, through the calls used below."""
+    try:
+        x = np.linspace(-1.0, 1.0, 12).reshape(2, 6) ** 3
+        spec = np.empty((2, 4), dtype=np.complex128)
+        got = mod.r2c(x, axes=[1], forward=True, inorm=0, out=spec, nthreads=1)
+        back = mod.c2r(got, axes=[1], lastsize=6, forward=False, inorm=2, nthreads=1)
+        return bool(
+            got is spec
+            and np.allclose(got, np.fft.rfft(x), rtol=0, atol=1e-12)
+            and np.allclose(back, x, rtol=0, atol=1e-12)
+        )
+    except Exception:  # noqa: BLE001 - an incompatible extension: fall back
+        return False
+
+
 def _get() -> Any:
+    """Return the extension module, or False to use :mod:`scipy.fft` (decided once)."""
     global _backend
     if _backend is None:
-        _backend = _load() or False
+        mod = sys.modules.get(_NAME)  # scipy's own copy, if scipy.fft was imported first
+        _backend = (mod if mod is not None and _works(mod) else _load()) or False
     return _backend
 
 
@@ -94,13 +115,21 @@ def irfft(spec: np.ndarray, n: int) -> np.ndarray:
     spec : np.ndarray [shape=(..., n // 2 + 1), complex64 or complex128]
         Half spectrum.
     n : int
-        Output length.
+        Output length.  As in :func:`scipy.fft.irfft`, the half spectrum is cropped or
+        zero-padded to ``n // 2 + 1`` bins first.
 
     Returns
     -------
     np.ndarray [shape=(..., n)]
         float32 for complex64 input, float64 for complex128.
     """
+    bins = n // 2 + 1
+    if spec.shape[-1] > bins:
+        spec = spec[..., :bins]
+    elif spec.shape[-1] < bins:
+        spec = np.concatenate(
+            [spec, np.zeros((*spec.shape[:-1], bins - spec.shape[-1]), dtype=spec.dtype)], axis=-1
+        )
     mod = _get()
     if mod:
         return mod.c2r(spec, axes=[spec.ndim - 1], lastsize=n, forward=False, inorm=2, nthreads=1)

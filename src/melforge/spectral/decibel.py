@@ -64,7 +64,7 @@ def _to_db(src: np.ndarray, *, square: bool, ref_value: Any, amin: float, top_db
         np.multiply(o, 10.0, out=o)
         o -= ref_db
         if top_db is not None and o.size:
-            peak = max(peak, o.max())
+            peak = np.maximum(peak, o.max())  # NaN propagates, as librosa's log_spec.max()
     if top_db is not None and flat_out.size:
         floor = out.dtype.type(peak) - top_db
         for s in range(0, flat_out.size, _BLOCK):

@@ -7,6 +7,7 @@ arguments with librosa's defaults and give librosa's numbers.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Generator
 from typing import Any
 
@@ -256,6 +257,7 @@ def get_duration(
     hop_length: int = 512,
     center: bool = True,
     path: str | os.PathLike[str] | Any | None = None,
+    filename: str | os.PathLike[str] | Any | None = None,
 ) -> float:
     """Duration in seconds of a signal, a spectrogram, or a file (from its header).
 
@@ -273,9 +275,12 @@ def get_duration(
         Hop used for ``S`` (default 512 samples).
     center : bool
         Whether ``S`` was computed with centered frames.
-    path : str, os.PathLike, binary file object or None
+    path : str, os.PathLike, binary file object, soundfile.SoundFile or None
         A file; when given, everything else is ignored and the header is read without
         decoding the audio.
+    filename : str, os.PathLike or None
+        Deprecated alias of ``path`` (as in librosa 0.10-0.11, which removes it in 1.0);
+        using it warns ``FutureWarning``.
 
     Returns
     -------
@@ -285,13 +290,23 @@ def get_duration(
     Raises
     ------
     ParameterError
-        None of ``y``, ``S``, ``path`` is given.
+        None of ``y``, ``S``, ``path`` is given, or both ``path`` and ``filename`` are.
 
     Notes
     -----
-    As librosa 0.11, without the deprecated ``filename`` alias of ``path``.  For
+    As librosa 0.11: ``path`` takes precedence over ``S``, and ``S`` over ``y``.  For
     FFmpeg-decoded files, see :class:`melforge.AudioInfo` for how ``frames`` is found.
     """
+    if filename is not None:
+        if path is not None:
+            raise ParameterError("give path= only; filename= is its deprecated alias")
+        warnings.warn(
+            "get_duration(filename=...) is deprecated (librosa 0.10 renamed it and removes "
+            "it in 1.0); use path= instead",
+            FutureWarning,
+            stacklevel=2,
+        )
+        path = filename
     if path is not None:
         from melforge.io.headers import info
 

@@ -344,7 +344,8 @@ def test_pcm_errors():
 
 
 def test_path_type_errors():
-    with pytest.raises(ParameterError, match=r"path must be a str, os.PathLike or binary file"):
+    pattern = r"path must be a str, os.PathLike, binary file object, soundfile.SoundFile or"
+    with pytest.raises(ParameterError, match=pattern + r" file descriptor, got float"):
         melforge.load(12.5)
     with pytest.raises(ParameterError, match=r"text-mode file object"):
         melforge.load(io.StringIO("RIFF...."))
@@ -353,3 +354,30 @@ def test_path_type_errors():
 def test_get_duration_needs_input():
     with pytest.raises(ParameterError, match=r"At least one of \(y, sr\), S, or path"):
         melforge.get_duration()
+
+
+def test_soundfile_object_and_descriptor_errors(tmp_path):
+    path = tmp_path / "ok.wav"
+    sf.write(path, _tone(0.1), SR)
+    closed = sf.SoundFile(path)
+    closed.close()
+    with pytest.raises(UnreadableFileError, match=re.escape(str(path)) + r": the soundfile\."):
+        melforge.load(closed)
+    with sf.SoundFile(tmp_path / "w.wav", "w", samplerate=SR, channels=1) as w:
+        with pytest.raises(ParameterError, match=r"w\.wav: the soundfile.SoundFile is open for "):
+            melforge.load(w)
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        with pytest.raises(UnreadableFileError, match=re.escape(str(tmp_path)) + ": is a dir"):
+            melforge.load(fd)
+    finally:
+        os.close(fd)
+    (tmp_path / "empty.wav").write_bytes(b"")
+    fd = os.open(tmp_path / "empty.wav", os.O_RDONLY)
+    try:
+        with pytest.raises(CorruptAudioError, match=r"empty\.wav: empty file \(0 bytes\)"):
+            melforge.load(fd)
+    finally:
+        os.close(fd)
+    with pytest.raises(ParameterError, match=r"give path= only; filename= is its deprecated"):
+        melforge.get_duration(path=path, filename=path)

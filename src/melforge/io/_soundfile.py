@@ -49,6 +49,8 @@ def open_soundfile(source: Any) -> Any:
 
 def _mp3_count_is_exact(source: Any) -> bool:
     """Whether an MP3 file carries a Xing/Info/VBRI tag (an exact sample count)."""
+    if source is None:
+        return False  # unknown: trust libsndfile's count without checking it
     try:
         if hasattr(source, "read"):
             pos = source.tell()
@@ -74,16 +76,20 @@ class SoundfileReader:
 
     backend = "libsndfile"
 
-    def __init__(self, sf_obj: Any, source: Any, path: Any) -> None:
+    def __init__(self, sf_obj: Any, source: Any, path: Any, *, owned: bool = True) -> None:
         self._f = sf_obj
         self._path = path
+        self._owned = owned
         self.samplerate = int(sf_obj.samplerate)
         self.channels = int(sf_obj.channels)
         self.frames: int | None = int(sf_obj.frames)
         self.format = str(sf_obj.format)
         self.subtype = str(sf_obj.subtype)
         self.codec = self.subtype
-        self._pos = 0
+        # A SoundFile handed in by the caller may already have been read from.
+        self._pos = 0 if owned else int(sf_obj.tell())
+        #: Where reading starts when no offset is asked for (librosa: the current position).
+        self.initial_position = self._pos
         self._eof = False
         self._source = source
         self._vorbis_tail: int | None = None
@@ -109,7 +115,7 @@ class SoundfileReader:
         land = frame
         if self.subtype == "VORBIS":
             if self._vorbis_tail is None:
-                tail = ogg_tail(self._source)
+                tail = ogg_tail(self._source) if self._source is not None else None
                 self._vorbis_tail = tail[0] if tail is not None else 0
             if frame > self._vorbis_tail:
                 # libsndfile misplaces seeks into the last Ogg page (by the page's end
@@ -192,7 +198,9 @@ class SoundfileReader:
         )
 
     def close(self) -> None:
-        """Close the underlying SoundFile."""
+        """Close the underlying SoundFile, unless the caller owns it."""
+        if not self._owned:
+            return
         try:
             self._f.close()
         except Exception:  # noqa: BLE001 - closing must not mask the real error

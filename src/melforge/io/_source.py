@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import io
 import os
+import stat
+import sys
 from dataclasses import dataclass
 from typing import Any
 
 from melforge._errors import (
+    AudioError,
     AudioFileNotFoundError,
     CorruptAudioError,
     ParameterError,
@@ -21,16 +24,23 @@ from melforge._errors import (
 
 @dataclass
 class Source:
-    """A checked input: ``obj`` is a filesystem path (str) or a seekable binary file."""
+    """A checked input.
+
+    ``obj`` is a filesystem path (str), a seekable binary file object, or an open
+    :class:`soundfile.SoundFile` that the caller owns (``is_soundfile``; then
+    ``header`` is its file name when it has one, for the header checks).
+    """
 
     obj: Any
     path: Any  # what error messages name
     size: int | None
+    is_soundfile: bool = False
+    header: str | None = None
 
     @property
     def is_file_object(self) -> bool:
         """Whether ``obj`` is an open file object rather than a path."""
-        return not isinstance(self.obj, str)
+        return not isinstance(self.obj, str) and not self.is_soundfile
 
     def rewind(self) -> None:
         """Put a file object back at its start (before handing it to another decoder)."""
@@ -38,8 +48,68 @@ class Source:
             self.obj.seek(0)
 
 
+def is_soundfile(obj: Any) -> bool:
+    """Whether ``obj`` is a :class:`soundfile.SoundFile` (without importing soundfile)."""
+    sf = sys.modules.get("soundfile")
+    return sf is not None and isinstance(obj, sf.SoundFile)
+
+
+def _soundfile_source(sfo: Any) -> Source:
+    """Check an open ``soundfile.SoundFile``, to be read in place (as librosa does)."""
+    name = sfo.name
+    if sfo.closed:
+        raise UnreadableFileError("the soundfile.SoundFile is closed", path=sfo)
+    if "r" not in sfo.mode and "+" not in sfo.mode:
+        raise ParameterError(
+            f"the soundfile.SoundFile is open for writing only (mode={sfo.mode!r}); "
+            "open it with mode='r'",
+            path=sfo,
+        )
+    header = os.fsdecode(name) if isinstance(name, (str, bytes, os.PathLike)) else None
+    size = None
+    if header is not None:
+        try:
+            size = os.path.getsize(header)
+        except OSError:
+            header = None
+    return Source(sfo, sfo, size, is_soundfile=True, header=header)
+
+
+def _fd_label(fd: int) -> str:
+    """Return the file behind a descriptor, for messages (Linux), else ``<fd N>``."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return f"<fd {fd}>"
+
+
+def _fd_source(fd: int) -> Source:
+    """Check an integer file descriptor, to be read from its current position."""
+    label = _fd_label(fd)
+    try:
+        is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)
+    except OSError as e:
+        raise UnreadableFileError(f"cannot read file descriptor {fd}: {e}", path=label) from e
+    if is_dir:
+        raise UnreadableFileError("is a directory, not an audio file", path=label)
+    try:
+        fh = open(fd, "rb", closefd=False)  # noqa: SIM115 - the caller owns the descriptor
+    except OSError as e:
+        raise UnreadableFileError(f"cannot read file descriptor {fd}: {e}", path=label) from e
+    try:
+        src = check_source(fh)
+    except AudioError as e:
+        raise type(e)(e.reason, path=label) from e
+    src.path = label
+    return src
+
+
 def check_source(path: Any) -> Source:
-    """Validate ``path`` (str, os.PathLike or binary file object) and return a Source.
+    """Validate ``path`` and return a Source.
+
+    ``path`` may be a str or os.PathLike, a binary file object (read from its current
+    position), an open ``soundfile.SoundFile`` (read in place, left open), or an integer
+    file descriptor (read from its current position, left open).
 
     Raises
     ------
@@ -69,9 +139,14 @@ def check_source(path: Any) -> Source:
         if size == 0:
             raise CorruptAudioError("empty file (0 bytes)", path=fspath)
         return Source(fspath, fspath, size)
+    if is_soundfile(path):
+        return _soundfile_source(path)
+    if isinstance(path, int) and not isinstance(path, bool):
+        return _fd_source(path)
     if not hasattr(path, "read"):
         raise ParameterError(
-            f"path must be a str, os.PathLike or binary file object, got {type(path).__name__}"
+            "path must be a str, os.PathLike, binary file object, soundfile.SoundFile or "
+            f"file descriptor, got {type(path).__name__}"
         )
     obj = path
     seekable = getattr(obj, "seekable", lambda: hasattr(obj, "seek"))

@@ -166,6 +166,11 @@ def check_declared_sizes(src: Source) -> None:
     failed copy.  WAV's placeholder sizes 0 and 0xFFFFFFFF (written by recorders that never
     finalized the header) are accepted and mean "read to the end of the file".
     """
+    if src.is_soundfile:
+        # an open SoundFile: check the file it was opened from, when it names one
+        if src.header is not None:
+            check_declared_sizes(Source(src.header, src.path, src.size))
+        return
     if src.size is None or src.size < 12:
         return
     fh = src.obj if src.is_file_object else open(src.obj, "rb")  # noqa: SIM115

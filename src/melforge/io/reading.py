@@ -74,6 +74,8 @@ def _open(src: Source) -> Reader:
     from melforge.io._ffmpeg import AvReader, NoAudioStreamError
     from melforge.io._soundfile import SoundfileReader, open_soundfile
 
+    if src.is_soundfile:
+        return SoundfileReader(src.obj, src.header, src.path, owned=False)
     reasons: list[str] = []
     recognized = False
     try:
@@ -210,7 +212,8 @@ def read_native(
                 "the file contains no audio frames (empty, or cut before its first one)",
                 path=src.path,
             )
-        start = int(offset * sr) if offset else 0
+        # no offset: a caller's open SoundFile is read from where it stands (as librosa)
+        start = int(offset * sr) if offset else getattr(reader, "initial_position", 0)
         n_req = int(duration * sr) if duration is not None else -1
         reader.seek(start)
         data = _read_frames(reader, n_req, start, dt, src.size)
@@ -310,30 +313,36 @@ def iter_blocks(
         reader.close()
 
 
+def _soundfile_info(sfo: Any) -> AudioInfo:
+    sr, subtype = int(sfo.samplerate), str(sfo.subtype)
+    return AudioInfo(
+        samplerate=sr,
+        channels=int(sfo.channels),
+        frames=int(sfo.frames),
+        duration=float(sfo.frames) / sr,
+        format=str(sfo.format),
+        subtype=subtype,
+        bit_depth=bit_depth_of(subtype),
+        codec=subtype,
+        backend="libsndfile",
+    )
+
+
 def info_from_source(src: Source) -> AudioInfo:
     """Build :class:`AudioInfo` for a checked source (see :func:`melforge.info`)."""
     from melforge.io._ffmpeg import AvReader, NoAudioStreamError, av_info
     from melforge.io._soundfile import open_soundfile
 
     check_declared_sizes(src)
+    if src.is_soundfile:
+        return _soundfile_info(src.obj)
     try:
         sfo = open_soundfile(src.obj)
     except Exception:  # noqa: BLE001 - fall back to FFmpeg, errors are re-collected below
         src.rewind()
     else:
         with sfo:
-            sr, subtype = int(sfo.samplerate), str(sfo.subtype)
-            return AudioInfo(
-                samplerate=sr,
-                channels=int(sfo.channels),
-                frames=int(sfo.frames),
-                duration=float(sfo.frames) / sr,
-                format=str(sfo.format),
-                subtype=subtype,
-                bit_depth=bit_depth_of(subtype),
-                codec=subtype,
-                backend="libsndfile",
-            )
+            return _soundfile_info(sfo)
     try:
         facts = av_info(src.obj)
     except NoAudioStreamError as e:

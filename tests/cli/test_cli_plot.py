@@ -44,11 +44,41 @@ def test_mel_plot_of_long_input_is_pooled(tmp_path):
     sr = 8000
     y = np.zeros(sr * 600, dtype=np.float32)  # 10 minutes, 9376 frames at hop 512
     y[sr * 300 + 100] = 1.0  # one click at 5:00 must survive the pooling
-    S_db, times = spectrogram_db(y, sr=sr, n_fft=512, hop_length=512, mel=True, n_mels=32)
-    assert S_db.shape[1] <= 3000
+    S_db, edges = spectrogram_db(y, sr=sr, n_fft=512, hop_length=512, mel=True, n_mels=32)
+    assert S_db.shape[1] <= 3000 and edges.shape == (S_db.shape[1] + 1,)
     col = int(np.argmax(S_db.max(axis=0)))
-    assert abs(times[col] - 300.0) < 0.5
-    assert np.all(np.diff(times) > 0)
+    assert edges[col] <= 300.0 <= edges[col + 1]  # the column holding the click covers 5:00
+    assert np.all(np.diff(edges) > 0)
+    # frame t is centred at t * hop / sr: the edges are half a hop (32 ms) outside the frames
+    n_frames = 1 + (y.size + 2 * 256 - 512) // 512
+    assert edges[0] == pytest.approx(-0.5 * 512 / sr, abs=1e-12)
+    assert edges[-1] == pytest.approx((n_frames - 0.5) * 512 / sr, abs=1e-9)
+
+
+def test_one_frame_spans_one_hop_and_silence_is_minus_80_db(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from melforge.cli.plot_cmd import spectrogram_db
+
+    sr = 22050
+    S_db, edges = spectrogram_db(
+        np.full(100, 0.1, np.float32), sr=sr, n_fft=2048, hop_length=512, mel=True
+    )
+    assert S_db.shape[1] == 1
+    np.testing.assert_allclose(edges, [-256 / sr, 256 / sr], rtol=0, atol=1e-12)
+    with pytest.warns(UserWarning, match="silent"):
+        S_db, _ = spectrogram_db(
+            np.zeros(sr, np.float32), sr=sr, n_fft=512, hop_length=256, mel=False
+        )
+    assert np.all(S_db == -80.0)
+
+    path = tmp_path / "silence.wav"
+    sf.write(path, np.zeros(sr), sr)
+    out = tmp_path / "silence.png"
+    r = CliRunner().invoke(main, ["plot", str(path), "--kind", "mel", "-o", str(out)])
+    assert r.exit_code == 0 and out.exists()
+    assert r.stderr.strip().startswith("melforge: warning: the excerpt is silent")
 
 
 def test_bad_inputs_and_arguments(wav, tmp_path):
@@ -69,6 +99,7 @@ def test_bad_inputs_and_arguments(wav, tmp_path):
     assert r.stderr.strip() == f"melforge: error: {tmp_path / 'nope.flac'}: no such file"
     r = runner.invoke(main, ["plot", wav, "--start", "60", "-o", out])
     assert r.exit_code == 1 and "empty" in r.stderr
-    r = runner.invoke(main, ["plot", wav, "-o", str(tmp_path / "no" / "dir" / "x.png")])
-    assert r.exit_code == 1 and r.stderr.startswith("melforge: error: ")
+    bad_out = str(tmp_path / "no" / "dir" / "x.png")
+    r = runner.invoke(main, ["plot", wav, "-o", bad_out])
+    assert r.exit_code == 1 and r.stderr.startswith(f"melforge: error: {bad_out}: ")
     assert "Traceback" not in r.output

@@ -40,6 +40,9 @@ def describe_error(exc: BaseException, *, with_path: bool = True) -> str:
     """
     if isinstance(exc, AudioError):
         return str(exc) if with_path else exc.reason
+    if isinstance(exc, OSError) and exc.strerror and exc.filename is not None:
+        # "[Errno 2] No such file or directory: 'x.png'" -> "x.png: No such file or directory"
+        return f"{exc.filename}: {exc.strerror}" if with_path else exc.strerror
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
@@ -60,7 +63,7 @@ def file_error(path: Any, exc: BaseException) -> None:
         raise exc
     line = describe_error(exc)
     name = str(path)
-    error_line(line if name in line else f"{name}: {line}")
+    error_line(line if line.startswith(name) else f"{name}: {line}")
 
 
 @contextlib.contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Optional
 
@@ -15,6 +16,7 @@ __all__ = ["plot", "spectrogram_db", "new_figure"]
 
 _MAX_COLUMNS = 3000  # wider spectrograms are max-pooled over frames to this many columns
 _BLOCK_FRAMES = 4096  # frames per block when computing long spectrograms
+_TOP_DB = 80.0  # dynamic range of the spectrogram images (dB below the maximum)
 
 
 def new_figure(width: float = 10.0, height: float = 4.0) -> Any:
@@ -66,8 +68,16 @@ def spectrogram_db(
     -------
     S_db : np.ndarray [shape=(n_bins, n_columns)]
         Power in dB, 0 dB at the maximum, floored 80 dB below.
-    times : np.ndarray [shape=(n_columns,)]
-        Centre time in seconds of each column.
+    edges : np.ndarray [shape=(n_columns + 1,)]
+        Column edges in seconds: a column covering frames ``i..j`` spans
+        ``(i - 1/2) * hop_length / sr`` to ``(j + 1/2) * hop_length / sr`` (frame ``t``
+        is centred at ``t * hop_length / sr``, the ``center=True`` convention).
+
+    Warns
+    -----
+    UserWarning
+        When the signal is all zeros: the image is then uniformly -80 dB (rather than
+        0 dB re a zero maximum).
     """
     import melforge
     from melforge.feature import melspectrogram
@@ -105,9 +115,15 @@ def spectrogram_db(
     S = np.concatenate(out, axis=1)
     first = np.arange(S.shape[1]) * group
     last = np.minimum(first + group, n_frames) - 1
-    times = 0.5 * (first + last) * hop_length / sr
-    S_db = melforge.power_to_db(S, ref=np.max, top_db=80.0)
-    return S_db, times
+    edges = np.append(first - 0.5, last[-1] + 0.5) * (hop_length / sr)
+    if not float(S.max()) > 0.0:
+        warnings.warn(
+            "the excerpt is silent (all samples are zero); the image is uniformly -80 dB",
+            stacklevel=2,
+        )
+        return np.full(S.shape, -_TOP_DB, dtype=np.float32), edges
+    S_db = melforge.power_to_db(S, ref=np.max, top_db=_TOP_DB)
+    return S_db, edges
 
 
 def _plot_wave(ax: Any, y: np.ndarray, sr: int, start: float) -> str:
@@ -220,6 +236,10 @@ def plot(
         rate = int(rate)
         if y.shape[-1] == 0:
             raise melforge.ParameterError(f"the excerpt at --start {start} s is empty", path=file)
+        if kind == "spectrum" and y.shape[-1] < 2:
+            raise melforge.ParameterError(
+                f"the excerpt has {y.shape[-1]} sample; a spectrum needs at least 2", path=file
+            )
         fig = new_figure()
         ax = fig.add_subplot()
         if kind == "wave":
@@ -228,18 +248,20 @@ def plot(
             what = _plot_spectrum(ax, y, rate)
         else:
             mel = kind == "mel"
-            S_db, times = spectrogram_db(
+            S_db, edges = spectrogram_db(
                 y, sr=rate, n_fft=n_fft, hop_length=hop_length, mel=mel, n_mels=n_mels, fmax=fmax
             )
             img = display.specshow(
                 S_db,
-                x_coords=times + start,
+                x_coords=edges + start,
                 x_axis="time",
                 y_axis="mel" if mel else y_axis,
                 sr=rate,
                 n_fft=n_fft,
                 hop_length=hop_length,
                 fmax=fmax,
+                vmin=-_TOP_DB,
+                vmax=0.0,
                 ax=ax,
             )
             display.colorbar(img, ax=ax)
@@ -250,5 +272,6 @@ def plot(
                 else f"spectrogram ({y_axis} frequency, n_fft {n_fft})"
             )
         ax.set_title(title or f"{Path(file).name}: {what}")
+    with guarded(output):
         fig.savefig(output, dpi=dpi)
     click.echo(f"wrote {output} ({time.perf_counter() - t0:.2f} s)")

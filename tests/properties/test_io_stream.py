@@ -47,7 +47,7 @@ _FIXTURE_OK = [HealthCheck.function_scoped_fixture]
     kind=st.sampled_from(["wav", "flac", "mkv"]),
     block_length=st.integers(1, 6),
     frame_length=st.integers(1, 700),
-    hop_frac=st.floats(0.05, 1.0),
+    hop_frac=st.floats(0.05, 3.0),  # above 1: hop_length > frame_length, gaps skipped
     mono=st.booleans(),
     offset=st.sampled_from([0.0, 0.013, 0.2]),
     duration=st.sampled_from([None, 0.05, 0.31, 5.0]),
@@ -117,6 +117,31 @@ def test_stream_fill_value_pads_every_block(
         np.testing.assert_array_equal(b, padded[k * step : k * step + blocksize])
     # the last block starts before the end of the (virtual) segment
     assert (len(blocks) - 1) * step < n_virtual
+
+
+def test_stream_hop_longer_than_frame_skips_the_gaps(files):
+    """hop_length > frame_length: block k still starts at k * block_length * hop_length.
+
+    librosa 0.11 hands soundfile.blocks a negative overlap, which it treats as a positive
+    one (blocks advance by less than a frame), so its blocks do not tile; ours do.
+    """
+    whole, _ = melforge.load(files["wav"], sr=None)
+    kw = {"block_length": 2, "frame_length": 100, "hop_length": 300}
+    blocks = list(melforge.stream(files["wav"], **kw))
+    assert len(blocks) == -(-whole.size // 600)  # one per start k * 600 inside the file
+    for k, b in enumerate(blocks):
+        assert b.shape[-1] <= 400
+        np.testing.assert_array_equal(b, whole[k * 600 : k * 600 + b.shape[-1]])
+    tiled = np.concatenate([frame_rms(b, 100, 300) for b in blocks], axis=-1)
+    np.testing.assert_array_equal(tiled, frame_rms(whole, 100, 300))
+
+
+def test_stream_duration_zero_yields_nothing(files):
+    """duration=0 means zero samples, as in load (librosa's stream reads the whole file)."""
+    kw = {"block_length": 2, "frame_length": 256, "hop_length": 128, "duration": 0}
+    assert list(melforge.stream(files["flac"], **kw)) == []
+    assert list(melforge.stream(files["flac"], fill_value=0.0, **kw)) == []
+    assert melforge.load(files["flac"], sr=None, duration=0)[0].shape == (0,)
 
 
 def test_stream_matches_soundfile_blocks_semantics(files):

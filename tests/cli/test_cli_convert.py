@@ -62,6 +62,8 @@ def test_errors(stereo, tmp_path):
     assert r.exit_code == 2 and "positive sample rate" in r.output
     r = runner.invoke(main, ["convert", stereo])
     assert r.exit_code == 2
+    r = runner.invoke(main, ["convert", stereo, str(tmp_path / "x.wav"), "--res-type", "kaiser"])
+    assert r.exit_code == 2 and "Invalid value for '--res-type'" in r.output
     r = runner.invoke(main, ["convert", str(tmp_path / "none.mp3"), str(tmp_path / "x.wav")])
     assert r.exit_code == 1 and "no such file" in r.stderr
     r = runner.invoke(main, ["convert", stereo, str(tmp_path / "missing" / "x.wav")])

@@ -8,6 +8,7 @@ from typing import Optional
 import click
 
 from melforge.cli._common import SAMPLE_RATE, check_suffix, guarded
+from melforge.resampling import RES_TYPES
 
 __all__ = ["convert"]
 
@@ -50,14 +51,16 @@ _SUBTYPES = (
 @click.option(
     "--subtype",
     type=click.Choice(_SUBTYPES, case_sensitive=False),
+    metavar="[" + "|".join(_SUBTYPES) + "]",
     default=None,
     help="Sample encoding [default: the format's usual one].",
 )
 @click.option(
     "--res-type",
+    type=click.Choice(RES_TYPES, case_sensitive=False),
     default="soxr_hq",
     show_default=True,
-    help="Resampler, as melforge.resample (soxr_hq, soxr_vhq, polyphase, fft ...).",
+    help="Resampler, as in melforge.resample.",
 )
 def convert(
     input_file: str,
@@ -74,7 +77,7 @@ def convert(
         import melforge
 
         meta = melforge.info(input_file)
-        y, rate = melforge.load(input_file, sr=sr, mono=mono, res_type=res_type)
+        y, rate = melforge.load(input_file, sr=sr, mono=mono, res_type=res_type.lower())
     with guarded(output_file):
         melforge.save(
             output_file, y, int(round(rate)), subtype=subtype.upper() if subtype else None

@@ -21,7 +21,8 @@ __all__ = ["Job", "Task", "Row", "Failure", "TaskResult", "plan_tasks", "run_tas
 
 #: Test-only hooks (never set them in production): a worker that featurizes a path
 #: containing the value of MELFORGE_TEST_CRASH_ON aborts its process (as a decoder
-#: segfault would); one containing MELFORGE_TEST_HANG_ON sleeps forever.
+#: segfault would; a value starting with ``segv:`` makes it read address 0, a real
+#: SIGSEGV); one containing MELFORGE_TEST_HANG_ON sleeps forever.
 TEST_CRASH_ENV = "MELFORGE_TEST_CRASH_ON"
 TEST_HANG_ENV = "MELFORGE_TEST_HANG_ON"
 #: Test-only: seconds each task sleeps first (to kill a run mid-way reliably).
@@ -140,6 +141,9 @@ def plan_tasks(
     return tasks
 
 
+_CONTROLLER: list[Any] = []  # [(len(sys.modules) when built, ThreadpoolController)]
+
+
 def single_threaded() -> Any:
     """Limit BLAS/OpenMP pools to one thread; return a context manager restoring them.
 
@@ -147,14 +151,21 @@ def single_threaded() -> Any:
     CPUs; and a BLAS product's rounding can depend on its thread count, so one thread
     everywhere makes rows bit-identical across engines and machines.  Uses
     ``threadpoolctl`` when installed (otherwise the pools are left as they are).
+
+    Finding the loaded libraries costs ~2 ms (a scan of every shared object), so the
+    ``ThreadpoolController`` is kept and rebuilt only after new modules were imported
+    (which is when a new BLAS or OpenMP library can appear).
     """
     try:
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import ThreadpoolController
     except ImportError:  # pragma: no cover - optional
         import contextlib
 
         return contextlib.nullcontext()
-    return threadpool_limits(limits=1)
+    n_modules = len(sys.modules)
+    if not _CONTROLLER or _CONTROLLER[0][0] != n_modules:
+        _CONTROLLER[:] = [(n_modules, ThreadpoolController())]
+    return _CONTROLLER[0][1].limit(limits=1)
 
 
 def _as_frames(features: Any, n_features: int) -> np.ndarray:
@@ -174,10 +185,17 @@ def _as_frames(features: Any, n_features: int) -> np.ndarray:
 def _test_hooks(job: Job, path: str) -> None:
     if job.delay:
         time.sleep(job.delay)
-    if job.crash_on and job.crash_on in path:
+    pattern = job.crash_on or ""
+    segv = pattern.startswith("segv:")
+    pattern = pattern.removeprefix("segv:")
+    if pattern and pattern in path:
         import faulthandler
 
         faulthandler.disable()  # no traceback dump: this crash is on purpose
+        if segv:  # a real segmentation fault, as in a decoder
+            import ctypes
+
+            ctypes.string_at(0)
         os.abort()
     if job.hang_on and job.hang_on in path:
         while True:

@@ -38,8 +38,8 @@ def features_to_numpy(column: Any) -> list[np.ndarray]:
     """
     import pyarrow as pa
 
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
+    if isinstance(column, pa.ChunkedArray):  # one view per row of each chunk, no copy
+        return [m for chunk in column.chunks for m in features_to_numpy(chunk)]
     n = column.type.value_type.list_size
     offsets = column.offsets.to_numpy()
     inner = column.values  # fixed_size_list, offset into its own values

@@ -26,7 +26,7 @@ from melforge.pipeline._compute import (
     single_threaded,
 )
 from melforge.pipeline.inputs import Source
-from melforge.pipeline.shards import ShardInfo, ShardWriter, feature_schema
+from melforge.pipeline.shards import CarriedColumnError, ShardInfo, ShardWriter, feature_schema
 from melforge.pipeline.store import Store, temp_name
 
 __all__ = ["ShardSink", "write_shard", "npy_name"]
@@ -145,9 +145,16 @@ class ShardSink:
             self.failures += 1
             self._current_failed = True
         else:
-            self.writer.add_rows(source.path, source.columns, result.rows)
-            self.rows += len(result.rows)
-            self.audio_seconds += result.audio_seconds
+            try:
+                self.writer.add_rows(source.path, source.columns, result.rows)
+            except CarriedColumnError as e:  # the manifest row, not the run, is at fault
+                rid = result.rows[0].id if result.rows else source.id
+                self.writer.add_failure(Failure(rid, source.path, "ValueError", str(e)))
+                self.failures += 1
+                self._current_failed = True
+            else:
+                self.rows += len(result.rows)
+                self.audio_seconds += result.audio_seconds
         if self.on_progress:
             self.on_progress(1, result.audio_seconds)
 

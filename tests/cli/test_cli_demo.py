@@ -51,6 +51,7 @@ def test_demo_on_a_user_file(tmp_path):
     r = CliRunner().invoke(main, ["demo", "-o", str(out), str(src)])
     assert r.exit_code == 0, r.output
     assert "bit depth 24" in r.stdout and "4000 Hz" in r.stdout
+    assert "upsampling adds no information" in r.stdout  # 8 kHz -> 16 kHz -> 8 kHz
     assert (out / "tone.wav").exists() and (out / "index.html").exists()
     assert sf.info(out / "resampled_16k_8bit.wav").subtype == "PCM_U8"
 
@@ -65,3 +66,13 @@ def test_demo_errors(tmp_path):
     blocker.write_text("x")
     r = CliRunner().invoke(main, ["demo", "-o", str(blocker / "sub")])
     assert r.exit_code == 1 and r.stderr.startswith("melforge: error: ")
+
+
+def test_demo_refuses_a_too_short_file(tmp_path):
+    src = tmp_path / "click.wav"
+    sf.write(src, np.ones(1) * 0.5, 22050)
+    r = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "out"), str(src)])
+    assert r.exit_code == 1
+    assert r.stderr.strip() == (
+        f"melforge: error: {src}: the demo needs at least 64 samples; the file has 1"
+    )

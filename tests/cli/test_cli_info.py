@@ -94,3 +94,31 @@ def test_usage_errors():
     runner = CliRunner()
     assert runner.invoke(main, ["info"]).exit_code == 2
     assert runner.invoke(main, ["info", "--bogus", "x.wav"]).exit_code == 2
+
+
+def test_durations_read_in_ms_s_and_minutes(tmp_path):
+    from melforge.cli.info_cmd import _fmt_duration
+
+    assert [_fmt_duration(x) for x in (100 / 22050, 9.62, 75.5, 3725.0)] == [
+        "4.5 ms",
+        "9.62 s",
+        "1:15.50",
+        "1:02:05.00",
+    ]
+    path = tmp_path / "short.wav"
+    sf.write(path, np.zeros(100), 22050)
+    r = CliRunner().invoke(main, ["info", str(path)])
+    assert r.exit_code == 0 and "4.5 ms" in r.stdout.splitlines()[1]
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch):
+    import sys
+
+    from melforge.cli._common import progress
+
+    items = [1, 2, 3]
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    assert progress(items) is items
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    bar = progress(items, total=3, desc="info")
+    assert type(bar).__name__ == "tqdm" and list(bar) == items

@@ -20,6 +20,7 @@ SEGMENT = 4096  # samples in the spectrum segment (186 ms at 22.05 kHz)
 N_FFT = 2048
 HOP = 512
 TARGET_SR = 16000
+_MIN_SAMPLES = 64  # shorter clips have no spectrum worth drawing (2.9 ms at 22.05 kHz)
 
 
 def _db(x: float) -> float:
@@ -52,6 +53,10 @@ def _facts(path: str, say: Any) -> tuple[Any, np.ndarray, int]:
     meta = melforge.info(path)
     y, sr = melforge.load(path, sr=None, mono=True)
     sr = int(round(sr))
+    if y.size < _MIN_SAMPLES:
+        raise melforge.ParameterError(
+            f"the demo needs at least {_MIN_SAMPLES} samples; the file has {y.size}", path=path
+        )
     say(click.style("1. The file", bold=True))
     say(f"   {path}")
     say(
@@ -100,9 +105,14 @@ def _resampling(y: np.ndarray, sr: int, say: Any) -> tuple[np.ndarray, dict[str,
             f"   energy above {TARGET_SR // 2} Hz (removed by the anti-aliasing filter): "
             f"{_fmt_db(_db(above))} dB re the total"
         )
+    why = (
+        f"limited by what was above {TARGET_SR // 2} Hz"
+        if sr > TARGET_SR
+        else "upsampling adds no information; the loss is the filters' ripple and edge effects"
+    )
     say(
         f"   round trip {sr} -> {TARGET_SR} -> {sr} Hz: SNR {_fmt_db(rt)} dB against the "
-        f"original (limited by what was above {TARGET_SR // 2} Hz)"
+        f"original ({why})"
     )
     return y16, {"above_db": _db(above), "roundtrip_snr": rt}
 

@@ -105,6 +105,8 @@ def file_facts(path: str, *, levels: bool = True) -> FileFacts:
 def _fmt_duration(seconds: Optional[float]) -> str:
     if seconds is None:
         return ""
+    if seconds < 1:
+        return f"{1000 * seconds:.1f} ms"
     if seconds < 60:
         return f"{seconds:.2f} s"
     m, s = divmod(seconds, 60)

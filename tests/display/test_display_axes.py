@@ -169,6 +169,18 @@ def test_frequency_ticks_in_hz_and_khz():
         assert ax.get_ylabel() == "Frequency (Hz)"
 
 
+@pytest.mark.parametrize("sr", [16000, 22050, 44100, 48000, 96000])
+def test_log_axis_ticks_every_1_2_5_step_at_common_rates(sr):
+    # At 44.1 kHz the locator once kept only 0, 100, 1k, 10k (an octave was just under
+    # its minimum spacing); a 4-inch log axis has room for the 1-2-5 steps at every rate.
+    fig = Figure(figsize=(10, 4))
+    ax = fig.add_subplot()
+    display.specshow(np.zeros((1025, 4)), y_axis="log", sr=sr, ax=ax)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert {"100", "200", "500", "1k", "2k", "5k"} <= set(labels), labels
+
+
 def test_colorbar_reads_db():
     fig = Figure()
     ax = fig.add_subplot()

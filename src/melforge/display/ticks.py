@@ -194,7 +194,7 @@ class HzLocator(mticker.Locator):
         About the most ticks to place.
     """
 
-    def __init__(self, max_ticks: int = 9) -> None:
+    def __init__(self, max_ticks: int = 11) -> None:
         self.max_ticks = max_ticks
 
     def __call__(self) -> Any:

@@ -381,3 +381,31 @@ def test_soundfile_object_and_descriptor_errors(tmp_path):
         os.close(fd)
     with pytest.raises(ParameterError, match=r"give path= only; filename= is its deprecated"):
         melforge.get_duration(path=path, filename=path)
+
+
+@pytest.mark.parametrize(("ext", "codec"), [("flac", None), ("webm", "libopus")])
+def test_decoded_size_is_capped(tmp_path, monkeypatch, ext, codec):
+    """A small file that decodes to more than MAX_DECODED_BYTES raises, naming the file.
+
+    10 s of silence: FLAC (header count: refused before decoding) and WebM/Opus (no
+    count: refused once decoding passes the limit, ~1 chunk later at most).
+    """
+    from melforge.io import reading
+    from melforge.io._ffmpeg import encode
+
+    sr = 48000
+    path = tmp_path / f"silence.{ext}"
+    if codec is None:
+        sf.write(path, np.zeros(10 * sr, np.float32), sr)
+    else:
+        encode(path, np.zeros(10 * sr, np.float32), sr, codec=codec, format=ext)
+    monkeypatch.setattr(reading, "MAX_DECODED_BYTES", 1 << 20)  # 1 MiB; the file needs 1.8
+    pattern = re.escape(str(path)) + r": the audio decodes to more than the 1 MiB limit \("
+    pattern += "the header declares 1.83" if codec is None else "decoding passed 1"
+    with pytest.raises(reading.AudioTooLargeError, match=pattern) as exc:
+        melforge.load(path, sr=None)
+    assert isinstance(exc.value, AudioError) and isinstance(exc.value, MemoryError)
+    y, _ = melforge.load(path, sr=None, offset=2.0, duration=5.0)  # a part fits
+    assert y.shape == (5 * sr,)
+    blocks = melforge.stream(path, block_length=64, frame_length=2048, hop_length=2048)
+    assert sum(b.size for b in blocks) >= 10 * sr  # stream is not limited

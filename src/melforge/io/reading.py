@@ -8,6 +8,7 @@ This module is the native-rate layer under :func:`melforge.load` and
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any, Protocol
 
@@ -22,7 +23,15 @@ from melforge._errors import (
 from melforge.io._source import Source, check_source
 from melforge.io.headers import AudioInfo, bit_depth_of, check_declared_sizes
 
-__all__ = ["Reader", "open_reader", "read_native", "iter_blocks", "info_from_source"]
+__all__ = [
+    "Reader",
+    "open_reader",
+    "read_native",
+    "iter_blocks",
+    "info_from_source",
+    "AudioTooLargeError",
+    "MAX_DECODED_BYTES",
+]
 
 #: Frames per read when the total is unknown or the header is not trusted.
 _CHUNK = 1 << 18
@@ -32,6 +41,38 @@ _PREALLOC_FLOOR = 256 << 20
 
 # libsndfile error codes that mean "not my format" (7 is what its MP3 probe reports).
 _SF_UNRECOGNISED = (1, 7)
+
+#: Most bytes one ``load`` may decode; None: half of this machine's physical memory
+#: (8 GiB where that is unknown).  A larger file (or a small one that decodes to
+#: gigabytes: Opus/Vorbis/FLAC silence compresses 1000x) raises AudioTooLargeError
+#: instead of exhausting memory.  ``melforge.stream`` is not limited.
+MAX_DECODED_BYTES: int | None = None
+
+
+class AudioTooLargeError(AudioError, MemoryError):
+    """The decoded audio would exceed :data:`MAX_DECODED_BYTES` (also a MemoryError)."""
+
+
+def _decode_limit() -> int:
+    if MAX_DECODED_BYTES is not None:
+        return int(MAX_DECODED_BYTES)
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")) // 2
+    except (AttributeError, OSError, ValueError):
+        return 8 << 30
+
+
+def _too_large(
+    path: Any, n_bytes: int, limit: int, size: int | None, *, declared: bool
+) -> AudioTooLargeError:
+    what = "the header declares" if declared else "decoding passed"
+    from_size = f" from a {size}-byte file" if size else ""
+    return AudioTooLargeError(
+        f"the audio decodes to more than the {limit / 2**20:.6g} MiB limit ({what} "
+        f"{n_bytes / 2**20:.6g} MiB{from_size}); read it in parts with offset=/duration= "
+        "or melforge.stream, or raise melforge.io.reading.MAX_DECODED_BYTES",
+        path=path,
+    )
 
 
 class Reader(Protocol):
@@ -142,27 +183,42 @@ def _check_finite(data: np.ndarray, reader: Reader, path: Any, where: str = "") 
     )
 
 
-def _read_frames(reader: Reader, n_req: int, start: int, dtype: np.dtype, size: int | None) -> Any:
-    """Read ``n_req`` frames (-1: to the end) as ``(n, channels)``, without trusting headers."""
+def _read_frames(
+    reader: Reader, n_req: int, start: int, dtype: np.dtype, size: int | None, path: Any
+) -> Any:
+    """Read ``n_req`` frames (-1: to the end) as ``(n, channels)``, without trusting headers.
+
+    At most :data:`MAX_DECODED_BYTES` are decoded (AudioTooLargeError beyond).
+    """
     ch = reader.channels
+    frame_bytes = ch * dtype.itemsize
+    limit = _decode_limit()
     target: int | None = None
     if reader.frames is not None:
         target = max(reader.frames - start, 0)
     if n_req >= 0:
         target = n_req if target is None else min(n_req, target)
     budget = max(_PREALLOC_FLOOR, 64 * (size or 0))
-    if target is not None and target * ch * dtype.itemsize <= budget:
+    if target is not None and target * frame_bytes <= budget:
+        if target * frame_bytes > limit:  # a plausible header: refuse before decoding
+            raise _too_large(path, target * frame_bytes, limit, size, declared=True)
         out = np.empty((target, ch), dtype=dtype)
         got = reader.readinto(out)
         return out if got == target else out[:got]
     # Unknown or implausibly large: grow chunk by chunk, so a lying header costs nothing.
     chunks = []
+    total = 0
     left = n_req if n_req >= 0 else None
     while left is None or left > 0:
         n = _CHUNK if left is None else min(_CHUNK, left)
+        if (total + n) * frame_bytes > limit:
+            n = max(limit // frame_bytes - total, 0) + 1  # one frame past the limit
         buf = np.empty((n, ch), dtype=dtype)
         got = reader.readinto(buf)
         chunks.append(buf[:got])
+        total += got
+        if total * frame_bytes > limit:
+            raise _too_large(path, total * frame_bytes, limit, size, declared=False)
         if left is not None:
             left -= got
         if got < n:
@@ -216,7 +272,7 @@ def read_native(
         start = int(offset * sr) if offset else getattr(reader, "initial_position", 0)
         n_req = int(duration * sr) if duration is not None else -1
         reader.seek(start)
-        data = _read_frames(reader, n_req, start, dt, src.size)
+        data = _read_frames(reader, n_req, start, dt, src.size, src.path)
         _check_finite(data, reader, src.path)
     except AudioError:
         raise

@@ -76,3 +76,23 @@ def test_formatter_errors():
         TimeFormatter(unit="days")
     with pytest.raises(ParameterError, match="lag axes are not supported"):
         TimeFormatter(lag=True)
+
+
+def test_specshow_ignores_librosa_only_keywords(ax):
+    # librosa code may pass the keywords of axis types melforge does not draw.
+    mesh = display.specshow(
+        np.zeros((1025, 3)), y_axis="log", bins_per_octave=12, tuning=0.0, unicode=True, ax=ax
+    )
+    assert mesh.get_array().size == 1025 * 3
+
+
+def test_every_librosa_keyword_is_a_parameter_or_ignored():
+    import inspect
+
+    librosa_display = pytest.importorskip("librosa.display")
+    from melforge.display.spectrogram_plot import _LIBROSA_ONLY
+
+    for name in ("specshow", "waveshow"):
+        ours = set(inspect.signature(getattr(display, name)).parameters)
+        theirs = set(inspect.signature(getattr(librosa_display, name)).parameters)
+        assert theirs - ours <= (_LIBROSA_ONLY if name == "specshow" else set()), name

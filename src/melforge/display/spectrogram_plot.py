@@ -14,6 +14,13 @@ from melforge.display.ticks import decorate_axis, set_axis_scale
 
 __all__ = ["specshow", "cmap", "colorbar"]
 
+# librosa.display.specshow keywords that only configure axis types melforge does not draw
+# (tempo, chroma, CQT note, svara, interval axes, which raise ParameterError anyway).
+_LIBROSA_ONLY = frozenset(
+    ("tempo_min", "tempo_max", "tuning", "bins_per_octave", "key", "Sa", "mela", "thaat")
+    + ("unicode", "intervals", "unison")
+)
+
 
 def cmap(
     data: Any,
@@ -146,6 +153,9 @@ def specshow(
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.pcolormesh` (``cmap``, ``vmin``,
         ``vmax`` ...).  Defaults: ``cmap=cmap(data)``, ``rasterized=True``.
+        librosa's ``tempo_min``, ``tempo_max``, ``tuning``, ``bins_per_octave``,
+        ``key``, ``Sa``, ``mela``, ``thaat``, ``unicode``, ``intervals`` and ``unison``
+        are accepted and ignored: they configure axis types melforge does not draw.
 
     Returns
     -------
@@ -177,6 +187,8 @@ def specshow(
     >>> melforge.display.colorbar(img)  # doctest: +SKIP
     """
     del win_length
+    for name in _LIBROSA_ONLY.intersection(kwargs):
+        del kwargs[name]
     arr = np.asarray(data)
     if arr.ndim != 2:
         raise ParameterError(f"data must be 2-D (rows, frames); got shape {arr.shape}")

@@ -254,3 +254,23 @@ def test_stft_istft_on_bundled_clips(clip: str) -> None:
     y_ours = mf.istft(D, **kw)
     assert y_ours.dtype == np.float32
     assert np.max(np.abs(y_ours - y_ref)) <= REL * np.max(np.abs(y_ref))  # measured ~3e-7
+
+
+@pytest.mark.parametrize("case", [0, 2, 3, 4, 5, 8])
+def test_stft_edge_framing_of_long_signals(case: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # signals over 4 MiB build only their edge frames from a padded copy; force that
+    # path on short signals and compare with librosa
+    from melforge.spectral import framing
+
+    monkeypatch.setattr(framing, "_SMALL_BYTES", 0)
+    kw = STFT_CASES[case]
+    for n in (4097, 22050):
+        for name, sig in _signals(16000, n).items():
+            y = sig.astype(np.float32)
+            ref = librosa.stft(y, **kw)
+            ours = mf.stft(y, **kw)
+            assert ours.shape == ref.shape
+            assert _rel(ours, ref) <= REL, (name, n)  # measured <= 2e-7
+            mel = mf.feature.melspectrogram(y=y[None], sr=16000, **kw)[0]
+            mel_ref = librosa.feature.melspectrogram(y=y, sr=16000, **kw)
+            assert _rel(mel, mel_ref) <= REL, (name, n)

@@ -3,8 +3,8 @@
 ``frame`` is librosa's ``util.frame`` (a strided, read-only view, frames along the
 last axis).  ``center_pad`` pads ``n_fft // 2`` samples on each side as librosa's
 ``center=True`` does.  ``frame_blocks`` walks the frames of a (centred) signal in
-cache-sized blocks without ever padding or copying the whole signal: only the few
-frames that overlap the edges are built from a small padded copy.
+cache-sized blocks; a long signal (over 4 MiB) is never padded or copied whole: only
+the few frames that overlap its edges are built from a small padded copy.
 """
 
 from __future__ import annotations
@@ -21,6 +21,10 @@ from melforge._validate import check_positive_int
 __all__ = ["frame", "center_pad", "n_frames", "frame_blocks", "PAD_MODES"]
 
 PadMode = Union[str, Callable[..., Any]]
+
+#: signals up to this size are padded whole (one block of frames, not head/middle/tail):
+#: the copy is cheaper than three rounds of small transforms, e.g. for a batch of clips.
+_SMALL_BYTES = 1 << 22
 
 #: pad modes librosa's stft accepts (np.pad modes that depend only on the edges).
 PAD_MODES = ("constant", "edge", "linear_ramp", "reflect", "symmetric", "empty")
@@ -180,7 +184,7 @@ def frame_blocks(
     n = y.shape[-1]
     if not center:
         segments = [(0, _rows(y, n_fft, hop_length))]
-    elif isinstance(pad_mode, str) and n > 2 * (n_fft + hop_length):
+    elif isinstance(pad_mode, str) and n > 2 * (n_fft + hop_length) and y.nbytes > _SMALL_BYTES:
         t0, t1, head_rows, tail_rows = _edge_regions(y, n_fft, hop_length, pad_mode)
         p = n_fft // 2
         mid_start = t0 * hop_length - p

@@ -65,6 +65,20 @@ def _wav_with_data_size(tmp_path, size: int) -> bytes:
     return bytes(raw)
 
 
+def _with_rate(tmp_path, ext: str, rate: int) -> bytes:
+    """A valid WAV/AIFF whose header's sample rate field is replaced by ``rate``."""
+    raw = bytearray(_good(tmp_path, ext))
+    if ext == "wav":
+        i = raw.find(b"fmt ") + 8 + 4  # fmt body: format, channels, rate (uint32 LE)
+        raw[i : i + 4] = struct.pack("<I", rate % 2**32)
+    else:
+        i = raw.find(b"COMM") + 8 + 8  # COMM body: channels, frames, bits, rate (80-bit)
+        raw[i] |= 0x80 if rate < 0 else 0  # negate the extended float
+        if rate == 0:
+            raw[i : i + 10] = bytes(10)
+    return bytes(raw)
+
+
 def _zero_frames(tmp_path) -> bytes:
     sf.write(tmp_path / "z.wav", np.zeros(0, np.float32), SR)
     return (tmp_path / "z.wav").read_bytes()
@@ -112,6 +126,26 @@ BAD_FILES = {
         lambda p: _good(p, "wav")[:30],
         CorruptAudioError,
         r"corrupt or truncated audio \(libsndfile: .*; FFmpeg: .*\)",
+    ),
+    "zero_rate.wav": (
+        lambda p: _with_rate(p, "wav", 0),
+        CorruptAudioError,
+        r"WAV header declares a sample rate of 0 Hz; a sample rate must be > 0",
+    ),
+    "negative_rate.wav": (
+        lambda p: _with_rate(p, "wav", -1),
+        CorruptAudioError,
+        r"WAV header declares a sample rate of -1 Hz",
+    ),
+    "negative_rate.aiff": (
+        lambda p: _with_rate(p, "aiff", -1),
+        CorruptAudioError,
+        r"AIFF header declares a sample rate of -16000 Hz",
+    ),
+    "zero_rate.aiff": (
+        lambda p: _with_rate(p, "aiff", 0),
+        CorruptAudioError,
+        r"AIFF header declares a sample rate of 0 Hz",
     ),
     "random.wav": (
         lambda p: np.random.default_rng(0).bytes(4096),

@@ -157,8 +157,26 @@ def _truncated(src: Source, declared: int, available: int, frame_bytes: int, kin
     )
 
 
+def _extended(b: bytes) -> float:
+    """Decode an 80-bit IEEE 754 extended float (AIFF's sample rate)."""
+    exponent = ((b[0] & 0x7F) << 8 | b[1]) - 16383
+    value = float(int.from_bytes(b[2:10], "big")) * 2.0 ** (exponent - 63)
+    return -value if b[0] & 0x80 else value
+
+
+def _check_rate(src: Source, rate: float, kind: str) -> None:
+    if not rate > 0:  # also NaN
+        raise CorruptAudioError(
+            f"{kind} header declares a sample rate of {rate:g} Hz; a sample rate must be > 0",
+            path=src.path,
+        )
+
+
 def check_declared_sizes(src: Source) -> None:
     """Raise CorruptAudioError when a header promises more audio than the file holds.
+
+    Also when a WAV or AIFF header declares a sample rate <= 0 (libsndfile would only
+    say "SF_INFO struct incomplete").
 
     WAV (RIFF/RIFX) and AIFF: the data chunk's declared size against the bytes present.
     Ogg: the last page must carry the end-of-stream flag.  libsndfile silently shortens
@@ -183,6 +201,8 @@ def check_declared_sizes(src: Source) -> None:
                 if cid == b"fmt ":
                     fmt = _read_at(fh, body, 16)
                     if len(fmt) >= 14:
+                        (rate,) = struct.unpack(endian + "I", fmt[4:8])
+                        _check_rate(src, rate if rate < 2**31 else rate - 2**32, "WAV")
                         (block_align,) = struct.unpack(endian + "H", fmt[12:14])
                 elif cid == b"data":
                     if n not in _PLACEHOLDER_SIZES and n > src.size - body + 1:
@@ -192,10 +212,11 @@ def check_declared_sizes(src: Source) -> None:
             frame_bytes = 0
             for cid, n, body in _walk_chunks(fh, src.size, 12, ">"):
                 if cid == b"COMM":
-                    comm = _read_at(fh, body, 8)
-                    if len(comm) == 8:
-                        channels, _, bits = struct.unpack(">HIH", comm)
+                    comm = _read_at(fh, body, 18)
+                    if len(comm) == 18:
+                        channels, _, bits = struct.unpack(">HIH", comm[:8])
                         frame_bytes = channels * ((bits + 7) // 8)
+                        _check_rate(src, _extended(comm[8:18]), "AIFF")
                 elif cid == b"SSND":
                     if n > src.size - body + 1:
                         # the SSND body starts with 8 bytes (offset, block size)

@@ -77,3 +77,30 @@ def test_cli_as_a_subprocess(tmp_path: Path) -> None:
     )
     assert p.returncode == 0, p.stderr
     assert "files ok: 3" in p.stdout
+
+
+def test_cli_recipe_change_needs_overwrite_and_resume_is_default(tmp_path: Path) -> None:
+    data = clips(tmp_path / "data")
+    out = str(tmp_path / "o")
+    base = [str(data), "-o", out, "--workers", "1", "--no-progress"]
+    assert CliRunner().invoke(featurize, [*base, "--preset", TINY]).exit_code == 0
+    r = CliRunner().invoke(featurize, [*base, "--preset", "kaldi-fbank-80"])
+    assert r.exit_code == 2 and "different recipe; pass overwrite=True (--overwrite)" in r.output
+    r = CliRunner().invoke(featurize, [*base, "--preset", TINY])  # resumes: nothing left
+    assert r.exit_code == 0 and "files ok: 0, failed: 0, skipped (already done): 3" in r.output
+    r = CliRunner().invoke(featurize, [*base, "--preset", TINY, "--no-resume"])
+    assert r.exit_code == 2 and "resume=False" in r.output
+    r = CliRunner().invoke(featurize, [*base, "--preset", "kaldi-fbank-80", "--overwrite"])
+    assert r.exit_code == 0 and "files ok: 3" in r.output
+    features = pads.dataset(out, format="parquet").schema.field("features")
+    assert features.type.value_type.list_size == 80
+
+
+def test_cli_summary_names_the_errors_file(tmp_path: Path) -> None:
+    data = clips(tmp_path / "data")
+    (data / "bad.wav").write_bytes(b"RIFF junk")
+    out = tmp_path / "o"
+    r = CliRunner().invoke(featurize, [str(data), "-o", str(out), "--preset", TINY,
+                                       "--workers", "1", "--no-progress"])  # fmt: skip
+    assert r.exit_code == 1
+    assert f"errors: {out / '_errors.parquet'}" in r.output

@@ -32,3 +32,26 @@ def test_dask_local_cluster_matches_local_engine(tmp_path: Path) -> None:
     assert ea.equals(eb)
     names = sorted(p.name for p in (tmp_path / "dask").iterdir())
     assert names == sorted(p.name for p in (tmp_path / "local").iterdir())
+
+
+def test_dask_existing_cluster_by_scheduler_address(tmp_path: Path) -> None:
+    """--scheduler ADDRESS: the run uses a cluster it did not start, and leaves it up."""
+    from distributed import Client, LocalCluster
+
+    data = tmp_path / "data"
+    make_tree(data, n=4)
+    tiny = "melforge.pipeline._testing:TinyPreset"
+    local = melforge.featurize(data, tmp_path / "local", preset=tiny, workers=1)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        s = melforge.featurize(
+            data, tmp_path / "dask", preset=tiny, engine="dask",
+            scheduler=cluster.scheduler_address,
+        )  # fmt: skip
+        assert (s.engine, s.workers, s.files_ok, s.files_failed) == ("dask", 2, 4, 2)
+        with Client(cluster.scheduler_address) as client:  # still running after the run
+            assert len(client.scheduler_info(n_workers=-1)["workers"]) == 2
+    a = pads.dataset(tmp_path / "local", format="parquet").to_table()
+    assert pads.dataset(tmp_path / "dask", format="parquet").to_table().equals(a)
+    assert local.rows == s.rows == 4

@@ -90,3 +90,21 @@ def test_no_inputs_warns(tmp_path: Path) -> None:
     with pytest.warns(UserWarning, match=r"no audio inputs found in .*nothing to featurize"):
         s = melforge.featurize(tmp_path / "in", tmp_path / "out", preset=TINY)
     assert (s.files_ok, s.files_failed, s.rows) == (0, 0, 0)
+
+
+def test_damaged_shard_is_recomputed_on_resume(tmp_path: Path) -> None:
+    """A shard cut short (its bytes lost in a power cut, say) is not trusted by resume."""
+    import pyarrow.dataset as pads
+
+    data = tmp_path / "in"
+    for i in range(4):
+        write_clip(data / f"{i}.wav", 16000, 0.2, i)
+    out, ref = tmp_path / "out", tmp_path / "ref"
+    melforge.featurize(data, ref, preset=TINY, workers=1, files_per_shard=2)
+    melforge.featurize(data, out, preset=TINY, workers=1, files_per_shard=2)
+    shard = out / "part-00001.parquet"
+    shard.write_bytes(shard.read_bytes()[:100])
+    s = melforge.featurize(data, out, preset=TINY, workers=1, files_per_shard=2)
+    assert (s.files_skipped, s.files_ok) == (2, 2)
+    want = pads.dataset(ref, format="parquet").to_table()
+    assert pads.dataset(out, format="parquet").to_table().equals(want)

@@ -97,3 +97,27 @@ def test_several_inputs_and_lazy_manifest(tmp_path: Path) -> None:
     first = [next(it) for _ in range(3)]  # rows are read lazily
     assert [s.columns["k"] for s in first] == ["0", "1", "2"]
     assert first[0].path == str(tmp_path / "f0.wav")
+
+
+def test_manifest_value_of_another_type_fails_that_input_only(tmp_path: Path) -> None:
+    """Carried types come from the first rows; a later misfit fails its row, not the run."""
+    for i in range(4):
+        write_clip(tmp_path / f"{i}.wav", 16000, 0.2, i)
+    rows_in = [
+        {"path": "0.wav", "label": 1, "note": None},
+        {"path": "1.wav", "label": 2, "note": None},
+        {"path": "2.wav", "label": 2.5, "note": 7},  # 2.5 is no int64; 7 fits text as "7"
+        {"path": "3.wav", "label": 3, "note": {"k": 1}},
+    ]
+    with open(tmp_path / "m.jsonl", "w") as f:
+        f.writelines(json.dumps(r) + "\n" for r in rows_in)
+    out = tmp_path / "out"
+    s = melforge.featurize(tmp_path / "m.jsonl", out, preset=TINY, workers=1, files_per_shard=2)
+    assert (s.files_ok, s.files_failed) == (3, 1)
+    got = rows(out)
+    assert [(r["id"], r["label"], r["note"]) for r in got] == [
+        ("0.wav", 1, None), ("1.wav", 2, None), ("3.wav", 3, '{"k": 1}')
+    ]  # fmt: skip
+    (err,) = pq.read_table(out / "_errors.parquet").to_pylist()
+    assert err["id"] == "2.wav" and err["error"] == "ValueError"
+    assert "manifest column 'label' value 2.5 does not fit type int64" in err["message"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -35,9 +36,17 @@ def test_directory_run_outputs(tree: Path, tmp_path: Path) -> None:
         "spk0/clip000.wav", "spk0/clip002.mp3", "spk0/clip004.flac",
         "spk1/clip001.flac", "spk1/clip003.wav", "spk1/clip005.mp3",
     ]  # fmt: skip
-    schema = table.schema
-    assert schema.field("features").type == pa.list_(pa.list_(pa.float32(), 4))
-    assert schema.field("sample_rate").type == pa.int32()
+    want = pa.schema([
+        pa.field("id", pa.string(), nullable=False), ("path", pa.string()),
+        ("offset_s", pa.float64()), ("duration_s", pa.float64()), ("sample_rate", pa.int32()),
+        ("num_frames", pa.int32()), ("features", pa.list_(pa.list_(pa.float32(), 4))),
+    ])  # fmt: skip
+    assert table.schema.remove_metadata().equals(want)  # exactly the issue's schema
+    for shard in sorted(out.glob("part-*.parquet")):
+        meta = pq.read_metadata(shard)
+        codecs = {meta.row_group(g).column(c).compression
+                  for g in range(meta.num_row_groups) for c in range(meta.num_columns)}  # fmt: skip
+        assert codecs == {"ZSTD"}
     assert set(table.column("sample_rate").to_pylist()) == {16000}
     assert table.column("offset_s").to_pylist() == [0.0] * 6
     # duration after resampling to 16 kHz, frames as TinyPreset computes them
@@ -106,15 +115,36 @@ def test_reading_back_pandas_duckdb_numpy_dataset(tree: Path, tmp_path: Path) ->
         ds[6]
 
 
-def test_worker_crash_is_recorded_and_replaced(tree: Path, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("MELFORGE_TEST_CRASH_ON", "clip002")
+def live_children() -> list[int]:
+    """Processes whose parent is this one and that have not exited (zombies excluded)."""
+    me, kids = os.getpid(), []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == me and stat[0] != "Z":
+                kids.append(int(entry))
+    return kids
+
+
+@pytest.mark.parametrize(
+    ("crash_on", "signal_name"),
+    [("clip002", "SIGABRT"), ("segv:clip002", "SIGSEGV")],  # abort(), and a real segfault
+)
+def test_worker_crash_is_recorded_and_replaced(
+    tree: Path, tmp_path: Path, monkeypatch, crash_on: str, signal_name: str
+) -> None:
+    monkeypatch.setenv("MELFORGE_TEST_CRASH_ON", crash_on)
     out = tmp_path / "out"
     summary = melforge.featurize(tree, out, preset=TINY, workers=2, files_per_shard=3)
     assert summary.files_ok == 5 and summary.files_failed == 3
     errors = {e["id"]: e for e in pq.read_table(out / "_errors.parquet").to_pylist()}
     crash = errors["spk0/clip002.mp3"]
-    assert crash["error"] == "WorkerCrashed" and "SIGABRT" in crash["message"]
+    assert crash["error"] == "WorkerCrashed" and signal_name in crash["message"]
     assert read_rows(out).num_rows == 5
+    assert live_children() == []  # crashed, replacement and last workers all gone
 
 
 def test_per_file_timeout(tree: Path, tmp_path: Path, monkeypatch) -> None:
@@ -125,6 +155,7 @@ def test_per_file_timeout(tree: Path, tmp_path: Path, monkeypatch) -> None:
     assert errors["spk1/clip001.flac"]["error"] == "TimeoutError"
     assert "timeout=1.0" in errors["spk1/clip001.flac"]["message"]
     assert summary.files_ok == 5 and summary.wall_seconds < 20
+    assert live_children() == []  # the hung worker was killed, not left behind
 
 
 def test_bounded_in_flight_with_a_lazy_generator(tmp_path: Path) -> None:
@@ -175,3 +206,35 @@ def test_spawned_workers_give_the_same_rows(tree: Path, tmp_path: Path, monkeypa
     monkeypatch.setenv("MELFORGE_START_METHOD", "spawn")
     melforge.featurize(tree, tmp_path / "spawn", preset=TINY, workers=2, files_per_shard=3)
     assert read_rows(tmp_path / "fork").equals(read_rows(tmp_path / "spawn"))
+
+
+def test_dataset_reads_one_row_group_at_a_time(tree: Path, tmp_path: Path, monkeypatch) -> None:
+    """With many row groups per shard, FeatureDataset holds one group, never a shard."""
+    from melforge.pipeline import shards
+
+    monkeypatch.setattr(shards, "ROW_GROUP_BYTES", 1)  # one input per row group (forked)
+    out = tmp_path / "out"
+    melforge.featurize(tree, out, preset=TINY, workers=1, files_per_shard=4)
+    assert [pq.read_metadata(p).num_row_groups for p in sorted(out.glob("part-*"))] == [2, 4]
+    want = read_rows(out)
+    ds = FeatureDataset(out, columns=["num_frames"])
+    reads = []
+    real = pq.ParquetFile.read_row_group
+    monkeypatch.setattr(pq.ParquetFile, "read_row_group",
+                        lambda self, i, **kw: reads.append(i) or real(self, i, **kw))  # fmt: skip
+    for i in range(len(ds)):
+        item = ds[i]
+        assert item["id"] == want["id"][i].as_py()
+        assert item["num_frames"] == item["features"].shape[0] == want["num_frames"][i].as_py()
+        assert ds._cache is not None and len(ds._cache[1]["id"]) == 1  # one row group held
+    assert reads == [0, 1, 0, 1, 2, 3]  # each group once, in order
+    got = features_to_numpy(want.column("features"))  # chunked: views, no copy
+    np.testing.assert_array_equal(got[4], ds[4]["features"])
+
+
+def test_progress_bar_shows_files_and_audio_hours(tree: Path, tmp_path: Path, capsys) -> None:
+    melforge.featurize(tree, tmp_path / "out", preset=TINY, workers=2, progress=True)
+    err = capsys.readouterr().err
+    assert "featurize" in err and "8/8" not in err  # an open-ended bar (lazy inputs)
+    assert "file/s" in err and "audio-h/min" in err
+    assert "8file" in err  # every input counted, failed ones included

@@ -109,13 +109,28 @@ class CarriedColumnError(ValueError):
     """A manifest value that does not fit its column's type (that input is failed)."""
 
 
-def _fit(value: Any, type_: Any) -> Any:
-    """Return a carried value as the column type takes it (text columns take anything)."""
+def _carried_array(field_: Any, value: Any, n: int) -> Any:
+    """Return ``n`` copies of a carried value as an array of the column's type.
+
+    Text columns take any value (as its text, JSON for lists and dicts); other values
+    must convert without loss (``2`` fits a float column, ``2.5`` no integer column).
+    """
     import pyarrow as pa
 
-    if value is None or isinstance(value, str) or not pa.types.is_string(type_):
-        return value
-    return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+    if value is None:
+        return pa.nulls(n, field_.type)
+    if pa.types.is_string(field_.type) and not isinstance(value, str):
+        value = json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+    try:
+        arr = pa.array([value] * n)
+        if isinstance(value, str) and not pa.types.is_string(field_.type):
+            raise pa.ArrowInvalid("text in a non-text column")
+        return arr if arr.type == field_.type else arr.cast(field_.type, safe=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
+        raise CarriedColumnError(
+            f"manifest column {field_.name!r} value {value!r} does not fit type "
+            f"{field_.type} inferred from the first rows; give the column one type"
+        ) from e
 
 
 @dataclass
@@ -206,14 +221,7 @@ class ShardWriter:
         for f in self.schema:
             if f.name in data or f.name in ("num_frames", "features", "features_path"):
                 continue
-            value = _fit(columns.get(f.name), f.type)
-            try:
-                data[f.name] = pa.array([value] * n, f.type)
-            except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
-                raise CarriedColumnError(
-                    f"manifest column {f.name!r} value {value!r} does not fit type {f.type} "
-                    "inferred from the first rows; give the column one type"
-                ) from e
+            data[f.name] = _carried_array(f, columns.get(f.name), n)
         data["num_frames"] = pa.array([r.features.shape[0] for r in rows], pa.int32())
         if self.npy_writer is not None:
             data["features_path"] = pa.array([self.npy_writer(r) for r in rows], pa.string())

@@ -11,7 +11,7 @@ import pytest
 import soundfile as sf
 
 import melforge
-from melforge.io import _ffmpeg
+from melforge.io import _ffmpeg, _soundfile
 from melforge.io._ffmpeg import encode
 
 
@@ -21,18 +21,34 @@ def _chirp(sr: int, seconds: float) -> np.ndarray:
     return (0.4 * np.sin(2 * np.pi * f)).astype(np.float32)
 
 
-@pytest.mark.parametrize("fmt", ["flac", "mp3", "ogg"])
-def test_libsndfile_segments_join_exactly(tmp_path, fmt):
-    """Including the last Ogg page, where libsndfile's own Vorbis seek is 384 samples off."""
+@pytest.mark.parametrize("fmt", ["flac", "mp3", "ogg", "wav"])
+def test_libsndfile_segments_join_exactly(tmp_path, monkeypatch, fmt):
+    """Including the last Ogg page, where libsndfile's own Vorbis seek is 384 samples off.
+
+    Each segment decodes only itself (plus MP3's 16384-sample pre-roll; in the last Ogg
+    page, that page's start plus 4096 samples: ~1 s here), not the audio before it.
+    """
     sr, seconds, seg = 16000, 40.0, 7.5
     path = tmp_path / f"long.{fmt}"
     sf.write(path, _chirp(sr, seconds), sr)
     whole, _ = melforge.load(path, sr=None)
+    decoded = []
+    real = _soundfile.SoundfileReader._read
+
+    def counting(self, out, n):
+        got = real(self, out, n)
+        decoded.append(got)
+        return got
+
+    monkeypatch.setattr(_soundfile.SoundfileReader, "_read", counting)
+    slack = {"mp3": _soundfile.MP3_PREROLL, "ogg": 4096 + 2 * sr}.get(fmt, 0)
     parts = []
     k = 0
     while k * seg < whole.size / sr:
+        decoded.clear()
         y, _ = melforge.load(path, sr=None, offset=k * seg, duration=seg)
         assert y.size == min(int(seg * sr), whole.size - int(k * seg * sr))
+        assert sum(decoded) <= y.size + slack, (k, sum(decoded))
         parts.append(y)
         k += 1
     joined = np.concatenate(parts)

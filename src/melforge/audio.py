@@ -54,10 +54,12 @@ def load(
 
     Parameters
     ----------
-    path : str, os.PathLike or binary file object
+    path : str, os.PathLike, binary file object, soundfile.SoundFile or int
         WAV (PCM 8/16/24/32-bit, float 32/64, WAVE_FORMAT_EXTENSIBLE, RIFX), AIFF, FLAC,
         OGG Vorbis, Opus and MP3 are decoded by libsndfile; anything else FFmpeg can read
-        (M4A/AAC, WebM/Opus, WMA, the audio track of MP4/MKV video) by FFmpeg.
+        (M4A/AAC, WebM/Opus, WMA, the audio track of MP4/MKV video) by FFmpeg.  A file
+        object or descriptor is read from its current position; an open
+        ``soundfile.SoundFile`` too when ``offset`` is 0 (as librosa).  Neither is closed.
     sr : number > 0 or None
         Target sampling rate in Hz; default 22050.  None keeps the file's native rate.
     mono : bool
@@ -88,7 +90,11 @@ def load(
     UnsupportedFormatError
         No decoder recognizes the file (both decoders' reasons are in the message).
     CorruptAudioError
-        Empty, zero-frame, truncated or undecodable file, or NaN/Inf samples.
+        Empty, zero-frame, truncated or undecodable file, a header sample rate <= 0, or
+        NaN/Inf samples.
+    AudioTooLargeError
+        The decoded audio would exceed ``melforge.io.reading.MAX_DECODED_BYTES`` (half
+        the physical memory by default); also a ``MemoryError``.
     ParameterError
         Invalid ``sr``, ``offset``, ``duration``, ``dtype`` or ``res_type``.
 
@@ -99,7 +105,8 @@ def load(
     NaN/Inf samples raise CorruptAudioError instead of passing through; a WAV whose
     header declares more data than the file holds raises instead of loading silently
     shortened; files that libsndfile cannot open are decoded by FFmpeg (PyAV) with
-    sample-exact seeking rather than audioread; negative ``offset`` or ``duration`` raise.
+    sample-exact seeking rather than audioread; negative ``offset`` or ``duration`` raise;
+    an ``offset`` past the end gives an empty array (librosa raises).
 
     Examples
     --------
@@ -150,8 +157,10 @@ def stream(
 
     Parameters
     ----------
-    path : str, os.PathLike or binary file object
-        The file (any format :func:`load` reads).
+    path : str, os.PathLike, binary file object, soundfile.SoundFile or int
+        The file (any format :func:`load` reads).  Blocks start at ``offset`` (from the
+        file's start, also for an open SoundFile, as librosa); the caller's SoundFile or
+        descriptor is left open.
     block_length : int > 0
         Frames per block.
     frame_length : int > 0
@@ -186,9 +195,12 @@ def stream(
     -----
     Memory is one block plus the decoder's buffers, whatever the file's length.
     Differences from librosa 0.11: the blocks come from libsndfile or FFmpeg (librosa
-    streams libsndfile formats only); ``duration=0`` yields nothing (librosa streams the
-    whole file); ``hop_length > frame_length`` skips the samples between blocks
-    (soundfile mishandles the negative overlap); arguments are checked at the call.
+    streams libsndfile formats only); ``duration=0`` yields nothing, as ``load`` reads
+    nothing (librosa tests ``if duration:`` and streams the whole file);
+    ``hop_length > frame_length`` skips the samples between blocks, so block ``k``
+    still starts at ``k * block_length * hop_length`` (librosa passes a negative
+    overlap to ``soundfile.blocks``, which then advances by less than a frame and the
+    blocks do not tile); arguments are checked at the call.
 
     Examples
     --------
@@ -329,7 +341,7 @@ def get_samplerate(path: str | os.PathLike[str] | Any) -> int:
 
     Parameters
     ----------
-    path : str, os.PathLike or binary file object
+    path : str, os.PathLike, binary file object, soundfile.SoundFile or int
         The file.
 
     Returns

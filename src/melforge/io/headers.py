@@ -246,7 +246,7 @@ def info(path: str | os.PathLike[str] | Any) -> AudioInfo:
 
     Parameters
     ----------
-    path : str, os.PathLike or binary file object
+    path : str, os.PathLike, binary file object, soundfile.SoundFile or int
         The file.  libsndfile is tried first, FFmpeg second, as in :func:`melforge.load`.
 
     Returns

@@ -100,14 +100,26 @@ def test_mel_centers_are_filter_peaks():
     assert np.max(np.abs(peaks - centers)) <= SR / 8192  # within one fine FFT bin (2.7 Hz)
 
 
-def test_click_at_2_seconds_on_time_axis():
+@pytest.mark.parametrize(
+    ("x_axis", "label"),
+    [("time", "Time (s)"), ("s", "Time (s)"), ("ms", "Time (ms)"), ("frames", "Frames")],
+)
+def test_click_at_2_seconds_on_time_axis(x_axis, label):
     data = np.full((64, 216), -80.0)
     frame = round(2.0 * SR / HOP)  # frame 86 is centred at 1.997 s
     data[:, frame] = 0.0
-    fig, ax = _render(data, x_axis="time", sr=SR, hop_length=HOP)
+    fig, ax = _render(data, x_axis=x_axis, sr=SR, hop_length=HOP)
+    assert ax.get_xlabel() == label
+    if x_axis == "frames":  # data coordinates are frame indices
+        ax.set_xlim(frame - 20, frame + 20)
+        assert abs(_brightest(fig, ax, "x") - frame) <= 0.5  # half a frame
+        return
+    # "ms" labels the ticks in milliseconds; the data coordinates stay seconds
     ax.set_xlim(1.5, 2.5)
     t = _brightest(fig, ax, "x")
     assert abs(t - 2.0) <= 0.5 * HOP / SR  # half a hop, 11.6 ms
+    labels = [tick.get_text() for tick in ax.get_xticklabels()]
+    assert ("2000" if x_axis == "ms" else "2") in labels, labels
 
 
 def test_edges_bracket_centres():

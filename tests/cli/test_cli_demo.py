@@ -76,3 +76,11 @@ def test_demo_refuses_a_too_short_file(tmp_path):
     assert r.stderr.strip() == (
         f"melforge: error: {src}: the demo needs at least 64 samples; the file has 1"
     )
+
+
+def test_demo_warns_about_a_silent_clip(tmp_path):
+    src = tmp_path / "silence.wav"
+    sf.write(src, np.zeros(4000), 8000)
+    r = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "out"), str(src)])
+    assert r.exit_code == 0, r.output
+    assert r.stderr.startswith(f"melforge: warning: {src} is silent")

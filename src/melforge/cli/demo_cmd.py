@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import shutil
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Optional
 
@@ -76,6 +77,11 @@ def _facts(path: str, say: Any) -> tuple[Any, np.ndarray, int]:
     else:
         say(f"   lossy codec ({meta.subtype}): no fixed bit depth; decoded to float32")
     peak = float(np.max(np.abs(y))) if y.size else 0.0
+    if peak == 0.0:
+        warnings.warn(
+            f"{path} is silent (all samples are zero); its spectra and spectrograms are flat",
+            stacklevel=2,
+        )
     rms = float(np.sqrt(np.mean(y.astype(np.float64) ** 2))) if y.size else 0.0
     say(
         f"   level: peak {_fmt_db(2 * _db(peak))} dBFS, RMS {_fmt_db(2 * _db(rms))} dBFS; "

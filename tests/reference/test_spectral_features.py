@@ -257,3 +257,18 @@ def test_features_on_bundled_clips(clip: str) -> None:
     assert _rel(m, m_ref) <= REL  # measured <= 2e-6 (dB values up to ~600)
     d_ref = librosa.feature.delta(m_ref, order=2)
     assert _rel(feature.delta(m_ref, order=2), d_ref) <= REL
+
+
+@pytest.mark.parametrize("func", ["power_to_db", "amplitude_to_db"])
+@pytest.mark.parametrize(
+    "ref",
+    [lambda S: np.max(S, axis=0), lambda S: np.max(S, axis=-1, keepdims=True), np.full(60, 0.3)],
+    ids=["per-frame", "per-band", "array"],
+)
+def test_db_with_an_array_reference(func: str, ref: object) -> None:
+    S = (np.random.default_rng(9).random((40, 60)) ** 4).astype(np.float32)
+    for top_db in (80.0, 10.0, None):
+        ours = getattr(mf, func)(S, ref=ref, top_db=top_db)
+        theirs = getattr(librosa, func)(S, ref=ref, top_db=top_db)
+        assert ours.dtype == theirs.dtype == np.float32
+        np.testing.assert_array_equal(ours, theirs)  # same numpy operations: exact

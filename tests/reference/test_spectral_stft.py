@@ -274,3 +274,21 @@ def test_stft_edge_framing_of_long_signals(case: int, monkeypatch: pytest.Monkey
             mel = mf.feature.melspectrogram(y=y[None], sr=16000, **kw)[0]
             mel_ref = librosa.feature.melspectrogram(y=y, sr=16000, **kw)
             assert _rel(mel, mel_ref) <= REL, (name, n)
+
+
+def test_istft_out_and_cached_windows() -> None:
+    from melforge.spectral.windows import padded_window
+
+    D = librosa.stft(np.random.default_rng(10).standard_normal(5000).astype(np.float32), n_fft=512)
+    out = np.full(5000, np.nan, dtype=np.float32)
+    res = mf.istft(D, length=5000, out=out)
+    assert res is out
+    ref = librosa.istft(D, length=5000)
+    assert np.max(np.abs(out - ref)) <= 1e-5 * np.max(np.abs(ref))  # measured ~2e-7
+    with pytest.raises(mf.ParameterError, match=r"Shape mismatch for provided output array"):
+        mf.istft(D, length=5000, out=np.empty(4999, dtype=np.float32))
+    cached = padded_window("hann", 400, 512, np.float32)
+    assert not cached.flags.writeable and cached is padded_window("hann", 400, 512, np.float32)
+    w = mf.get_window("hann", 512)
+    w[:] = 0  # a fresh writable copy: the cache is untouched
+    assert mf.get_window("hann", 512).any() and mf.stft(np.ones(2048), n_fft=512).any()

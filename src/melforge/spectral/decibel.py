@@ -34,10 +34,12 @@ def _check(amin: Any, top_db: Any) -> None:
 def _to_db(src: np.ndarray, *, square: bool, ref_value: Any, amin: float, top_db: Any) -> Any:
     """``10 log10(max(amin, x)) - 10 log10(max(amin, ref))`` clamped to ``max - top_db``.
 
-    ``x`` is ``src ** 2`` if ``square`` else ``src``.  Fast path for float arrays.
+    ``x`` is ``src ** 2`` if ``square`` else ``src``.  Fast path for float arrays and a
+    scalar reference; an array reference (e.g. ``ref=lambda S: S.max(axis=-1,
+    keepdims=True)``) broadcasts against ``src`` as in librosa.
     """
     ref_db = 10.0 * np.log10(np.maximum(amin, ref_value))
-    if src.ndim == 0 or src.dtype not in (np.float32, np.float64):
+    if src.ndim == 0 or src.dtype not in (np.float32, np.float64) or np.ndim(ref_db):
         x = np.square(src) if square else src
         log_spec = 10.0 * np.log10(np.maximum(amin, x))
         log_spec -= ref_db
@@ -87,9 +89,11 @@ def power_to_db(
     S : np.ndarray [shape=(...)]
         Power (a squared magnitude).  Complex input is reduced to its magnitude with a
         warning, as librosa does.
-    ref : float or callable
+    ref : float, array or callable
         Reference power: a number (its absolute value is used) or a function of the
-        array, e.g. ``np.max`` to put the loudest bin at 0 dB.
+        array, e.g. ``np.max`` to put the loudest bin at 0 dB.  An array (or a
+        callable's array result, e.g. a per-frame maximum with ``keepdims=True``)
+        broadcasts against ``S``.
     amin : float > 0
         Floor applied to ``S`` and ``ref`` before the logarithm (1e-10 is -100 dB).
     top_db : float >= 0 or None
@@ -133,8 +137,9 @@ def amplitude_to_db(
     ----------
     S : np.ndarray [shape=(...)]
         Magnitudes.  Complex input is reduced to ``abs(S)`` with a warning.
-    ref : float or callable
-        Reference amplitude: a number or a function of ``abs(S)`` such as ``np.max``.
+    ref : float, array or callable
+        Reference amplitude: a number or a function of ``abs(S)`` such as ``np.max``;
+        an array broadcasts against ``S``.
     amin : float > 0
         Floor applied to ``S`` and ``ref`` (1e-5 is -100 dB).
     top_db : float >= 0 or None

@@ -90,6 +90,28 @@ AV_CASES = [
 ]
 
 
+@pytest.mark.parametrize(
+    ("ext", "codec", "container", "sample_format", "bits"),
+    [
+        ("mkv", "flac", "matroska", "s32", 24),  # FFmpeg decodes 24-bit FLAC to s32
+        ("mka", "pcm_s24le", "matroska", "s32", 24),
+        ("m4a", "alac", "ipod", "s32p", 24),
+        ("m4a", "alac", "ipod", "s16p", 16),
+        ("mov", "pcm_s16be", "mov", "s16", 16),
+    ],
+)
+def test_ffmpeg_lossless_bit_depth(tmp_path, ext, codec, container, sample_format, bits):
+    """info().bit_depth is the stored depth, not the decoder's sample format; samples exact."""
+    sr = 48000
+    y = melforge.quantize(_signal(sr, 0.25, channels=2), bits)
+    path = tmp_path / f"x_{codec}_{bits}.{ext}"
+    encode(path, y, sr, codec=codec, format=container, sample_format=sample_format)
+    i = melforge.info(path)
+    assert (i.backend, i.codec, i.bit_depth) == ("ffmpeg", codec, bits)
+    out, _ = melforge.load(path, sr=None, mono=False, dtype=np.float64)
+    np.testing.assert_array_equal(out[:, : y.shape[1]], y)  # lossless: exact
+
+
 @pytest.mark.parametrize(("ext", "codec", "container", "sr", "codec_name"), AV_CASES)
 def test_ffmpeg_formats_decode(tmp_path, ext, codec, container, sr, codec_name):
     y = _signal(sr, 1.0, channels=2).astype(np.float32)

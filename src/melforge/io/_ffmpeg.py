@@ -13,6 +13,7 @@ count, and discards samples up to ``k``.  If the container cannot seek or lands 
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from fractions import Fraction
 from typing import Any
@@ -252,6 +253,29 @@ class AvReader:
             pass
 
 
+def _lossless_bits(cc: Any) -> int | None:
+    """Bits per sample a lossless stream stores (24-bit FLAC decodes to s32, so ask the codec).
+
+    PCM: from the codec name (``pcm_s24le`` -> 24).  FLAC: from STREAMINFO in the
+    extradata.  ALAC: from its magic cookie.  Otherwise: the decoder's sample format.
+    """
+    name = str(cc.name)
+    m = re.fullmatch(r"pcm_[suf](\d+)(?:le|be|planar|daud)*", name)
+    if m:
+        return int(m.group(1))
+    extra = bytes(getattr(cc, "extradata", None) or b"")
+    if name == "flac" and len(extra) >= 18:
+        info = extra[8:] if extra[:4] == b"fLaC" else extra  # STREAMINFO, 34 bytes
+        if len(info) >= 14:
+            return (((info[12] & 1) << 4) | (info[13] >> 4)) + 1
+    if name == "alac" and len(extra) >= 6:
+        cookie = extra[12:] if extra[4:8] == b"alac" else extra  # frameLength(4) version(1)
+        if len(cookie) >= 6 and cookie[5]:
+            return int(cookie[5])
+    bits = int(cc.format.bits) if cc.format is not None else 0
+    return bits or None
+
+
 def av_info(source: Any) -> dict[str, Any]:
     """Header facts for ``source`` from FFmpeg's demuxer, without decoding.
 
@@ -275,9 +299,7 @@ def av_info(source: Any) -> dict[str, Any]:
             frames = round(Fraction(container.duration, 1_000_000) * sr)
         bit_depth: int | None = None
         if not bool(getattr(cc.codec, "lossy", True)):
-            raw_bits = int(getattr(cc, "bits_per_raw_sample", 0) or 0)
-            fmt_bits = int(cc.format.bits) if cc.format is not None else 0
-            bit_depth = raw_bits or fmt_bits or None
+            bit_depth = _lossless_bits(cc)
         return {
             "samplerate": sr,
             "channels": int(cc.channels or 0),
@@ -297,10 +319,13 @@ def encode(
     codec: str,
     format: str | None = None,
     bit_rate: int | None = None,
+    sample_format: str | None = None,
 ) -> None:
     """Write ``y`` (shape ``(channels, n)`` or ``(n,)``) with an FFmpeg encoder.
 
     A small helper for tests and examples (M4A/AAC, WebM/Opus, MKV ...); not public API.
+    ``sample_format`` (e.g. ``"s32"`` for 24-bit FLAC/ALAC/PCM) overrides the encoder's
+    first one.
     """
     import av
 
@@ -311,6 +336,8 @@ def encode(
         if bit_rate:
             stream.bit_rate = bit_rate
         cc = stream.codec_context
+        if sample_format:
+            cc.format = sample_format
         fmt = cc.format.name if cc.format is not None else "fltp"
         size = cc.frame_size or 1024
         for i in range(0, y2.shape[1], size):

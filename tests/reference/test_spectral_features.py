@@ -158,6 +158,7 @@ def test_mfcc_from_S_multichannel() -> None:
         {"axis": 0, "width": 5},
         {"polyorder": 3, "order": 2},
         {"order": 3, "width": 11},
+        {"order": 3, "polyorder": 2},  # derivative above the fit's degree: zeros
     ],
 )
 def test_delta_matches_librosa(kw: dict) -> None:

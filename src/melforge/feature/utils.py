@@ -116,6 +116,8 @@ def delta(
     if polyorder >= width:
         raise ParameterError(f"polyorder={polyorder} must be less than width={width}")
     step = float(kwargs.get("delta", 1.0))
+    if order > polyorder:  # the order-th derivative of a lower-degree fit is 0, as scipy's
+        return np.zeros(x.shape, dtype=x.dtype)
     taps, edge = _savgol(int(width), polyorder, int(order), step)
     h = width // 2
     xt = np.moveaxis(x, axis, -1)

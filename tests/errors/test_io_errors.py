@@ -358,6 +358,8 @@ def test_save_errors(tmp_path):
         melforge.save(tmp_path / "x.wav", np.array([np.nan], np.float32), SR)
     with pytest.raises(ParameterError, match=r"y must have shape \(n,\) or \(channels, n\)"):
         melforge.save(tmp_path / "x.wav", np.zeros((1, 2, 3), np.float32), SR)
+    with pytest.raises(ParameterError, match=r"y.shape=\(1000, 2\) reads as 1000 channels of 2 "):
+        melforge.save(tmp_path / "x.wav", np.zeros((1000, 2), np.float32), SR)  # (n, ch)
     with pytest.raises(UnreadableFileError, match=r"the directory does not exist"):
         melforge.save(tmp_path / "no" / "x.wav", y, SR)
     with pytest.raises(UnsupportedFormatError, match=r"libsndfile cannot write OGG/OPUS"):

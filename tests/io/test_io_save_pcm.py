@@ -73,6 +73,18 @@ def test_save_float_keeps_values_above_one(tmp_path):
     np.testing.assert_array_equal(back, y)
 
 
+def test_save_float16_is_written_as_float32(tmp_path):
+    y = np.array([0.0, 0.5, -0.25, 1.5], dtype=np.float16)
+    for subtype in ("FLOAT", "PCM_16"):
+        path = tmp_path / f"half_{subtype}.wav"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # 1.5 clips in PCM_16
+            melforge.save(path, y, SR, subtype=subtype)
+        back, _ = melforge.load(path, sr=None)
+        want = y.astype(np.float32) if subtype == "FLOAT" else [0.0, 0.5, -0.25, 32767 / 32768]
+        np.testing.assert_array_equal(back, np.asarray(want, np.float32))
+
+
 def test_save_lossy_warns_above_full_scale(tmp_path):
     y = _sine(amp=1.4)
     with pytest.warns(UserWarning, match=r"peak 1\.400 exceeds 1\.0; VORBIS stores it"):

@@ -48,7 +48,9 @@ def save(
         Destination.  The extension picks the format: ``.wav``, ``.flac``, ``.ogg``,
         ``.mp3``, ``.aiff`` and the others libsndfile writes.
     y : np.ndarray [shape=(n,) or (channels, n)], floating point
-        Audio, nominally in [-1, 1).  Time is the last axis.  Must be finite.
+        Audio, nominally in [-1, 1).  Time is the last axis (an ``(n, channels)`` array
+        with more than 64 "channels" than samples is refused as transposed).  Must be
+        finite.  float16 is written as float32.
     sr : int > 0
         Sampling rate in Hz.
     subtype : str or None
@@ -117,6 +119,11 @@ def save(
     channels = 1 if y.ndim == 1 else y.shape[0]
     if channels < 1:
         raise ParameterError(f"y must have at least one channel, got shape={y.shape}")
+    if channels > 64 and channels > y.shape[-1]:
+        raise ParameterError(
+            f"y.shape={y.shape} reads as {channels} channels of {y.shape[-1]} samples; "
+            "melforge wants (channels, n) with time last: pass y.T"
+        )
 
     data: np.ndarray
     if subtype in _INT_SUBTYPES:
@@ -133,7 +140,7 @@ def save(
                 stacklevel=2,
             )
     else:
-        data = y
+        data = y if y.dtype in (np.float32, np.float64) else y.astype(np.float32)
         if subtype not in _FLOAT_SUBTYPES and y.size and float(np.max(np.abs(y))) > 1.0:
             warnings.warn(
                 f"peak {float(np.max(np.abs(y))):.3f} exceeds 1.0; {subtype} stores it, but "

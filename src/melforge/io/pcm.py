@@ -182,7 +182,8 @@ def quantize(
     Returns
     -------
     np.ndarray [shape=(..., n)]
-        Same shape and dtype as ``y``.
+        Same shape and dtype as ``y``.  float32 holds every level up to 24 bits (its
+        mantissa); above that, pass float64 or the levels are rounded again to float32.
 
     Raises
     ------

@@ -43,6 +43,8 @@ def test_stft_short_signal_warns() -> None:
 
 
 def test_stft_out_errors() -> None:
+    with pytest.raises(ParameterError, match=r"dtype=float32 must be a complex dtype"):
+        mf.stft(Y, dtype=np.float32)
     with pytest.raises(ParameterError, match=r"out with dtype=float32 is not of complex type"):
         mf.stft(Y, out=np.zeros((1025, 9), dtype=np.float32))
     with pytest.raises(ParameterError, match=r"Shape mismatch for provided output array"):

@@ -191,8 +191,8 @@ def stft(
     Raises
     ------
     ParameterError
-        On non-float or non-finite ``y``, invalid sizes, unsupported ``pad_mode`` or a
-        mismatched ``out``.
+        On non-float or non-finite ``y``, invalid sizes, unsupported ``pad_mode``, a real
+        ``dtype`` (librosa would silently drop the imaginary part) or a mismatched ``out``.
 
     Notes
     -----
@@ -209,6 +209,8 @@ def stft(
         out_dtype = np.dtype(np.complex128 if y.dtype == np.float64 else np.complex64)
     else:
         out_dtype = np.dtype(dtype)
+        if out_dtype.kind != "c":
+            raise ParameterError(f"dtype={out_dtype} must be a complex dtype (e.g. np.complex64)")
     rdt = _real_dtype(y, out_dtype)
     win = padded_window(window, win_length, n_fft, rdt)
     lead, n = y.shape[:-1], y.shape[-1]

@@ -34,7 +34,7 @@ def test_dask_local_cluster_matches_local_engine(tmp_path: Path) -> None:
     assert names == sorted(p.name for p in (tmp_path / "local").iterdir())
 
 
-def test_dask_existing_cluster_by_scheduler_address(tmp_path: Path) -> None:
+def test_dask_existing_cluster_by_scheduler_address(tmp_path: Path, monkeypatch) -> None:
     """--scheduler ADDRESS: the run uses a cluster it did not start, and leaves it up."""
     from distributed import Client, LocalCluster
 
@@ -52,6 +52,22 @@ def test_dask_existing_cluster_by_scheduler_address(tmp_path: Path) -> None:
         assert (s.engine, s.workers, s.files_ok, s.files_failed) == ("dask", 2, 4, 2)
         with Client(cluster.scheduler_address) as client:  # still running after the run
             assert len(client.scheduler_info(n_workers=-1)["workers"]) == 2
-    a = pads.dataset(tmp_path / "local", format="parquet").to_table()
-    assert pads.dataset(tmp_path / "dask", format="parquet").to_table().equals(a)
-    assert local.rows == s.rows == 4
+        a = pads.dataset(tmp_path / "local", format="parquet").to_table()
+        assert pads.dataset(tmp_path / "dask", format="parquet").to_table().equals(a)
+        assert local.rows == s.rows == 4
+
+        # per-file timeout: the hung worker is killed, its nanny restarts it, the shard's
+        # rerun records the file as TimeoutError and keeps the other rows
+        monkeypatch.setenv("MELFORGE_TEST_HANG_ON", "clip001")
+        out = tmp_path / "hang"
+        s = melforge.featurize(
+            data, out, preset=tiny, engine="dask", scheduler=cluster.scheduler_address,
+            timeout=1.0, files_per_shard=3,
+        )  # fmt: skip
+        assert (s.files_ok, s.files_failed, s.rows) == (3, 3, 3)
+        errors = {e["id"]: e for e in pq.read_table(out / "_errors.parquet").to_pylist()}
+        assert errors["spk1/clip001.flac"]["error"] == "TimeoutError"
+        assert "timeout=1.0" in errors["spk1/clip001.flac"]["message"]
+        assert sorted(p.name for p in out.iterdir()) == [
+            "_errors.parquet", "_melforge.json", "part-00000.parquet", "part-00001.parquet"
+        ]  # fmt: skip  (no marker or temporary file left)

@@ -102,8 +102,9 @@ def featurize(
     overwrite : bool
         Delete an existing dataset in ``out`` first (needed to change the recipe).
     timeout : float or None
-        Seconds one file (or segment) may take before its worker is killed and the file
-        recorded as failed (local engine only).
+        Seconds one file (or segment) may take before its worker process is killed and
+        the file recorded as failed (``TimeoutError``); with the Dask engine the killed
+        Dask worker is restarted by its nanny and the shard's task run again.
     progress : bool
         Show a progress bar on stderr.
 
@@ -176,7 +177,9 @@ def featurize(
     else:
         from melforge.pipeline.dask_engine import run_dask
 
-        stats = run_dask(store, job, carried, format, pending, workers, scheduler, progress)
+        stats = run_dask(
+            store, job, carried, format, pending, workers, scheduler, progress, timeout
+        )
         n_workers = stats.pop("workers")
 
     return _finish(store, recipe, description, stats, counts, engine, n_workers, t0)

@@ -6,19 +6,85 @@ code as the local engine (:func:`melforge.pipeline.sink.write_shard`) and rename
 finished file into place itself, so the output must be a path every worker can reach
 (a shared filesystem) or an fsspec URL.  ``dask`` is imported only here, only when
 this engine runs.
+
+Per-file timeouts: Dask has no task timeout (dask/distributed#391), and a thread stuck
+in a decoder cannot be stopped, so a watchdog thread in the task notes the overrunning
+file in a hidden marker next to the shard and SIGKILLs its own worker process, as the
+local engine kills its worker.  The nanny starts a new worker, the scheduler reruns the
+task (up to ``distributed.scheduler.allowed-failures`` times), and the rerun records
+that file as ``TimeoutError`` without reading it.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 from melforge.pipeline._compute import Failure, Job
 from melforge.pipeline.inputs import Source
+from melforge.pipeline.shards import shard_name
 from melforge.pipeline.sink import ShardSink, write_shard
 from melforge.pipeline.store import Store
 
 __all__ = ["run_dask"]
+
+
+def _marker(k: int) -> str:
+    """Name of shard ``k``'s timed-out files (hidden, ``.tmp``: cleared by every run)."""
+    return f".{shard_name(k)}.timeouts.tmp"
+
+
+def _read_marker(store: Store, k: int) -> dict[str, Failure]:
+    try:
+        rows = json.loads(store.read_bytes(_marker(k)))
+    except (FileNotFoundError, ValueError):
+        return {}
+    return {r["id"]: Failure(**r) for r in rows}
+
+
+def _shard_task(
+    store: Store,
+    job: Job,
+    carried: Any,
+    fmt: str,
+    k: int,
+    first: int,
+    sources: list[Source],
+    timeout: float | None,
+) -> dict[str, Any]:
+    """Write shard ``k`` in a Dask worker; kill that worker if a file overruns ``timeout``."""
+    known = _read_marker(store, k)
+    if timeout is None:
+        return write_shard(store, job, carried, fmt, k, first, sources, known)
+    current: list[Any] = [None]  # (row id, path, start time) of the file being computed
+
+    def report(kind: str, *args: Any) -> None:
+        current[0] = (args[0], args[1], time.monotonic()) if kind == "start" else None
+
+    done = threading.Event()
+
+    def watchdog() -> None:
+        while not done.wait(min(1.0, timeout / 4)):
+            now = current[0]
+            if now is not None and time.monotonic() - now[2] > timeout:
+                failure = Failure(now[0], now[1], "TimeoutError",
+                                  f"featurizing took longer than {timeout=} s; its Dask "
+                                  "worker was killed and the shard run again")  # fmt: skip
+                rows = [f.to_dict() for f in {**known, failure.id: failure}.values()]
+                store.write_bytes_atomic(_marker(k), json.dumps(rows).encode())
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    thread = threading.Thread(target=watchdog, name=f"melforge-timeout-{k}", daemon=True)
+    thread.start()
+    try:
+        return write_shard(store, job, carried, fmt, k, first, sources, known, report)
+    finally:
+        done.set()
 
 
 def run_dask(
@@ -30,11 +96,13 @@ def run_dask(
     workers: int | None,
     scheduler: str | None,
     progress: bool,
+    timeout: float | None = None,
 ) -> dict[str, Any]:
     """Run the pending shards on a Dask cluster and return the run's counts.
 
     Without ``scheduler`` a ``LocalCluster`` of ``workers`` single-threaded worker
-    processes is started for the run and closed after it.
+    processes is started for the run and closed after it.  ``timeout``: seconds one
+    file may take before its worker is killed (see the module notes).
     """
     from distributed import Client, LocalCluster, as_completed
 
@@ -61,7 +129,7 @@ def run_dask(
         shards: dict[Any, tuple[int, int, list[Source]]] = {}
         ac = as_completed()
         for _ in range(window):
-            if not _submit(client, ac, shards, pending, store, job, carried, fmt):
+            if not _submit(client, ac, shards, pending, store, job, carried, fmt, timeout):
                 break
         for future in ac:
             k, first, sources = shards.pop(future)
@@ -76,7 +144,8 @@ def run_dask(
             totals["max_rss"] = max(totals["max_rss"], stats.get("max_rss", 0))
             if bar is not None:
                 bar.update(stats["n_inputs"])
-            _submit(client, ac, shards, pending, store, job, carried, fmt)
+            _tidy(store, k)
+            _submit(client, ac, shards, pending, store, job, carried, fmt, timeout)
     finally:
         if bar is not None:
             bar.close()
@@ -95,18 +164,27 @@ def _submit(
     job: Job,
     carried: Any,
     fmt: str,
+    timeout: float | None,
 ) -> bool:
     item = next(pending, None)
     if item is None:
         return False
     k, first, sources = item
     future = client.submit(
-        write_shard, store, job, carried, fmt, k, first, sources,
+        _shard_task, store, job, carried, fmt, k, first, sources, timeout,
         key=f"melforge-shard-{k:05d}-{id(shards):x}", pure=False,
     )  # fmt: skip
     shards[future] = item
     ac.add(future)
     return True
+
+
+def _tidy(store: Store, k: int) -> None:
+    """Remove what killed attempts at shard ``k`` left: temporary files, its marker."""
+    prefix = f".{shard_name(k)}."
+    for name in store.listdir():
+        if name.startswith(prefix) and name.endswith(".tmp"):
+            store.remove(name)
 
 
 def _record_lost_shard(
@@ -124,7 +202,7 @@ def _record_lost_shard(
     sink.begin(k, first)
     message = (
         f"the Dask task for shard {k} failed ({type(error).__name__}: {error}); "
-        "a worker crashed on one of its files"
+        "a worker crashed or overran the timeout on its files too many times"
     )
     for s in sources:
         sink.add_input(s, Failure(s.id, s.path, "WorkerCrashed", message))

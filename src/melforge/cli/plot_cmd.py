@@ -12,10 +12,12 @@ import numpy as np
 
 from melforge.cli._common import SAMPLE_RATE, check_suffix, guarded, positive, progress
 
-__all__ = ["plot", "spectrogram_db", "new_figure"]
+__all__ = ["plot", "spectrogram_db", "new_figure", "welch_magnitude"]
 
 _MAX_COLUMNS = 3000  # wider spectrograms are max-pooled over frames to this many columns
 _BLOCK_FRAMES = 4096  # frames per block when computing long spectrograms
+_MAX_SPECTRUM = 1 << 20  # longer excerpts get an averaged (Welch) spectrum: 47.6 s at 22.05 kHz
+_WELCH_SEGMENT = 1 << 16  # samples per Welch segment (0.34 Hz bins at 22.05 kHz)
 _TOP_DB = 80.0  # dynamic range of the spectrogram images (dB below the maximum)
 
 
@@ -134,14 +136,56 @@ def _plot_wave(ax: Any, y: np.ndarray, sr: int, start: float) -> str:
     return "waveform"
 
 
+def welch_magnitude(y: np.ndarray, *, segment: int, batch: int = 32) -> np.ndarray:
+    """Return the RMS magnitude spectrum of ``y`` averaged over Hann-windowed segments.
+
+    Welch's method: segments of ``segment`` samples with 50 % overlap (the last one
+    aligned to the end of ``y``), each windowed by a symmetric Hann window; their power
+    spectra are averaged and the square root is returned.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)], n >= segment
+        Mono audio.
+    segment : int
+        Samples per segment (the DFT size).
+    batch : int
+        Segments transformed at a time (bounds the memory: ``batch * segment`` values).
+
+    Returns
+    -------
+    np.ndarray [shape=(segment // 2 + 1,)]
+        ``sqrt(mean |rfft(window * segment)|^2)``, float64.
+    """
+    hop = segment // 2
+    starts = list(range(0, y.size - segment + 1, hop))
+    if starts[-1] != y.size - segment:
+        starts.append(y.size - segment)
+    window = np.hanning(segment)
+    power = np.zeros(segment // 2 + 1)
+    groups = range(0, len(starts), batch)
+    for g in progress(groups, total=len(groups), desc="spectrum", unit="block"):
+        idx = np.asarray(starts[g : g + batch])
+        frames = y[idx[:, None] + np.arange(segment)[None, :]] * window
+        power += np.sum(np.abs(np.fft.rfft(frames, axis=1)) ** 2, axis=0)
+    return np.sqrt(power / len(starts))
+
+
 def _plot_spectrum(ax: Any, y: np.ndarray, sr: int) -> str:
     import melforge
     import melforge.display as display
 
-    spec = melforge.spectrum(y, sr=sr)
-    display.spectrumshow(spec, ax=ax)
+    if y.size <= _MAX_SPECTRUM:
+        display.spectrumshow(melforge.spectrum(y, sr=sr), ax=ax)
+        what = f"spectrum of {y.size / sr:.2f} s (Hann window, {y.size} samples)"
+    else:
+        display.spectrumshow(welch_magnitude(y, segment=_WELCH_SEGMENT), sr=sr, ax=ax)
+        what = (
+            f"average spectrum of {y.size / sr:.0f} s (Welch: Hann segments of "
+            f"{_WELCH_SEGMENT} samples, 50% overlap)"
+        )
     ax.set_ylabel("Amplitude (dB re peak)")
-    return f"spectrum of {y.size / sr:.2f} s (Hann window, {y.size} samples)"
+    return what
 
 
 @click.command(

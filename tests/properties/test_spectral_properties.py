@@ -100,3 +100,36 @@ def test_frame_count_and_conversions(n: int, n_fft: int, hop: int) -> None:
     np.testing.assert_array_equal(
         mf.samples_to_frames(mf.frames_to_samples(frames, hop_length=hop), hop_length=hop), frames
     )
+
+
+def _peak_bytes(func: object) -> tuple[object, int]:
+    import tracemalloc
+
+    func()  # type: ignore[operator]  # warm the caches (windows, mel banks)
+    tracemalloc.start()
+    try:
+        result = func()  # type: ignore[operator]
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_float32_is_never_upcast_or_materialised() -> None:
+    # numpy reports its buffers to tracemalloc: a float64 copy of a whole spectrogram, or
+    # the STFT inside melspectrogram, would show in the peak.  60 s (5.3 MB) is long
+    # enough for the edge-only padding; the fixed cost is ~1 MB of frame blocks.
+    y = np.random.default_rng(3).standard_normal(22050 * 60).astype(np.float32)
+    fixed = 3 << 20
+    D, peak = _peak_bytes(lambda: mf.stft(y))
+    assert D.dtype == np.complex64 and peak <= D.nbytes + fixed  # measured +1.1 MB
+    stft_power_bytes = D.nbytes // 2  # float32 |D|^2: 10.6 MB
+    M, peak = _peak_bytes(lambda: feature.melspectrogram(y=y))
+    assert M.dtype == np.float32 and peak <= min(M.nbytes + fixed, stft_power_bytes / 2)
+    C, peak = _peak_bytes(lambda: feature.mfcc(y=y))  # mel + its dB + the DCT product
+    assert C.dtype == np.float32 and peak <= min(2 * M.nbytes + fixed, stft_power_bytes / 2)
+    P, A = np.abs(D) ** 2, np.abs(D)
+    for func in (lambda: mf.power_to_db(P), lambda: mf.amplitude_to_db(A)):
+        out, peak = _peak_bytes(func)
+        assert out.dtype == np.float32 and peak <= 1.1 * out.nbytes  # in place, blockwise
+    y_hat, peak = _peak_bytes(lambda: mf.istft(D))
+    assert y_hat.dtype == np.float32 and peak <= 1.4 * D.nbytes  # float32 frames + OLA: 1.25

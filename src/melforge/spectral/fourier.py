@@ -357,11 +357,12 @@ def istft(
     frames *= win
     start = n_fft // 2 if center else 0
     full = _overlap_add(frames, hop_length, start + expected)
+    del frames  # the largest temporary: free it before the normalization
     wss = _overlap_add(np.broadcast_to(win * win, (count, n_fft)), hop_length, start + expected)
     y = full[..., start : start + expected]
     norm = wss[start : start + expected]
-    nonzero = norm > np.finfo(norm.dtype).tiny
-    y[..., nonzero] /= norm[nonzero]
+    # divide where the window power is not ~0 (librosa's rule), in place: no fancy-index copies
+    np.divide(y, norm, out=y, where=norm > np.finfo(norm.dtype).tiny)
     if out is None:
         return np.ascontiguousarray(y, dtype=dtype)
     out[...] = y

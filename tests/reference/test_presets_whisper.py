@@ -23,7 +23,7 @@ def _extractor(n_mels: int):
 
 
 def _reference(y: np.ndarray, n_mels: int, *, pad: bool) -> np.ndarray:
-    kwargs = {} if pad else {"padding": "do_not_pad"}
+    kwargs = {} if pad else {"padding": "do_not_pad", "truncation": False}
     out = _extractor(n_mels)(y, sampling_rate=16000, return_tensors="np", **kwargs)
     return out["input_features"][0]
 
@@ -77,4 +77,44 @@ def test_padding_argument_appends_zeros(rng):
     y = (0.1 * rng.standard_normal(8000)).astype(np.float32)
     ours = whisper_log_mel(y, padding=1600)
     ref = _reference(np.concatenate([y, np.zeros(1600, np.float32)]), 80, pad=False)
+    assert np.abs(ours - ref).max() <= TOL  # tolerance: 1e-4 absolute
+
+
+def _edge_signals(rng) -> dict[str, np.ndarray]:
+    noise = rng.standard_normal(8000)
+    return {
+        "silence": np.zeros(16000),
+        "silence then noise": np.concatenate([np.zeros(8000), noise]),
+        "noise then silence": np.concatenate([noise, np.zeros(8000)]),
+        "1e-9 noise": 1e-9 * rng.standard_normal(16000),
+        "loud": 100.0 * rng.standard_normal(16000),
+        "dc": np.ones(4000),
+    }
+
+
+@pytest.mark.parametrize("pad", [False, True])
+def test_edge_signals_match_transformers(pad, rng):
+    """Silence (log floor), partial silence (the clamp) and extreme levels."""
+    for label, y in _edge_signals(rng).items():
+        y = y.astype(np.float32)
+        ours = whisper_log_mel(y, pad_or_trim=pad)
+        ref = _reference(y, 80, pad=pad)
+        assert ours.shape == ref.shape, label
+        assert np.abs(ours - ref).max() <= TOL, label  # tolerance: 1e-4 absolute
+
+
+@pytest.mark.parametrize("n", [150, 1599, 60001, 479900, 490000])
+@pytest.mark.parametrize("padding", [0, 480, 1234])
+def test_pad_or_trim_then_padding(n, padding, rng):
+    """``pad_or_trim`` cuts or zero-pads to 30 s, then ``padding`` zeros follow.
+
+    Frames that see only the zeros are not computed (their power is zero); this
+    checks the boundary between computed and zero frames against transformers.
+    """
+    y = (0.1 * rng.standard_normal(n)).astype(np.float32)
+    ours = whisper_log_mel(y, pad_or_trim=True, padding=padding)
+    full = np.zeros(480000 + padding, dtype=np.float32)
+    full[: min(n, 480000)] = y[:480000]
+    ref = _reference(full, 80, pad=False)
+    assert ours.shape == ref.shape == (80, 3000 + padding // 160)
     assert np.abs(ours - ref).max() <= TOL  # tolerance: 1e-4 absolute

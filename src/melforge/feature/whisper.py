@@ -84,12 +84,34 @@ def _mel_bands(
     return tuple(bands)
 
 
-def _pad_or_trim(y: np.ndarray, length: int) -> np.ndarray:
-    """Zero-pad or cut the last axis to ``length`` samples."""
-    n = y.shape[-1]
-    if n >= length:
-        return y[..., :length]
-    return np.pad(y, [(0, 0)] * (y.ndim - 1) + [(0, length - n)])
+def _signal_and_live_frames(
+    y: np.ndarray, keep: int, total: int, n_frames: int
+) -> tuple[np.ndarray, int]:
+    """Clip ``y`` zero-extended toward ``total`` samples, and its frames that see it.
+
+    Whisper's signal is ``y[:keep]`` zero-padded to ``total`` samples (``pad_or_trim``
+    cuts at 30 s, ``padding`` appends zeros).  Frames that lie wholly in the trailing zeros
+    (and their reflection) have zero power, so only the first ``n_live`` frames are
+    computed; the zeros are extended just far enough for those frames.
+
+    Returns
+    -------
+    x : np.ndarray [shape=(m,)]
+        The signal to frame (a view of ``y`` when no zeros are needed).
+    n_live : int
+        Frames ``0:n_live`` are computed from ``x``; the rest have zero mel power.
+    """
+    n = min(y.shape[-1], keep)
+    if n == total:
+        return y[:n], n_frames
+    half = N_FFT // 2
+    n_live = min(n_frames, -(-(n + half) // HOP_LENGTH))  # frames starting before n
+    length = min(total, (n_live - 1) * HOP_LENGTH + half + 1)  # no end reflection
+    if n_live == n_frames:
+        length = total  # the real end: reflect it as Whisper does
+    x = np.zeros(max(length, n), dtype=np.float32)
+    x[:n] = y[:n]
+    return x, n_live
 
 
 class _MelKernel:
@@ -254,7 +276,8 @@ def whisper_log_mel(
     y2 = _as_signal(y, name="y", batch=True)
     n_mels = check_positive_int("n_mels", n_mels)
     padding = check_nonnegative_int("padding", padding)
-    n = (N_SAMPLES if pad_or_trim else y2.shape[-1]) + padding
+    keep = N_SAMPLES if pad_or_trim else y2.shape[-1]  # samples of y used
+    n = keep + padding  # samples after zero padding
     if n <= N_FFT // 2:
         raise ParameterError(
             f"y has {n} samples; Whisper's reflect padding needs more than {N_FFT // 2} "
@@ -267,11 +290,10 @@ def whisper_log_mel(
     def work(clips: range) -> None:
         kernel = _MelKernel(bands, track_peak=True)
         for b in clips:
-            x = _pad_or_trim(y2[b], N_SAMPLES) if pad_or_trim else y2[b]
-            if padding:
-                x = np.pad(x, (0, padding))
+            x, n_live = _signal_and_live_frames(y2[b], keep, n, n_frames)
             kernel.peak = 0.0
-            kernel(_reflect_edges(x, n_frames), out[b])
+            kernel(_reflect_edges(x, n_live), out[b, :, :n_live])
+            out[b, :, n_live:] = 0.0  # frames of zeros only
             _log_clamp(out[b], kernel.peak)
 
     _for_each_clip(y2.shape[0], work)

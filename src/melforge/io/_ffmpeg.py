@@ -28,6 +28,11 @@ PREROLL_S = 0.5
 #: Forward seeks shorter than this (seconds) decode and discard instead of seeking.
 _SHORT_SKIP_S = 2.0
 
+#: Demuxers whose packets carry timestamps that stay exact after a seek.  Others (raw
+#: AC3/ADTS streams, whose timestamps after a seek are estimated from the byte position;
+#: Ogg, whose FLAC pts near the end land 4 frames late) decode from the start instead.
+_SEEKABLE_DEMUXERS = frozenset({"mov", "mp4", "matroska", "webm", "asf", "flv", "mpegts", "avi"})
+
 # sample format -> (offset subtracted, scale applied) to reach [-1, 1) as libsndfile does
 _INT_SCALE = {
     "u8": (128.0, 2.0**-7),
@@ -92,6 +97,7 @@ class AvReader:
         self._eof = not head
         self.frames: int | None = None if head else 0
         self.format = str(self._container.format.name)
+        self._container_seeks = bool(_SEEKABLE_DEMUXERS & set(self.format.split(",")))
         self.codec = str(self._stream.codec_context.name)
         self.subtype = self.codec
 
@@ -218,9 +224,10 @@ class AvReader:
             self._discard(frame - self._pos)
             return
         preroll = int(PREROLL_S * self.samplerate)
-        if frame <= preroll or self._anchor is None:
-            self._restart()
-            self._discard(frame)
+        if frame <= preroll or self._anchor is None or not self._container_seeks:
+            if frame < self._pos:
+                self._restart()
+            self._discard(frame - self._pos)
             return
         tb = Fraction(self._stream.time_base)
         pts0, s0 = self._anchor

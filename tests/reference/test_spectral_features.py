@@ -143,6 +143,9 @@ def test_mfcc_from_S_multichannel() -> None:
     assert _rel(feature.mfcc(S=S, n_mfcc=13), librosa.feature.mfcc(S=S, n_mfcc=13)) <= REL
     ref = librosa.feature.mfcc(y=y, lifter=10)
     assert _rel(feature.mfcc(y=y, lifter=10), ref) <= REL
+    S16 = S.astype(np.float16)  # scipy's DCT computes float16 in float32, as ours then does
+    ours = feature.mfcc(S=S16)
+    assert ours.dtype == np.float32 and _rel(ours, librosa.feature.mfcc(S=S16)) <= REL
 
 
 @pytest.mark.parametrize(

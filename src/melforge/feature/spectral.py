@@ -269,7 +269,7 @@ def mfcc(
     S = np.asarray(S)
     if S.ndim < 2:
         raise ParameterError(f"S must have at least 2 dimensions, got shape={S.shape}")
-    if dct_type == 2 and norm == "ortho" and np.issubdtype(S.dtype, np.floating):
+    if dct_type == 2 and norm == "ortho" and S.dtype in (np.float32, np.float64):
         n_mels = S.shape[-2]
         basis = dct_basis_cached(min(n_mfcc, n_mels), n_mels, S.dtype.str)
         M = np.matmul(basis, S)

@@ -134,6 +134,12 @@ def test_empty_list_and_stereo_item():
         preset([Z, np.zeros((2, 10), np.float32)], 16000)
 
 
+def test_list_of_numbers_is_one_clip_mistake():
+    preset = presets.get("whisper-80")
+    with pytest.raises(melforge.ParameterError, match=r"y is a list of numbers, but a list means several clips; pass one clip as an array"):
+        preset([0.0] * 1000, 16000)
+
+
 def test_mfcc_too_short_for_deltas():
     with pytest.raises(melforge.ParameterError, match=r"the mfcc-13 preset needs at least 9 frames for its deltas \(delta_width=9\), i.e. 4096 samples at 22050 Hz; got 1000 samples \(2 frames\)"):
         presets.get("mfcc-13")(Z, 22050)

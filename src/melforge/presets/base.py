@@ -119,6 +119,11 @@ class Preset:
         if isinstance(y, (list, tuple)):
             if len(y) == 0:
                 raise ParameterError("y is an empty list; pass at least one clip")
+            if isinstance(y[0], (numbers.Number, np.generic)):
+                raise ParameterError(
+                    f"y is a {type(y).__name__} of numbers, but a list means several clips; "
+                    "pass one clip as an array (np.asarray(y, dtype=np.float32))"
+                )
             clips = []
             for i, clip in enumerate(y):
                 clip = _as_signal(clip, name=f"y[{i}]", batch=False)[0]

@@ -294,3 +294,25 @@ def test_wav_placeholder_size_reads_to_end(tmp_path):
     path.write_bytes(bytes(raw))
     out, _ = melforge.load(path, sr=None)
     np.testing.assert_array_equal(out, y.astype(np.float32))
+
+
+def test_flac_with_unknown_length_reads_whole(tmp_path):
+    """STREAMINFO total samples 0 = "unknown" (streaming encoders): read to the end.
+
+    libsndfile reports 2**63 - 1 frames; librosa 0.11 fails allocating them.
+    """
+    y = melforge.quantize(_signal(SR, 0.5, channels=2), 16)
+    path = tmp_path / "streamed.flac"
+    sf.write(path, y.T, SR, subtype="PCM_16")
+    raw = bytearray(path.read_bytes())
+    raw[8 + 13] &= 0xF0  # STREAMINFO body at byte 8; total samples: 4 bits + bytes 14..17
+    raw[8 + 14 : 8 + 18] = bytes(4)
+    path.write_bytes(bytes(raw))
+    out, _ = melforge.load(path, sr=None, mono=False)
+    np.testing.assert_array_equal(out, y.astype(np.float32))
+    part, _ = melforge.load(path, sr=None, mono=False, offset=0.25, duration=0.125)
+    np.testing.assert_array_equal(part, out[:, 4000:6000])
+    i = melforge.info(path)  # counted by decoding, since the header does not say
+    assert (i.frames, i.duration, i.bit_depth) == (8000, 0.5, 16)
+    blocks = list(melforge.stream(path, block_length=2, frame_length=500, hop_length=500))
+    np.testing.assert_array_equal(np.concatenate(blocks), out.mean(axis=0))

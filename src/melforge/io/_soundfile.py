@@ -47,6 +47,33 @@ def open_soundfile(source: Any) -> Any:
     return soundfile.SoundFile(source, mode="r")
 
 
+#: libsndfile's frame count for "unknown" (SF_COUNT_MAX), e.g. a FLAC whose STREAMINFO
+#: holds 0 total samples, as streaming encoders write it.
+_UNKNOWN_FRAMES = 2**63 - 1
+
+
+def frames_of(sf_obj: Any) -> int | None:
+    """Return the header's frame count of an open SoundFile; None when it is "unknown"."""
+    frames = int(sf_obj.frames)
+    return None if frames >= _UNKNOWN_FRAMES else frames
+
+
+def count_frames(sf_obj: Any, path: Any) -> int:
+    """Count the frames of an open SoundFile by decoding it (constant memory).
+
+    The file position is put back where it was.
+    """
+    start = int(sf_obj.tell())
+    reader = SoundfileReader(sf_obj, None, path, owned=False)
+    reader.seek(0)
+    buf = np.empty((1 << 16, reader.channels), dtype=np.float32)
+    total = 0
+    while (got := reader.readinto(buf)) > 0:
+        total += got
+    sf_obj.seek(start)
+    return total
+
+
 def _mp3_count_is_exact(source: Any) -> bool:
     """Whether an MP3 file carries a Xing/Info/VBRI tag (an exact sample count)."""
     if source is None:
@@ -82,7 +109,7 @@ class SoundfileReader:
         self._owned = owned
         self.samplerate = int(sf_obj.samplerate)
         self.channels = int(sf_obj.channels)
-        self.frames: int | None = int(sf_obj.frames)
+        self.frames: int | None = frames_of(sf_obj)
         self.format = str(sf_obj.format)
         self.subtype = str(sf_obj.subtype)
         self.codec = self.subtype

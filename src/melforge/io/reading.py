@@ -369,13 +369,18 @@ def iter_blocks(
         reader.close()
 
 
-def _soundfile_info(sfo: Any) -> AudioInfo:
+def _soundfile_info(sfo: Any, path: Any) -> AudioInfo:
+    from melforge.io._soundfile import count_frames, frames_of
+
     sr, subtype = int(sfo.samplerate), str(sfo.subtype)
+    frames = frames_of(sfo)
+    if frames is None:  # the header says "unknown" (streamed FLAC): count by decoding
+        frames = count_frames(sfo, path)
     return AudioInfo(
         samplerate=sr,
         channels=int(sfo.channels),
-        frames=int(sfo.frames),
-        duration=float(sfo.frames) / sr,
+        frames=frames,
+        duration=float(frames) / sr,
         format=str(sfo.format),
         subtype=subtype,
         bit_depth=bit_depth_of(subtype),
@@ -391,14 +396,14 @@ def info_from_source(src: Source) -> AudioInfo:
 
     check_declared_sizes(src)
     if src.is_soundfile:
-        return _soundfile_info(src.obj)
+        return _soundfile_info(src.obj, src.path)
     try:
         sfo = open_soundfile(src.obj)
     except Exception:  # noqa: BLE001 - fall back to FFmpeg, errors are re-collected below
         src.rewind()
     else:
         with sfo:
-            return _soundfile_info(sfo)
+            return _soundfile_info(sfo, src.path)
     try:
         facts = av_info(src.obj)
     except NoAudioStreamError as e:

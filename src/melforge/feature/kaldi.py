@@ -31,7 +31,7 @@ from melforge._validate import (
     check_positive_number,
     check_sr,
 )
-from melforge.feature.wav2vec2 import _as_signal, _for_each_clip
+from melforge.feature._clips import _as_signal, _for_each_clip
 
 __all__ = ["kaldi_fbank"]
 

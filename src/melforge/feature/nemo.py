@@ -27,7 +27,7 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge._validate import check_positive_int, check_sr
-from melforge.feature.wav2vec2 import _as_signal, _for_each_clip
+from melforge.feature._clips import _as_signal, _for_each_clip
 from melforge.feature.whisper import _frames, _mel_bands, _MelKernel
 
 __all__ = ["nemo_log_mel"]

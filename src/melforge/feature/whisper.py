@@ -25,7 +25,7 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge._validate import check_nonnegative_int, check_positive_int
-from melforge.feature.wav2vec2 import _as_signal, _for_each_clip
+from melforge.feature._clips import _as_signal, _for_each_clip
 
 __all__ = ["whisper_log_mel"]
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge._validate import check_sr
-from melforge.feature.wav2vec2 import _as_signal
+from melforge.feature._clips import _as_signal
 
 __all__ = ["Preset", "FEATURES_X_FRAMES", "FRAMES_X_FEATURES", "SAMPLES"]
 

@@ -84,3 +84,16 @@ def test_demo_warns_about_a_silent_clip(tmp_path):
     r = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "out"), str(src)])
     assert r.exit_code == 0, r.output
     assert r.stderr.startswith(f"melforge: warning: {src} is silent")
+
+
+def test_energy_above_8_khz_exact_and_averaged():
+    from melforge.cli.demo_cmd import _fraction_above
+
+    sr = 22050
+    for n in (sr, (1 << 20) + 12345):  # one DFT; Welch-averaged beyond 2^20 samples
+        t = np.arange(n) / sr
+        y = np.sin(2 * np.pi * 1000 * t) + 0.1 * np.sin(2 * np.pi * 9000 * t)
+        # 1 % of the power (0.1^2) lies above 8 kHz: within 0.05 dB either way
+        assert 10 * np.log10(_fraction_above(y, sr, 8000.0)) == pytest.approx(
+            10 * np.log10(0.01 / 1.01), abs=0.05
+        )

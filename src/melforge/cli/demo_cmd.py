@@ -48,6 +48,23 @@ def _loudest_segment(y: np.ndarray, n: int) -> int:
     return int(starts[np.argmax(c[starts + n] - c[starts])])
 
 
+def _fraction_above(y: np.ndarray, sr: int, freq: float) -> float:
+    """Return the fraction of the energy of ``y`` above ``freq`` Hz.
+
+    One DFT of the whole clip up to 2^20 samples; beyond that, Welch-averaged power
+    (65536-sample Hann segments) so that an hour needs neither minutes nor gigabytes.
+    """
+    from melforge.cli.plot_cmd import welch_magnitude
+
+    if y.size <= 1 << 20:
+        power = np.abs(np.fft.rfft(y.astype(np.float64))) ** 2
+        freqs = np.fft.rfftfreq(y.size, 1.0 / sr)
+    else:
+        power = welch_magnitude(y, segment=1 << 16) ** 2
+        freqs = np.fft.rfftfreq(1 << 16, 1.0 / sr)
+    return float(power[freqs > freq].sum() / max(power.sum(), 1e-300))
+
+
 def _facts(path: str, say: Any) -> tuple[Any, np.ndarray, int]:
     import melforge
 
@@ -97,9 +114,7 @@ def _resampling(y: np.ndarray, sr: int, say: Any) -> tuple[np.ndarray, dict[str,
         click.style(f"2. Resampling to {TARGET_SR // 1000} kHz (what ASR models expect)", bold=True)
     )
     y16 = melforge.resample(y, orig_sr=sr, target_sr=TARGET_SR)
-    spec = np.abs(np.fft.rfft(y.astype(np.float64))) ** 2
-    freqs = np.fft.rfftfreq(y.size, 1.0 / sr)
-    above = float(spec[freqs > TARGET_SR / 2].sum() / max(spec.sum(), 1e-300))
+    above = _fraction_above(y, sr, TARGET_SR / 2)
     back = melforge.resample(y16, orig_sr=TARGET_SR, target_sr=sr)[: y.size]
     rt = _snr(y[: back.size], back)
     say(
@@ -150,8 +165,7 @@ def _quantization(y16: np.ndarray, say: Any) -> dict[int, tuple[float, np.ndarra
 def _figures(out: Path, y: np.ndarray, sr: int, name: str) -> list[DemoFigure]:
     import melforge
     import melforge.display as display
-    from melforge.cli.plot_cmd import new_figure
-    from melforge.feature import melspectrogram
+    from melforge.cli.plot_cmd import new_figure, spectrogram_db
 
     figs: list[DemoFigure] = []
 
@@ -211,8 +225,19 @@ def _figures(out: Path, y: np.ndarray, sr: int, name: str) -> list[DemoFigure]:
         f"frequency {sr / 2:g} Hz. Voiced speech shows its harmonics as evenly spaced peaks.",
     )
 
-    S_db = melforge.amplitude_to_db(
-        np.abs(melforge.stft(y, n_fft=N_FFT, hop_length=HOP)), ref=np.max
+    # Block-wise, and max-pooled to 3000 columns beyond that many frames, so that an hour
+    # of audio fits in memory; for shorter clips this is amplitude_to_db(|stft|, ref=max).
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="the excerpt is silent")  # said in step 1
+        S_db, edges = spectrogram_db(y, sr=sr, n_fft=N_FFT, hop_length=HOP, mel=False)
+        fmax = min(8000.0, sr / 2)
+        M_db, _ = spectrogram_db(
+            y, sr=sr, n_fft=N_FFT, hop_length=HOP, mel=True, n_mels=128, fmax=fmax
+        )
+    pooled = (
+        f" Each of the {S_db.shape[1]} image columns shows the loudest of the frames it covers."
+        if S_db.shape[1] < 1 + y.size // HOP
+        else ""
     )
     for fname, axis, title in (
         ("04_spectrogram_linear.png", "linear", "linear"),
@@ -220,7 +245,9 @@ def _figures(out: Path, y: np.ndarray, sr: int, name: str) -> list[DemoFigure]:
     ):
         fig = new_figure(10, 4)
         ax = fig.add_subplot()
-        img = display.specshow(S_db, sr=sr, hop_length=HOP, x_axis="time", y_axis=axis, ax=ax)
+        img = display.specshow(
+            S_db, x_coords=edges, sr=sr, n_fft=N_FFT, x_axis="time", y_axis=axis, ax=ax
+        )
         display.colorbar(img, ax=ax)
         ax.set_title(f"STFT spectrogram in dB, {title} frequency (n_fft {N_FFT}, hop {HOP})")
         cap = (
@@ -234,16 +261,12 @@ def _figures(out: Path, y: np.ndarray, sr: int, name: str) -> list[DemoFigure]:
             if axis == "linear"
             else "The log axis gives every octave the same height, closer to how we hear."
         )
-        save(fig, fname, f"Spectrogram ({title} frequency)", cap)
+        save(fig, fname, f"Spectrogram ({title} frequency)", cap + pooled)
 
-    fmax = min(8000.0, sr / 2)
-    M_db = melforge.power_to_db(
-        melspectrogram(y=y, sr=sr, n_fft=N_FFT, hop_length=HOP, n_mels=128, fmax=fmax), ref=np.max
-    )
     fig = new_figure(10, 4)
     ax = fig.add_subplot()
     img = display.specshow(
-        M_db, sr=sr, hop_length=HOP, x_axis="time", y_axis="mel", fmax=fmax, ax=ax
+        M_db, x_coords=edges, sr=sr, x_axis="time", y_axis="mel", fmax=fmax, ax=ax
     )
     display.colorbar(img, ax=ax)
     ax.set_title(f"Mel spectrogram in dB (128 mels, fmax {fmax / 1000:g} kHz)")
@@ -253,7 +276,7 @@ def _figures(out: Path, y: np.ndarray, sr: int, name: str) -> list[DemoFigure]:
         "Mel spectrogram",
         f"The power spectrogram summed into 128 triangular mel bands from 0 to {fmax:g} Hz: "
         "narrow bands at low frequencies, wide ones at high frequencies, like the ear. "
-        "This 128 x frames matrix in dB is what most audio models take as input.",
+        "This 128 x frames matrix in dB is what most audio models take as input." + pooled,
     )
     return figs
 

@@ -65,6 +65,14 @@ def _wav_with_data_size(tmp_path, size: int) -> bytes:
     return bytes(raw)
 
 
+def _id3_tagged_mp3(tmp_path) -> bytes:
+    """A 0.5 s MP3 behind a 300 kB ID3v2 tag (cover art size), cut in half."""
+    mp3 = _good(tmp_path, "mp3", format="MP3")
+    pad = 300_000
+    size = bytes((pad >> s) & 0x7F for s in (21, 14, 7, 0))  # syncsafe
+    return (b"ID3\x03\x00\x00" + size + bytes(pad) + mp3)[: 10 + pad + len(mp3) // 2]
+
+
 def _with_rate(tmp_path, ext: str, rate: int) -> bytes:
     """A valid WAV/AIFF whose header's sample rate field is replaced by ``rate``."""
     raw = bytearray(_good(tmp_path, ext))
@@ -104,6 +112,11 @@ BAD_FILES = {
     ),
     "truncated.mp3": (
         lambda p: _good(p, "mp3", format="MP3")[: len(_good(p, "mp3", format="MP3")) // 2],
+        CorruptAudioError,
+        r"decoding stopped at frame \d+ but the header declares 8000 frames \(truncated",
+    ),
+    "truncated_id3.mp3": (
+        _id3_tagged_mp3,
         CorruptAudioError,
         r"decoding stopped at frame \d+ but the header declares 8000 frames \(truncated",
     ),

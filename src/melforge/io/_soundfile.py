@@ -81,15 +81,29 @@ def _mp3_count_is_exact(source: Any) -> bool:
     try:
         if hasattr(source, "read"):
             pos = source.tell()
-            source.seek(0)
-            head = source.read(8192)
+            head = _mp3_head(source)
             source.seek(pos)
         else:
             with open(source, "rb") as fh:
-                head = fh.read(8192)
+                head = _mp3_head(fh)
     except (OSError, ValueError):
         return False
     return any(tag in head for tag in _MP3_COUNT_TAGS)
+
+
+def _mp3_head(fh: Any) -> bytes:
+    """Read the first 8 KiB of MPEG data, after an ID3v2 tag (cover art can be large)."""
+    fh.seek(0)
+    head: bytes = fh.read(10)
+    start = 0
+    if len(head) == 10 and head[:3] == b"ID3":
+        size = 0
+        for b in head[6:10]:  # syncsafe integer: 7 bits per byte
+            size = (size << 7) | (b & 0x7F)
+        start = 10 + size + (10 if head[5] & 0x10 else 0)  # footer flag
+    fh.seek(start)
+    data: bytes = fh.read(8192)
+    return data
 
 
 class SoundfileReader:

@@ -132,6 +132,9 @@ def _plot_wave(ax: Any, y: np.ndarray, sr: int, start: float) -> str:
     import melforge.display as display
 
     display.waveshow(y, sr=sr, ax=ax, offset=start)
+    if y.ndim == 2 and y.shape[0] > 1:  # waveshow's stereo view: peak magnitudes
+        ax.set_ylabel(f"|amplitude|: ch 1 above 0, ch {y.shape[0]} below")
+        return f"waveform ({y.shape[0]} channels)"
     ax.set_ylabel("Amplitude")
     return "waveform"
 

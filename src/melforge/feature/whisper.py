@@ -260,6 +260,8 @@ def whisper_log_mel(
     difference from transformers 5 is below 1e-4 (see ``docs/presets.md``).  The clamp
     uses the maximum of each clip, as transformers' numpy path does; openai-whisper and
     transformers' torch path clamp a batch to the maximum over the whole batch.
+    Frames that see only the zeros of ``pad_or_trim``/``padding`` are not computed:
+    their power is zero, so they hold the clip's floor value, as in transformers.
 
     A batch runs on one thread unless scipy.fft's worker count is raised
     (``with scipy.fft.set_workers(4): ...``); the clips are then shared among threads.

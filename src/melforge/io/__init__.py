@@ -3,6 +3,8 @@
 - :func:`info` / :class:`AudioInfo`: header facts without decoding.
 - :func:`save`: write WAV/FLAC/OGG/MP3 with deliberate clipping rules.
 - :func:`to_int`, :func:`to_float`, :func:`quantize`: libsndfile's integer scaling.
+- :class:`AudioTooLargeError`: what ``load`` raises past
+  ``melforge.io.reading.MAX_DECODED_BYTES`` (an AudioError and a MemoryError).
 
 Decoding itself lives in :mod:`melforge.io.reading` (libsndfile first, FFmpeg second);
 :func:`melforge.load` and :func:`melforge.stream` sit on top of it and add resampling.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 from melforge.io.headers import AudioInfo, info
 from melforge.io.pcm import quantize, to_float, to_int
+from melforge.io.reading import AudioTooLargeError
 from melforge.io.writing import save
 
-__all__ = ["AudioInfo", "info", "save", "quantize", "to_int", "to_float"]
+__all__ = ["AudioInfo", "AudioTooLargeError", "info", "save", "quantize", "to_int", "to_float"]

@@ -22,6 +22,9 @@ def ax():
 def test_specshow_errors(ax):
     with pytest.raises(ParameterError, match=r"data must be 2-D .* shape \(5,\)"):
         display.specshow(np.zeros(5), ax=ax)
+    for empty in [(10, 0), (0, 10)]:
+        with pytest.raises(ParameterError, match=r"not empty; got shape \(\d+, \d+\)"):
+            display.specshow(np.zeros(empty), x_axis="time", ax=ax)
     with pytest.raises(ParameterError, match="axis type 'chroma' is not supported"):
         display.specshow(np.zeros((12, 5)), y_axis="chroma", ax=ax)
     with pytest.raises(ParameterError, match=r"100 frequency rows but n_fft=2048 gives 1025"):

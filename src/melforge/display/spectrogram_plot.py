@@ -190,8 +190,10 @@ def specshow(
     for name in _LIBROSA_ONLY.intersection(kwargs):
         del kwargs[name]
     arr = np.asarray(data)
-    if arr.ndim != 2:
-        raise ParameterError(f"data must be 2-D (rows, frames); got shape {arr.shape}")
+    if arr.ndim != 2 or 0 in arr.shape:
+        raise ParameterError(
+            f"data must be 2-D (rows, frames) and not empty; got shape {arr.shape}"
+        )
     if np.iscomplexobj(arr):
         warnings.warn(
             "specshow got complex data and shows its magnitude; pass np.abs(...) "

@@ -34,7 +34,9 @@ def test_dask_local_cluster_matches_local_engine(tmp_path: Path) -> None:
     assert names == sorted(p.name for p in (tmp_path / "local").iterdir())
 
 
-def test_dask_existing_cluster_by_scheduler_address(tmp_path: Path, monkeypatch) -> None:
+def test_dask_existing_cluster_by_scheduler_address(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
     """--scheduler ADDRESS: the run uses a cluster it did not start, and leaves it up."""
     from distributed import Client, LocalCluster
 
@@ -47,9 +49,11 @@ def test_dask_existing_cluster_by_scheduler_address(tmp_path: Path, monkeypatch)
     ) as cluster:
         s = melforge.featurize(
             data, tmp_path / "dask", preset=tiny, engine="dask",
-            scheduler=cluster.scheduler_address,
+            scheduler=cluster.scheduler_address, progress=True,
         )  # fmt: skip
         assert (s.engine, s.workers, s.files_ok, s.files_failed) == ("dask", 2, 4, 2)
+        err = capsys.readouterr().err
+        assert "6file" in err and "file/s" in err and "audio-h/min" in err  # the same bar
         with Client(cluster.scheduler_address) as client:  # still running after the run
             assert len(client.scheduler_info(n_workers=-1)["workers"]) == 2
         a = pads.dataset(tmp_path / "local", format="parquet").to_table()

@@ -177,9 +177,13 @@ def featurize(
     else:
         from melforge.pipeline.dask_engine import run_dask
 
-        stats = run_dask(
-            store, job, carried, format, pending, workers, scheduler, progress, timeout
-        )
+        bar = _progress_bar(progress)
+        try:
+            stats = run_dask(store, job, carried, format, pending, workers, scheduler,
+                             bar.update if bar else None, timeout)  # fmt: skip
+        finally:
+            if bar:
+                bar.close()
         n_workers = stats.pop("workers")
 
     return _finish(store, recipe, description, stats, counts, engine, n_workers, t0)

@@ -22,7 +22,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from melforge.pipeline._compute import Failure, Job
@@ -95,7 +95,7 @@ def run_dask(
     pending: Iterator[tuple[int, int, list[Source]]],
     workers: int | None,
     scheduler: str | None,
-    progress: bool,
+    on_progress: Callable[[int, float], None] | None = None,
     timeout: float | None = None,
 ) -> dict[str, Any]:
     """Run the pending shards on a Dask cluster and return the run's counts.
@@ -118,11 +118,6 @@ def run_dask(
     else:
         client = Client(scheduler)
     totals = {"files_ok": 0, "files_failed": 0, "rows": 0, "audio_seconds": 0.0, "max_rss": 0}
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(unit="file", desc="featurize (dask)", dynamic_ncols=True)
     try:
         n_workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
         window = 2 * n_workers + 2
@@ -142,13 +137,11 @@ def run_dask(
             totals["rows"] += stats["rows"]
             totals["audio_seconds"] += stats["audio_seconds"]
             totals["max_rss"] = max(totals["max_rss"], stats.get("max_rss", 0))
-            if bar is not None:
-                bar.update(stats["n_inputs"])
+            if on_progress is not None:  # per shard: files and audio seconds
+                on_progress(stats["n_inputs"], stats["audio_seconds"])
             _tidy(store, k)
             _submit(client, ac, shards, pending, store, job, carried, fmt, timeout)
     finally:
-        if bar is not None:
-            bar.close()
         client.close()
         if cluster is not None:
             cluster.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import matplotlib
 import numpy as np
+import pytest
 
 matplotlib.use("Agg")
 
@@ -37,3 +38,9 @@ def test_linear_scale_raw_values_and_object_input():
     assert ax.get_ylabel() == "Amplitude"
     line = display.spectrumshow(np.array([1.0, 10.0, 100.0]), ax=ax, ref=1.0, n_fft=4)
     assert list(line.get_ydata()) == [20.0, 40.0]
+
+
+def test_silent_spectrum_warns():
+    ax = Figure().add_subplot()
+    with pytest.warns(UserWarning, match="silence"):
+        display.spectrumshow(np.zeros(513), sr=16000, ax=ax)

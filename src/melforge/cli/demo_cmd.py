@@ -214,7 +214,9 @@ def _figures(out: Path, y: np.ndarray, sr: int, name: str) -> list[DemoFigure]:
 
     fig = new_figure(10, 3.8)
     ax = fig.add_subplot()
-    display.spectrumshow(melforge.spectrum(seg, sr=sr), ax=ax)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="every bin of the spectrum")  # said in step 1
+        display.spectrumshow(melforge.spectrum(seg, sr=sr), ax=ax)
     ax.set(title=f"Spectrum of the segment at {t0:.2f}-{t1:.2f} s", ylabel="Amplitude (dB re peak)")
     save(
         fig,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any, Optional, Union
 
@@ -91,6 +92,13 @@ def spectrumshow(
         For a spectrum that is not 1-D, mismatched ``frequencies``, or an unknown
         ``x_scale``.
 
+    Warns
+    -----
+    UserWarning
+        With ``db=True``, when no bin exceeds ``amin`` (a silent segment): the line is
+        then flat (at 0 dB with ``ref=np.max``), which would otherwise look like a
+        loud white spectrum.
+
     Examples
     --------
     >>> import numpy as np, melforge
@@ -126,6 +134,12 @@ def spectrumshow(
     mag = np.abs(values) if np.iscomplexobj(values) else values
     if db:
         mag = np.abs(mag)
+        if not np.any(mag > amin):
+            warnings.warn(
+                f"every bin of the spectrum is at or below amin={amin:g} (silence); "
+                "it is drawn as a flat line",
+                stacklevel=2,
+            )
         r = float(ref(mag)) if callable(ref) else float(ref)
         level: np.ndarray = 20.0 * np.log10(np.maximum(mag, amin)) - 20.0 * np.log10(max(r, amin))
     else:

@@ -80,6 +80,22 @@ def _get() -> Any:
     return _backend
 
 
+def _workers() -> int:
+    """Return the caller's :func:`scipy.fft.set_workers` count (1 if scipy.fft is not loaded).
+
+    melforge is single-threaded by default (process pools stay unsubscribed); a caller
+    who wants threads says so the scipy way, ``with scipy.fft.set_workers(n): ...``,
+    which also covers the fallback path.
+    """
+    fft = sys.modules.get("scipy.fft")
+    if fft is None:
+        return 1
+    try:
+        return max(1, int(fft.get_workers()))
+    except Exception:  # noqa: BLE001 - an unexpected scipy: stay single-threaded
+        return 1
+
+
 def rfft(x: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
     """Real FFT of each row (last axis) of float32/float64 ``x``, unnormalized.
 
@@ -97,7 +113,9 @@ def rfft(x: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
     """
     mod = _get()
     if mod:
-        return mod.r2c(x, axes=[x.ndim - 1], forward=True, inorm=0, out=out, nthreads=1)
+        return mod.r2c(
+            x, axes=[x.ndim - 1], forward=True, inorm=0, out=out, nthreads=_workers()
+        )
     import scipy.fft
 
     res = scipy.fft.rfft(x, axis=-1)
@@ -132,7 +150,9 @@ def irfft(spec: np.ndarray, n: int) -> np.ndarray:
         )
     mod = _get()
     if mod:
-        return mod.c2r(spec, axes=[spec.ndim - 1], lastsize=n, forward=False, inorm=2, nthreads=1)
+        return mod.c2r(
+            spec, axes=[spec.ndim - 1], lastsize=n, forward=False, inorm=2, nthreads=_workers()
+        )
     import scipy.fft
 
     return scipy.fft.irfft(spec, n=n, axis=-1)

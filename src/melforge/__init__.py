@@ -17,6 +17,7 @@ from typing import Any
 from melforge._errors import (
     AudioError as AudioError,
     AudioFileNotFoundError as AudioFileNotFoundError,
+    AudioTooLargeError as AudioTooLargeError,
     CorruptAudioError as CorruptAudioError,
     ParameterError as ParameterError,
     UnreadableFileError as UnreadableFileError,
@@ -94,6 +95,7 @@ __all__ = sorted(
     [
         "AudioError",
         "AudioFileNotFoundError",
+        "AudioTooLargeError",
         "CorruptAudioError",
         "ParameterError",
         "UnreadableFileError",

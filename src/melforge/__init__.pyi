@@ -17,6 +17,7 @@ from melforge import (
 from melforge._errors import (
     AudioError as AudioError,
     AudioFileNotFoundError as AudioFileNotFoundError,
+    AudioTooLargeError as AudioTooLargeError,
     CorruptAudioError as CorruptAudioError,
     ParameterError as ParameterError,
     UnreadableFileError as UnreadableFileError,

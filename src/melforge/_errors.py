@@ -17,6 +17,7 @@ __all__ = [
     "UnsupportedFormatError",
     "CorruptAudioError",
     "ParameterError",
+    "AudioTooLargeError",
 ]
 
 
@@ -69,3 +70,7 @@ class CorruptAudioError(AudioError):
 
 class ParameterError(AudioError, ValueError):
     """An argument has an invalid value; the message names the parameter and the value."""
+
+
+class AudioTooLargeError(AudioError, MemoryError):
+    """The decoded audio would exceed ``melforge.io.reading.MAX_DECODED_BYTES``."""

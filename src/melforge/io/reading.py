@@ -16,6 +16,7 @@ import numpy as np
 
 from melforge._errors import (
     AudioError,
+    AudioTooLargeError,
     CorruptAudioError,
     ParameterError,
     UnsupportedFormatError,
@@ -47,10 +48,6 @@ _SF_UNRECOGNISED = (1, 7)
 #: gigabytes: Opus/Vorbis/FLAC silence compresses 1000x) raises AudioTooLargeError
 #: instead of exhausting memory.  ``melforge.stream`` is not limited.
 MAX_DECODED_BYTES: int | None = None
-
-
-class AudioTooLargeError(AudioError, MemoryError):
-    """The decoded audio would exceed :data:`MAX_DECODED_BYTES` (also a MemoryError)."""
 
 
 def _decode_limit() -> int:

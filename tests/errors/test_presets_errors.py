@@ -197,3 +197,13 @@ def test_nemo_options(kwargs, message):
 
     with pytest.raises(melforge.ParameterError, match=message):
         nemo_log_mel(Z, **kwargs)
+
+
+@pytest.mark.parametrize("n", [1, 100])
+def test_short_clips_in_the_other_presets(n):
+    """nemo-80: one frame, zero after normalization; wav2vec2 and Whisper: any length."""
+    y = np.full(n, 0.1, dtype=np.float32)
+    nemo = presets.get("nemo-80")(y, 16000)
+    assert nemo.shape == (80, 1) and np.array_equal(nemo, np.zeros((80, 1), np.float32))
+    assert presets.get("wav2vec2")(y, 16000).shape == (n,)
+    assert presets.get("whisper-80")(y, 16000).shape == (80, 3000)

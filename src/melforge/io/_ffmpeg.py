@@ -13,6 +13,7 @@ count, and discards samples up to ``k``.  If the container cannot seek or lands 
 
 from __future__ import annotations
 
+import os
 import re
 from collections import deque
 from fractions import Fraction
@@ -283,6 +284,17 @@ def _lossless_bits(cc: Any) -> int | None:
     return bits or None
 
 
+def _short_format(names: str, source: Any) -> str:
+    """One upper-case container name, like libsndfile's ("MP4", "WEBM", "ASF").
+
+    FFmpeg names a demuxer by the list of formats it reads ("mov,mp4,m4a,3gp,3g2,mj2");
+    the file's own extension picks from that list when it is in it.
+    """
+    options = names.split(",")
+    ext = os.path.splitext(str(getattr(source, "name", source)))[1].lstrip(".").lower()
+    return (ext if ext in options else options[0]).upper()
+
+
 def av_info(source: Any) -> dict[str, Any]:
     """Header facts for ``source`` from FFmpeg's demuxer, without decoding.
 
@@ -311,7 +323,7 @@ def av_info(source: Any) -> dict[str, Any]:
             "samplerate": sr,
             "channels": int(cc.channels or 0),
             "frames": frames,
-            "format": str(container.format.name),
+            "format": _short_format(str(container.format.name), source),
             "codec": str(cc.name),
             "bit_depth": bit_depth,
             "bit_rate": int(stream.bit_rate or container.bit_rate or 0) or None,

@@ -34,9 +34,7 @@ def test_dask_local_cluster_matches_local_engine(tmp_path: Path) -> None:
     assert names == sorted(p.name for p in (tmp_path / "local").iterdir())
 
 
-def test_dask_existing_cluster_by_scheduler_address(
-    tmp_path: Path, monkeypatch, capsys
-) -> None:
+def test_dask_existing_cluster_by_scheduler_address(tmp_path: Path, monkeypatch, capsys) -> None:
     """--scheduler ADDRESS: the run uses a cluster it did not start, and leaves it up."""
     from distributed import Client, LocalCluster
 
@@ -73,5 +71,8 @@ def test_dask_existing_cluster_by_scheduler_address(
         assert errors["spk1/clip001.flac"]["error"] == "TimeoutError"
         assert "timeout=1.0" in errors["spk1/clip001.flac"]["message"]
         assert sorted(p.name for p in out.iterdir()) == [
-            "_errors.parquet", "_melforge.json", "part-00000.parquet", "part-00001.parquet"
-        ]  # fmt: skip  (no marker or temporary file left)
+            "_errors.parquet",
+            "_melforge.json",
+            "part-00000.parquet",
+            "part-00001.parquet",
+        ]  # no marker or temporary file left

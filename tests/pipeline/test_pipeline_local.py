@@ -242,3 +242,30 @@ def test_progress_bar_shows_files_and_audio_hours(tree: Path, tmp_path: Path, ca
     assert "featurize" in err and "8/8" not in err  # an open-ended bar (lazy inputs)
     assert "file/s" in err and "audio-h/min" in err
     assert "8file" in err  # every input counted, failed ones included
+
+
+def test_a_run_does_not_import_pandas(tmp_path: Path) -> None:
+    """Shard arrays are built from buffers: pyarrow.array would import pandas (~0.3 s of
+    CPU, ~40 MB) in every worker.  Checked in fresh processes: a featurize run's parent,
+    and write_shard (what a worker or Dask task runs) called directly."""
+    import subprocess
+    import sys
+
+    write_clip(tmp_path / "in" / "a.wav", 16000, 0.3)
+    runs = {
+        "parent": f"melforge.featurize({str(tmp_path / 'in')!r}, {str(tmp_path / 'o1')!r}, "
+        f"preset={TINY!r}, workers=1)",
+        "worker": "from melforge.pipeline import _compute, sink, inputs, store, shards\n"
+        f"st = store.open_store({str(tmp_path / 'o2')!r}); st.makedirs()\n"
+        f"src = list(inputs.iter_sources({str(tmp_path / 'in')!r}))\n"
+        f"job = _compute.Job(_compute.resolve_preset({TINY!r}))\n"
+        "sink.write_shard(st, job, shards.infer_carried_schema([]), 'parquet', 0, 0, src)",
+    }
+    for where, code in runs.items():
+        code = f"import sys, melforge\n{code}\nprint('pandas' in sys.modules)"
+        p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr
+        assert p.stdout.strip() == "False", where
+    for out in ("o1", "o2"):
+        got = pq.read_table(tmp_path / out / "part-00000.parquet")
+        assert got.column("id").to_pylist() == ["a.wav"]

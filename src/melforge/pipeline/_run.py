@@ -347,16 +347,15 @@ def _run_local(
 
 
 def _warm_up(job: Job) -> None:
-    """Do once, before forking the workers, the set-up each would otherwise repeat.
+    """Do once the set-up every forked worker would otherwise repeat.
 
-    Forked workers inherit it: the decoder, resampler and Parquet modules (``pa.array``
-    imports pandas, ~0.3 s), and the preset's lazily built state (its feature modules,
-    filterbank and window caches), found by running it on 0.5 s of silence.  Measured:
-    a worker's first shard of 3 clips took 0.43 s of CPU without this, 0.03 s after.
-    Best effort: a preset that fails on silence is simply not warmed.
+    Workers forked after this inherit it: the decoder, resampler and Parquet modules,
+    and the preset's lazily built state (its feature modules, filterbank and window
+    caches), found by running it on 0.5 s of silence.  The local engine calls it after
+    its first worker has started (which sets itself up meanwhile) and before forking
+    the others.  Best effort: a preset that fails on silence is simply not warmed.
     """
     import numpy as np
-    import pyarrow as pa
     import pyarrow.parquet  # noqa: F401
     import soundfile  # noqa: F401
     import soxr  # noqa: F401
@@ -365,7 +364,6 @@ def _warm_up(job: Job) -> None:
     import melforge.pipeline.sink  # noqa: F401
     from melforge.pipeline._compute import featurize_array, single_threaded
 
-    pa.array([0.0])
     sr = int(job.preset.sample_rate)
     try:
         with single_threaded():

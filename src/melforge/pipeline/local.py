@@ -182,11 +182,14 @@ def run_local(
     on_progress : callable or None
         Called as ``on_progress(n_files, audio_seconds)`` as files complete.
     warm : callable or None
-        Called once before workers start (imports they should inherit when forked).
+        Set-up that forked workers should inherit.  It runs after the first worker
+        has started on its first shard (so it overlaps that worker's own set-up and
+        work) and before the other workers are forked; not at all with one worker or
+        with spawned workers, which could not inherit it.
     """
     ctx = _context()
-    if warm is not None:
-        warm()
+    if ctx.get_start_method() != "fork":
+        warm = None
     args = (job, store, carried, fmt)
     totals: dict[str, Any] = {
         "files_ok": 0, "files_failed": 0, "rows": 0, "audio_seconds": 0.0, "max_rss": 0
@@ -196,8 +199,8 @@ def run_local(
     lost_without_file: dict[int, int] = {}
     exhausted = False
     try:
-        for _ in range(workers):
-            pool.append(_Worker(ctx, args, pool))
+        pool.append(_Worker(ctx, args, pool))
+        forked_all = workers == 1
         while True:
             for i, w in enumerate(pool):
                 if w.shard is not None:
@@ -216,6 +219,14 @@ def run_local(
                     w.kill()
                     pool[i] = _Worker(ctx, args, pool[:i] + pool[i + 1 :])
                     pool[i].send(task)
+            if not forked_all:
+                forked_all = True
+                if not exhausted or retry:
+                    if warm is not None:
+                        warm()
+                    for _ in range(workers - 1):
+                        pool.append(_Worker(ctx, args, pool))
+                    continue  # hand them shards
             busy = [w for w in pool if w.shard is not None]
             if not busy:
                 return totals

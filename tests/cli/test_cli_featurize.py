@@ -12,7 +12,7 @@ import pytest
 import soundfile as sf
 from click.testing import CliRunner
 
-from melforge.cli.featurize import featurize
+from melforge.cli.featurize_cmd import featurize
 
 TINY = "melforge.pipeline._testing:TinyPreset"
 
@@ -68,7 +68,7 @@ def test_cli_as_a_subprocess(tmp_path: Path) -> None:
         exe is not None
         and subprocess.run([exe, "featurize", "--help"], capture_output=True).returncode == 0
     )
-    cmd = [exe, "featurize"] if has_group else [sys.executable, "-m", "melforge.cli.featurize"]
+    cmd = [exe, "featurize"] if has_group else [sys.executable, "-m", "melforge.cli.featurize_cmd"]
     p = subprocess.run(
         [*cmd, str(data), "-o", str(tmp_path / "o"), "--preset", TINY, "--no-progress"],
         capture_output=True,

@@ -68,7 +68,7 @@ def test_featurize_is_registered_when_present():
     from importlib.util import find_spec
 
     names = cli_main.main.list_commands(None)  # type: ignore[arg-type]
-    assert ("featurize" in names) == (find_spec("melforge.cli.featurize") is not None)
+    assert ("featurize" in names) == (find_spec("melforge.cli.featurize_cmd") is not None)
 
 
 def test_debug_shows_the_exception(tmp_path):

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 
 def cli(*args: str, **env: str) -> list[str]:
-    return [sys.executable, "-m", "melforge.cli.featurize", *args]
+    return [sys.executable, "-m", "melforge.cli.featurize_cmd", *args]
 
 
 def start(data: Path, out: Path) -> subprocess.Popen:

@@ -24,7 +24,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "melforge.cli.features_cmd:features",
         "Write one file's features to .npy/.npz/.csv.",
     ),
-    "featurize": ("melforge.cli.featurize:featurize", "Featurize a dataset into Parquet shards."),
+    "featurize": (
+        "melforge.cli.featurize_cmd:featurize",
+        "Featurize a dataset into Parquet shards.",
+    ),
     "demo": (
         "melforge.cli.demo_cmd:demo",
         "Guided walkthrough: from a sound to a mel spectrogram.",

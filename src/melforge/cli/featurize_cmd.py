@@ -114,5 +114,5 @@ def featurize(
         sys.exit(1)
 
 
-if __name__ == "__main__":  # python -m melforge.cli.featurize ...
+if __name__ == "__main__":  # python -m melforge.cli.featurize_cmd ...
     featurize()

@@ -107,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
           f" {meta['machine']['usable_cores']} cores, load {meta['machine']['load_average']}",
           flush=True)
     t_start = time.perf_counter()
+    cpu_start = report.cpu_snapshot()
     rows: list[Row] = []
     for case in cases:
         modes = [m for m in case.threads if m in modes_wanted] or [case.threads[0]]
@@ -124,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    ({case.id} [{mode}] took {time.perf_counter() - t0:.1f} s)", flush=True)
             rows.extend(new)
     meta["wall_s"] = time.perf_counter() - t_start
+    meta["other_cpu_cores"] = report.other_load(cpu_start, meta["wall_s"])
     meta["load_average_after"] = meta["machine"]["load_average"] and list(
         __import__("os").getloadavg())
     print()

@@ -158,10 +158,49 @@ def write_json(path: Path, meta: dict[str, Any], rows: list[Row]) -> None:
     os.replace(tmp, path)
 
 
+def cpu_snapshot() -> tuple[float, float] | None:
+    """(busy CPU seconds of the whole machine, CPU seconds of this process and its
+    waited-for children), to tell the suite's own load from other people's."""
+    import resource
+
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+        ticks = [int(x) for x in fields]
+        hz = os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+    busy = (sum(ticks[:8]) - idle) / hz  # user..steal; guest time is already in user
+    own = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        ru = resource.getrusage(who)
+        own += ru.ru_utime + ru.ru_stime
+    return busy, own
+
+
+def other_load(start: tuple[float, float] | None, wall_s: float) -> float | None:
+    """Average number of cores kept busy by processes outside the suite since ``start``."""
+    end = cpu_snapshot()
+    if start is None or end is None or wall_s <= 0:
+        return None
+    return max(0.0, ((end[0] - start[0]) - (end[1] - start[1])) / wall_s)
+
+
 def busy_note(meta: dict[str, Any]) -> str:
     cores = meta["machine"]["usable_cores"] or 1
     before = meta["machine"]["load_average"]
     after = meta.get("load_average_after")
+    others = meta.get("other_cpu_cores")
+    if others is not None:
+        if others > 0.2:
+            return (f"**Measured on a busy machine**: other processes kept {others:.2f} of"
+                    f" {cores} cores busy on average during the run (CPU time of the"
+                    " whole machine minus the suite's own), so absolute times are noisy;"
+                    " the ratios, taken between interleaved repetitions, saw the same"
+                    " load on both sides.")
+        return (f"The machine was quiet: other processes used {others:.2f} of {cores} cores"
+                " on average during the run (CPU time of the whole machine minus the"
+                " suite's own).")
     if before is None:
         return ""
     worst = max(before[0], after[0] if after else 0.0)
@@ -193,7 +232,9 @@ def write_markdown(path: Path, meta: dict[str, Any], rows: list[Row],
         f" ({m['logical_cores']} logical), {m['memory_gb']} GB RAM; {m['os']};"
         f" Python {m['python']}",
         f"- **Load average** (1/5/15 min) before: {', '.join(f'{x:.2f}' for x in la)}"
-        + (f"; after: {', '.join(f'{x:.2f}' for x in la_after)}" if la_after else ""),
+        + (f"; after: {', '.join(f'{x:.2f}' for x in la_after)}" if la_after else "")
+        + (f"; other processes' average CPU use during the run: {meta['other_cpu_cores']:.2f}"
+           " cores" if meta.get("other_cpu_cores") is not None else ""),
         f"- **melforge commit**: {meta['commit']}",
         f"- **Versions**: {vers}",
         f"- **Not installed** (their rows are skipped): {missing or 'none'}",

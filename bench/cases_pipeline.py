@@ -210,7 +210,10 @@ def run_featurize(case: Case, cfg: Config, mode: str, preset: str) -> list[Row]:
         row("vs-librosa-2w", f"featurize {preset}, 2 workers", "melforge-2", "librosa-2",
             "librosa + multiprocessing, 2 workers", 1.5),
     ] + ([Row(case=f"{case.id}.throughput", title=f"featurize {preset} throughput",
-              threads="procs", reference="", status="info", note=throughput)]
+              threads="procs", reference="", status="info", note=throughput,
+              ratio_text=" / ".join(f"{tput[v]:.1f}" for v in ("melforge-1", "melforge-2")
+                                    if v in tput) + " audio-h/min (1 / 2 workers)",
+              extra={"audio_hours_per_min": tput})]
          if throughput else [])
 
 

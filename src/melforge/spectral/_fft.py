@@ -14,7 +14,7 @@ loaded under a second name coexists with scipy's own, whichever is imported firs
 module must reproduce :func:`numpy.fft.rfft` / :func:`numpy.fft.irfft` on a small
 probe through the exact call made below; any exception or mismatch (a renamed
 argument, a changed normalization) selects the :mod:`scipy.fft` fallback instead.
-Every call uses one thread, so concurrent calls from several Python threads are safe.
+Concurrent calls from several Python threads are safe (the extension keeps no state).
 """
 
 from __future__ import annotations
@@ -96,7 +96,9 @@ def _workers() -> int:
         return 1
 
 
-def rfft(x: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
+def rfft(
+    x: np.ndarray, out: Optional[np.ndarray] = None, workers: Optional[int] = None
+) -> np.ndarray:
     """Real FFT of each row (last axis) of float32/float64 ``x``, unnormalized.
 
     Parameters
@@ -105,6 +107,8 @@ def rfft(x: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
         Real input.
     out : np.ndarray [shape=(..., n // 2 + 1), complex] or None
         Optional destination of the matching complex precision (may be strided).
+    workers : int or None
+        Threads pocketfft may split the rows over; the caller's ``set_workers`` count if None.
 
     Returns
     -------
@@ -114,11 +118,12 @@ def rfft(x: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
     mod = _get()
     if mod:
         return mod.r2c(
-            x, axes=[x.ndim - 1], forward=True, inorm=0, out=out, nthreads=_workers()
-        )
+            x, axes=[x.ndim - 1], forward=True, inorm=0, out=out,
+            nthreads=_workers() if workers is None else workers,
+        )  # fmt: skip
     import scipy.fft
 
-    res = scipy.fft.rfft(x, axis=-1)
+    res = scipy.fft.rfft(x, axis=-1, workers=workers)
     if out is None:
         return res
     out[...] = res

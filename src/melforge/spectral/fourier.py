@@ -111,6 +111,8 @@ def run_frames(
     emit : callable
         ``emit(items, frames, X)`` receives ``X`` of shape ``(b, k, 1 + n_fft // 2)`` for
         the rows ``items`` and the frames ``frames``; it must consume ``X`` immediately.
+        With several workers (``scipy.fft.set_workers``) and several groups of rows,
+        ``emit`` is called from several threads at once, for disjoint ``items``.
     dest : callable or None
         ``dest(items, frames)`` may return the array the FFT should write into
         (matching complex precision), sparing a copy; ``emit`` then sees that array.
@@ -129,20 +131,46 @@ def run_frames(
         bb, k = max(1, BLOCK_BYTES // per_item), total
     else:
         bb, k = 1, max(1, BLOCK_BYTES // frame_bytes)
-    buf = np.empty((min(bb, b_total), k, n_fft), dtype=window.dtype)
-    for b0 in range(0, b_total, bb):
-        items = slice(b0, min(b0 + bb, b_total))
-        blocks = frame_blocks(
-            y[items], n_fft=n_fft, hop_length=hop_length, center=center,
-            pad_mode=pad_mode, block_frames=k,
-        )  # fmt: skip
-        for t, rows in blocks:
-            w = buf[: rows.shape[0], : rows.shape[1]]
-            np.multiply(rows, window, out=w)
-            frames = slice(t, t + rows.shape[1])
-            target = dest(items, frames) if dest is not None else None
-            emit(items, frames, _fft.rfft(w, out=target))
+    groups = range(0, b_total, bb)
+    workers = _fft._workers()
+
+    def work(starts: range, fft_workers: int) -> None:
+        buf = np.empty((min(bb, b_total), k, n_fft), dtype=window.dtype)
+        for b0 in starts:
+            items = slice(b0, min(b0 + bb, b_total))
+            blocks = frame_blocks(
+                y[items], n_fft=n_fft, hop_length=hop_length, center=center,
+                pad_mode=pad_mode, block_frames=k,
+            )  # fmt: skip
+            for t, rows in blocks:
+                w = buf[: rows.shape[0], : rows.shape[1]]
+                np.multiply(rows, window, out=w)
+                frames = slice(t, t + rows.shape[1])
+                target = dest(items, frames) if dest is not None else None
+                emit(items, frames, _fft.rfft(w, out=target, workers=fft_workers))
+
+    if workers == 1 or len(groups) == 1:
+        work(groups, workers)  # one group (a long signal): pocketfft splits its rows
+    else:
+        _in_threads(work, groups, min(workers, len(groups)))
     return total
+
+
+def _in_threads(work: Callable[[range, int], None], groups: range, workers: int) -> None:
+    """Run ``work(chunk, 1)`` over ``workers`` contiguous chunks of ``groups``, in threads.
+
+    Many small blocks (a batch of short clips) gain nothing from pocketfft splitting
+    each block's rows over threads; whole blocks per thread do (pocketfft, the numpy
+    ufuncs and matmul release the GIL).  The blocks are the same as on one thread, so
+    the result is bit-identical.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    bounds = np.linspace(0, len(groups), workers + 1).astype(int)
+    chunks = [groups[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for future in [pool.submit(work, chunk, 1) for chunk in chunks]:
+            future.result()
 
 
 def stft(

@@ -351,9 +351,9 @@ def _warm_up(job: Job) -> None:
 
     Workers forked after this inherit it: the decoder, resampler and Parquet modules,
     and the preset's lazily built state (its feature modules, filterbank and window
-    caches), found by running it on 0.5 s of silence.  The local engine calls it after
-    its first worker has started (which sets itself up meanwhile) and before forking
-    the others.  Best effort: a preset that fails on silence is simply not warmed.
+    caches), found by running it on 0.5 s of silence.  The local engine calls it once,
+    before forking its first worker (forked workers only).  Best effort: a preset that
+    fails on silence is simply not warmed.
     """
     import numpy as np
     import pyarrow.parquet  # noqa: F401

@@ -107,7 +107,10 @@ def _features_array(feats: Sequence[np.ndarray], n_features: int) -> Any:
     lengths = np.array([f.shape[0] for f in feats], dtype=np.int32)
     offsets = np.zeros(len(feats) + 1, dtype=np.int32)
     np.cumsum(lengths, out=offsets[1:])
-    flat = np.concatenate([f.reshape(-1) for f in feats]) if feats else np.zeros(0, np.float32)
+    if len(feats) == 1:  # the usual case (one row per input): no copy, the array is the buffer
+        flat = np.ascontiguousarray(feats[0], dtype=np.float32).reshape(-1)
+    else:
+        flat = np.concatenate([f.reshape(-1) for f in feats]) if feats else np.zeros(0, np.float32)
     values = pa.FixedSizeListArray.from_arrays(_numbers(flat, pa.float32()), n_features)
     return pa.ListArray.from_arrays(_numbers(offsets, pa.int32()), values)
 

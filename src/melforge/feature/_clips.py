@@ -15,13 +15,16 @@ from melforge._errors import ParameterError
 from melforge._validate import check_audio_array
 
 
-def _as_signal(y: Any, *, name: str = "y", batch: bool = True) -> np.ndarray:
+def _as_signal(
+    y: Any, *, name: str = "y", batch: bool = True, finite: bool = True
+) -> np.ndarray:
     """Check mono audio ``(n,)`` or a batch ``(batch, n)``; return 2-D float32.
 
-    Integer arrays, NaN/Inf, more than two dimensions and arrays that look like
+    Integer arrays, NaN/Inf (unless ``finite=False``: the caller then checks them
+    itself, more cheaply), more than two dimensions and arrays that look like
     ``(samples, channels)`` multichannel audio are refused with a ParameterError.
     """
-    y = check_audio_array(y, name=name)
+    y = check_audio_array(y, name=name, finite=finite)
     if y.ndim > (2 if batch else 1):
         shapes = "(n,) or a batch (batch, n)" if batch else "(n,)"
         raise ParameterError(

@@ -32,20 +32,39 @@ def test_batched_mel_and_stft_bit_identical_across_workers(workers, shape):
 
 
 def test_batch_is_really_split_over_threads(monkeypatch):
-    """Several groups of clips with workers=2: the blocks run in two threads."""
+    """Several groups of clips with workers=2: two chunks, run off the calling thread."""
     seen: set[int] = set()
-    real = fourier._fft.rfft
+    chunks: list[range] = []
+    real_rfft, real_split = fourier._fft.rfft, fourier._in_threads
 
     def spy(x, out=None, workers=None):
         seen.add(threading.get_ident())
         assert workers == 1  # each thread's FFT stays on that thread
-        return real(x, out=out, workers=workers)
+        return real_rfft(x, out=out, workers=workers)
+
+    def split(work, groups, workers):
+        def recording(chunk, fft_workers):
+            chunks.append(chunk)
+            work(chunk, fft_workers)
+
+        real_split(recording, groups, workers)
 
     monkeypatch.setattr(fourier._fft, "rfft", spy)
+    monkeypatch.setattr(fourier, "_in_threads", split)
     y = np.zeros((16, 48000), dtype=np.float32)
     with scipy.fft.set_workers(2):
         melforge.feature.melspectrogram(y=y, **MEL)
-    assert len(seen) == 2
+    assert sorted(len(c) for c in chunks) == [4, 4]  # 8 groups of 2 clips
+    assert threading.get_ident() not in seen
+
+
+def test_non_finite_input_raises_with_the_whole_count():
+    y = np.zeros((16, 48000), dtype=np.float32)
+    y[3, 5] = np.nan
+    y[15, -1] = np.inf
+    for workers in (1, 2):
+        with scipy.fft.set_workers(workers), pytest.raises(ValueError, match="2 non-finite"):
+            melforge.feature.melspectrogram(y=y, **MEL)
 
 
 def test_float64_and_other_pad_modes_bit_identical_across_workers():

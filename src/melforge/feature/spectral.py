@@ -130,7 +130,7 @@ def _mel_from_signal(
 
     run_frames(
         y.reshape(-1, n), n_fft=n_fft, hop_length=hop_length, window=win, center=center,
-        pad_mode=pad_mode, emit=emit,
+        pad_mode=pad_mode, emit=emit, check_finite=True,
     )  # fmt: skip
     return out.swapaxes(-1, -2)
 
@@ -201,8 +201,8 @@ def melspectrogram(
     if y is None:
         raise ParameterError("Input signal must be provided to compute a spectrogram: pass y or S")
     y, n_fft, hop_length, win_length = _stft_params(
-        y, n_fft, hop_length, win_length, center, pad_mode
-    )
+        y, n_fft, hop_length, win_length, center, pad_mode, finite=False
+    )  # NaN/Inf: checked group by group in run_frames
     if isinstance(power, bool) or not isinstance(power, (int, float, np.number)) or power <= 0:
         raise ParameterError(f"power={power!r} must be a positive number")
     basis = mel_basis_cached(sr=sr, n_fft=n_fft, **kwargs)

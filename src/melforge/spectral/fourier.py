@@ -42,10 +42,15 @@ def _stft_params(
     win_length: Any,
     center: bool,
     pad_mode: PadMode,
+    finite: bool = True,
 ) -> tuple[np.ndarray, int, int, int]:
-    """Validate the common STFT arguments; return ``(y, n_fft, hop_length, win_length)``."""
+    """Validate the common STFT arguments; return ``(y, n_fft, hop_length, win_length)``.
+
+    ``finite=False`` leaves the NaN/Inf check to :func:`run_frames` (``check_finite``).
+    """
     y = check_audio_array(y, finite=False)
-    _check_finite(y)
+    if finite:
+        _check_finite(y)
     n_fft = check_positive_int("n_fft", n_fft)
     win_length = n_fft if win_length is None else check_positive_int("win_length", win_length)
     if win_length > n_fft:
@@ -93,6 +98,7 @@ def run_frames(
     pad_mode: PadMode,
     emit: Callable[[slice, slice, np.ndarray], None],
     dest: Optional[Callable[[slice, slice], Optional[np.ndarray]]] = None,
+    check_finite: bool = False,
 ) -> int:
     """Compute the windowed rFFT of every frame, block by block, and hand each block on.
 
@@ -116,6 +122,11 @@ def run_frames(
     dest : callable or None
         ``dest(items, frames)`` may return the array the FFT should write into
         (matching complex precision), sparing a copy; ``emit`` then sees that array.
+    check_finite : bool
+        Check each group of rows for NaN/Inf just before it is framed (while it is in
+        cache, and in the worker threads), raising as :func:`_check_finite` would for
+        the whole of ``y``.  For callers whose output is their own: ``emit`` may have
+        run for earlier groups when the error is raised.
 
     Returns
     -------
@@ -136,11 +147,17 @@ def run_frames(
 
     def work(starts: range, fft_workers: int) -> None:
         buf = np.empty((min(bb, b_total), k, n_fft), dtype=window.dtype)
+        # one zero-padded copy of a group of short clips, reused by every group
+        padded = None
+        if center and bb > 1:
+            padded = np.empty((min(bb, b_total), n + 2 * (n_fft // 2)), dtype=y.dtype)
         for b0 in starts:
             items = slice(b0, min(b0 + bb, b_total))
+            if check_finite and not np.isfinite(np.add.reduce(y[items], axis=None)):
+                check_audio_array(y, finite=True)  # the whole signal: the error's count
             blocks = frame_blocks(
                 y[items], n_fft=n_fft, hop_length=hop_length, center=center,
-                pad_mode=pad_mode, block_frames=k,
+                pad_mode=pad_mode, block_frames=k, scratch=padded,
             )  # fmt: skip
             for t, rows in blocks:
                 w = buf[: rows.shape[0], : rows.shape[1]]

@@ -10,7 +10,7 @@ the few frames that overlap its edges are built from a small padded copy.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -150,6 +150,32 @@ def _edge_regions(
     return t0, t1, head_rows, tail_rows
 
 
+def _pad_into(
+    y: np.ndarray, n_fft: int, pad_mode: PadMode, scratch: Optional[np.ndarray]
+) -> np.ndarray:
+    """``center_pad(y)``, written into ``scratch`` when it fits and the padding is zeros.
+
+    For a batch of short clips one reused buffer replaces a fresh ``np.pad`` per group
+    of clips (its set-up costs more than the copy); the values are the same.
+    """
+    p = n_fft // 2
+    b, n = y.shape[0], y.shape[-1]
+    if (
+        scratch is None
+        or pad_mode != "constant"
+        or y.ndim != 2
+        or scratch.dtype != y.dtype
+        or scratch.shape[0] < b
+        or scratch.shape[1] != n + 2 * p
+    ):
+        return center_pad(y, n_fft=n_fft, pad_mode=pad_mode)
+    out = scratch[:b]
+    out[:, :p] = 0
+    out[:, p + n :] = 0
+    out[:, p : p + n] = y
+    return out
+
+
 def frame_blocks(
     y: np.ndarray,
     *,
@@ -158,6 +184,7 @@ def frame_blocks(
     center: bool,
     pad_mode: PadMode = "constant",
     block_frames: int = 64,
+    scratch: Optional[np.ndarray] = None,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(first_frame, rows)`` blocks covering every STFT frame of ``y``.
 
@@ -173,6 +200,9 @@ def frame_blocks(
         :func:`numpy.pad` mode used when ``center``.
     block_frames : int
         Maximum frames per block.
+    scratch : np.ndarray [shape=(>= b, n + 2 * (n_fft // 2)), y.dtype] or None
+        Optional reusable buffer for a short 2-D ``y`` of ``b`` rows, zero-padded in
+        place when ``pad_mode="constant"``; the yielded rows may then be views of it.
 
     Yields
     ------
@@ -194,7 +224,7 @@ def frame_blocks(
             segments.append((t0, _rows(mid, n_fft, hop_length)))
         segments.append((t1, tail_rows))
     else:
-        segments = [(0, _rows(center_pad(y, n_fft=n_fft, pad_mode=pad_mode), n_fft, hop_length))]
+        segments = [(0, _rows(_pad_into(y, n_fft, pad_mode, scratch), n_fft, hop_length))]
     for first, rows in segments:
         count = rows.shape[-2]
         for s in range(0, count, block_frames):

@@ -188,6 +188,12 @@ def melspectrogram(
         If neither ``y`` nor ``S`` is given, or on invalid parameters.
     TypeError
         On an unknown keyword argument.
+
+    Notes
+    -----
+    One thread unless the caller raises scipy's worker count
+    (``with scipy.fft.set_workers(n): ...``): a batch of clips is then shared among
+    ``n`` threads (bit-identical to one thread).
     """
     _check_kwargs("melspectrogram", kwargs, _MEL_KEYS)
     if S is not None:

@@ -246,6 +246,9 @@ def stft(
     measured difference is below 1e-6 of the spectrum's peak (see ``docs/spectral.md``).
     The result's last two axes are a transposed view of a C-ordered
     ``(..., n_frames, n_freq)`` array (Fortran order for 2-D, as librosa's).
+    One thread unless the caller raises scipy's worker count
+    (``with scipy.fft.set_workers(n): ...``): a batch is then shared among ``n``
+    threads, a single signal's FFTs split by pocketfft; the result is bit-identical.
     """
     y, n_fft, hop_length, win_length = _stft_params(
         y, n_fft, hop_length, win_length, center, pad_mode

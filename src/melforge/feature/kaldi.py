@@ -20,6 +20,7 @@ The recipe, per frame of ``frame_length_ms`` (400 samples at 16 kHz) every
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,8 @@ __all__ = ["kaldi_fbank"]
 
 _EPS32 = float(np.finfo(np.float32).eps)
 _WINDOWS = ("povey", "hanning", "hann", "hamming", "rectangular", "blackman", "sine")
-_BLOCK_FRAMES = 2048  # frames per FFT block: keeps the working set in cache
+_BLOCK_FRAMES = 1024  # frames per block: ~6 MB of scratch; faster than 2048 on long clips
+_MELS_PER_BAND = 8  # mel filters per block of the banded filterbank product
 
 
 def _mel_scale(freq: np.ndarray | float) -> np.ndarray:
@@ -143,11 +145,81 @@ def _row_sums_in_order(buf: np.ndarray) -> np.ndarray:
     return out
 
 
+@functools.lru_cache(maxsize=32)
+def _bank_bands(
+    num_bins: int, n_fft: int, sr: float, low_freq: float, high_freq: float
+) -> tuple[tuple[int, int, int, int, np.ndarray], ...]:
+    """Cut :func:`_mel_banks` into bands of filters with their FFT-bin support.
+
+    Each entry is ``(j0, j1, k0, k1, weights)``: filters ``j0:j1`` are zero outside bins
+    ``k0:k1``, and ``weights`` is the read-only block ``banks[k0:k1, j0:j1]``.  The
+    product by these blocks skips the zeros of the triangles (about 3.5x faster than
+    the dense product; the sums differ from it only in rounding, ~2e-7 relative).
+    """
+    weights = _mel_banks(num_bins, n_fft, sr, low_freq, high_freq)
+    nonzero = weights != 0
+    bands = []
+    for j0 in range(0, weights.shape[1], _MELS_PER_BAND):
+        j1 = min(j0 + _MELS_PER_BAND, weights.shape[1])
+        rows = np.flatnonzero(nonzero[:, j0:j1].any(axis=1))
+        k0, k1 = int(rows[0]), int(rows[-1]) + 1
+        block = np.ascontiguousarray(weights[k0:k1, j0:j1])
+        block.flags.writeable = False
+        bands.append((j0, j1, k0, k1, block))
+    return tuple(bands)
+
+
+class _Scratch:
+    """Buffers for blocks of up to ``rows`` frames, reused from call to call.
+
+    ``padded`` holds the windowed frames zero-padded to ``n_fft`` (its tail columns
+    stay zero), so the FFT needs no padded copy.  Keeping the buffers between calls
+    matters for one-clip calls: freeing and re-allocating a few MB per clip made
+    glibc hand the pages back and fault them in again, which cost more than the
+    arithmetic.
+    """
+
+    def __init__(self, rows: int, frame_length: int, n_fft: int) -> None:
+        self.key = (frame_length, n_fft)
+        self.rows = rows
+        self.buf = np.empty((rows, frame_length), dtype=np.float32)
+        self.tmp = np.empty((rows, frame_length), dtype=np.float32)
+        self.padded = np.zeros((rows, n_fft), dtype=np.float32)
+        self.power = np.empty((rows, n_fft // 2 + 1), dtype=np.float32)
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch(rows: int, frame_length: int, n_fft: int) -> _Scratch:
+    """Return the calling thread's :class:`_Scratch`, rebuilt if a call needs a bigger one."""
+    held = getattr(_SCRATCH, "value", None)
+    if held is None or held.key != (frame_length, n_fft) or held.rows < rows:
+        held = _SCRATCH.value = _Scratch(rows, frame_length, n_fft)
+    return held
+
+
+def _preemphasize(buf: np.ndarray, coeff: np.float32, tmp: np.ndarray) -> None:
+    """Kaldi's pre-emphasis of each row of ``buf`` in place, as flat passes.
+
+    ``x[i] -= coeff * x[i - 1]`` (with the old ``x[i - 1]``) and ``x[0] -= coeff * x[0]``
+    (Kaldi's rounding, not ``x[0] * (1 - coeff)``).  Run over the whole block as one
+    flat array, the first sample of each row wrongly takes the previous row's last one;
+    those are then rewritten from the saved products.
+    """
+    np.multiply(buf, coeff, out=tmp)
+    first = buf[:, 0] - tmp[:, 0]
+    flat, prods = buf.reshape(-1), tmp.reshape(-1)
+    np.subtract(flat[1:], prods[:-1], out=flat[1:])
+    buf[:, 0] = first
+
+
 def _fbank_frames(
     frames: np.ndarray,
     *,
+    scratch: _Scratch,
     window: np.ndarray,
-    banks: np.ndarray,
+    bands: tuple[tuple[int, int, int, int, np.ndarray], ...],
     n_fft: int,
     scale: float,
     dither: float,
@@ -160,10 +232,18 @@ def _fbank_frames(
     use_power: bool,
     out: np.ndarray,
 ) -> None:
-    """Compute fbank rows for a block of frames ``(m, frame_length)`` into ``out``."""
+    """Compute fbank rows for a block of frames ``(m, frame_length)`` into ``out``.
+
+    The frames are copied once into a reused buffer (numpy copies strided rows fast)
+    and every later step runs in place, as flat passes where the rows allow it.
+    """
     import scipy.fft
 
-    buf = np.multiply(frames, np.float32(scale), dtype=np.float32)
+    m = frames.shape[0]
+    buf = scratch.buf[:m]
+    np.copyto(buf, frames)
+    if scale != 1.0:
+        buf *= np.float32(scale)  # contiguous: one flat pass
     if dither > 0.0 and rng is not None:
         buf += np.float32(dither) * rng.standard_normal(buf.shape, dtype=np.float32)
     if remove_dc_offset:
@@ -178,17 +258,19 @@ def _fbank_frames(
             log_energy = np.maximum(log_energy, log_energy_floor)
         out[:, 0] = log_energy
     if preemphasis != 0.0:
-        coeff = np.float32(preemphasis)
-        buf[:, 1:] -= coeff * buf[:, :-1]
-        buf[:, 0] -= coeff * buf[:, 0]  # Kaldi's rounding (not x[0] * (1 - coeff))
-    buf *= window
-    spec = scipy.fft.rfft(buf, n=n_fft, axis=1, workers=1)
-    power = spec.real * spec.real
-    power += spec.imag * spec.imag
+        _preemphasize(buf, np.float32(preemphasis), scratch.tmp[:m])
+    frame = scratch.padded[:m]
+    np.multiply(buf, window, out=frame[:, : buf.shape[1]])  # the tail stays zero
+    spec = scipy.fft.rfft(frame, axis=1, workers=1)
+    squares = spec.view(np.float32)  # re, im interleaved; squared in place
+    np.square(squares, out=squares)
+    power = scratch.power[:m]
+    np.add(squares[:, 0::2], squares[:, 1::2], out=power)
     if not use_power:
         np.sqrt(power, out=power)
     mel = out[:, 1:] if use_energy else out
-    np.matmul(power, banks, out=mel)
+    for j0, j1, k0, k1, weights in bands:
+        np.matmul(power[:, k0:k1], weights, out=mel[:, j0:j1])
     if use_log_fbank:
         np.maximum(mel, np.float32(_EPS32), out=mel)
         np.log(mel, out=mel)
@@ -317,7 +399,7 @@ def kaldi_fbank(
             f"samples at sr={sr}; need at least 2 and 1"
         )
     n_fft = 1 << (frame_length - 1).bit_length()
-    banks = _mel_banks(num_mel_bins, n_fft, sr, float(low_freq), float(high_freq))
+    bands = _bank_bands(num_mel_bins, n_fft, sr, float(low_freq), float(high_freq))
     win = _window(window, frame_length)
     rng = np.random.default_rng(seed) if dither > 0.0 else None
 
@@ -327,7 +409,7 @@ def kaldi_fbank(
     out = np.empty((batch, n_frames, n_out), dtype=np.float32)
     options = dict(
         window=win,
-        banks=banks,
+        bands=bands,
         n_fft=n_fft,
         scale=waveform_scale,
         dither=dither,
@@ -341,11 +423,13 @@ def kaldi_fbank(
     )
 
     def work(clips: range) -> None:
+        scratch = _scratch(min(n_frames, _BLOCK_FRAMES), frame_length, n_fft)
         for b in clips:
             frames = _frame_view(y2[b], frame_length, frame_shift, bool(snip_edges))
             for start in range(0, n_frames, _BLOCK_FRAMES):
                 stop = min(start + _BLOCK_FRAMES, n_frames)
-                _fbank_frames(frames[start:stop], out=out[b, start:stop], **options)  # type: ignore[arg-type]
+                _fbank_frames(frames[start:stop], scratch=scratch, out=out[b, start:stop],
+                              **options)  # type: ignore[arg-type]  # fmt: skip
 
     if rng is None:
         _for_each_clip(batch, work)

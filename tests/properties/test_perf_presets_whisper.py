@@ -80,3 +80,18 @@ def test_window_rows_equal_frames_times_window(n_frames, start):
     kernel._window_rows(segments, start, stop)
     expected = np.multiply(frames[start:stop], _hann())
     np.testing.assert_array_equal(kernel.buf[: stop - start], expected)
+
+
+@pytest.mark.parametrize("n", [201, 4000, 160_000, 479_000])
+@pytest.mark.parametrize("amp", [1e-4, 0.5])
+def test_zero_frames_of_pad_or_trim_hold_the_clamped_floor(n, amp):
+    # Frames that see only pad_or_trim's zeros are filled with the clip's floor value,
+    # not computed.  Against an explicitly zero-padded clip (all frames computed) only
+    # the mel product's rounding may differ (its block widths differ): 1 float32 ulp.
+    y = (amp * np.random.default_rng(n).standard_normal(n)).astype(np.float32)
+    out = whisper_log_mel(y, pad_or_trim=True)
+    n_live = -(-(n + 200) // 160)
+    assert (out[:, n_live:] == out.min()).all()
+    padded = np.zeros(480_000, dtype=np.float32)
+    padded[:n] = y
+    np.testing.assert_allclose(out, whisper_log_mel(padded), rtol=0, atol=2.5e-7)

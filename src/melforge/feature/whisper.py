@@ -254,7 +254,7 @@ def _reflect_edges(y: np.ndarray, n_frames: int) -> list[np.ndarray]:
     ]
 
 
-def _log_clamp(mel: np.ndarray, peak: float) -> None:
+def _log_clamp(mel: np.ndarray, peak: float) -> np.float32:
     """In place: Whisper's log and clamp of ``mel``, which holds ``1e4 x`` mel power.
 
     transformers computes ``(max(log10(max(m, 1e-10)), L - 8) + 4) / 4`` with ``L``
@@ -263,11 +263,26 @@ def _log_clamp(mel: np.ndarray, peak: float) -> None:
     ``log10(max(mel, T)) / 4`` with ``T = max(1e-6, peak * 1e-8)``: three passes
     instead of six.  (Taking the log block by block inside the kernel was slower:
     numpy walks a strided block row by row, and a clip's output fits in L2 anyway.)
+    Returns the floor ``T`` (float32).
     """
-    floor = max(_LOG_FLOOR * _BASIS_SCALE, peak * 1e-8)
-    np.maximum(mel, np.float32(floor), out=mel)
+    floor = np.float32(max(_LOG_FLOOR * _BASIS_SCALE, peak * 1e-8))
+    np.maximum(mel, floor, out=mel)
     np.log10(mel, out=mel)
     mel *= np.float32(0.25)
+    return floor
+
+
+def _log_quarter(value: np.float32) -> np.float32:
+    """``log10(value) / 4`` in float32, through the same numpy loop as :func:`_log_clamp`.
+
+    A vector of copies goes through ``np.log10`` (not a numpy scalar, whose path may
+    round differently), so the value is bit-equal to what the clamp gives an element
+    equal to ``value``.
+    """
+    v = np.full(64, value, dtype=np.float32)
+    np.log10(v, out=v)
+    v *= np.float32(0.25)
+    return v[0]
 
 
 def whisper_log_mel(
@@ -350,8 +365,9 @@ def whisper_log_mel(
                 x, n_live = _signal_and_live_frames(y2[b], keep, n, n_frames)
                 kernel.peak = 0.0
                 kernel(_reflect_edges(x, n_live), out[b, :, :n_live])
-                out[b, :, n_live:] = 0.0  # frames of zeros only
-                _log_clamp(out[b], kernel.peak)
+                floor = _log_clamp(out[b, :, :n_live], kernel.peak)
+                if n_live < n_frames:  # frames of zeros only: all clamped to the floor
+                    out[b, :, n_live:] = _log_quarter(floor)
         finite.append(kernel.finite)
 
     _for_each_clip(y2.shape[0], work)

@@ -33,7 +33,10 @@ def test_batch_equals_per_clip(name, seed, extra):
     assert together.dtype == np.float32
     for b in range(2):
         alone = preset(batch[b], preset.sample_rate)
-        np.testing.assert_allclose(together[b], alone, rtol=1e-6, atol=1e-5)
+        # Batched and single-clip paths may group frames differently (float32 rounding):
+        # 1e-6 of the clip's peak feature magnitude (a few ulps), plus 1e-5 absolute.
+        atol = 1e-5 + 1e-6 * float(np.abs(alone).max())
+        np.testing.assert_allclose(together[b], alone, rtol=1e-6, atol=atol)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -13,6 +13,7 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge._validate import check_audio_array
+from melforge.spectral import _fft
 
 
 def _as_signal(
@@ -50,9 +51,7 @@ def _for_each_clip(n_clips: int, work: Callable[[range], None]) -> None:
     asked to.  Each chunk of clips runs in one thread with its own scratch buffers;
     numpy and pocketfft release the GIL in the heavy calls.
     """
-    import scipy.fft
-
-    workers = max(1, min(int(scipy.fft.get_workers()), n_clips))
+    workers = max(1, min(_fft._workers(), n_clips))
     if workers == 1:
         work(range(n_clips))
         return

@@ -33,6 +33,7 @@ from melforge._validate import (
     check_sr,
 )
 from melforge.feature._clips import _as_signal, _for_each_clip
+from melforge.spectral import _fft
 
 __all__ = ["kaldi_fbank"]
 
@@ -237,8 +238,6 @@ def _fbank_frames(
     The frames are copied once into a reused buffer (numpy copies strided rows fast)
     and every later step runs in place, as flat passes where the rows allow it.
     """
-    import scipy.fft
-
     m = frames.shape[0]
     buf = scratch.buf[:m]
     np.copyto(buf, frames)
@@ -261,7 +260,7 @@ def _fbank_frames(
         _preemphasize(buf, np.float32(preemphasis), scratch.tmp[:m])
     frame = scratch.padded[:m]
     np.multiply(buf, window, out=frame[:, : buf.shape[1]])  # the tail stays zero
-    spec = scipy.fft.rfft(frame, axis=1, workers=1)
+    spec = _fft.rfft(frame, workers=1)
     squares = spec.view(np.float32)  # re, im interleaved; squared in place
     np.square(squares, out=squares)
     power = scratch.power[:m]

@@ -27,6 +27,7 @@ import numpy as np
 from melforge._errors import ParameterError
 from melforge._validate import check_audio_array, check_nonnegative_int, check_positive_int
 from melforge.feature._clips import _as_signal, _for_each_clip
+from melforge.spectral import _fft
 
 __all__ = ["whisper_log_mel"]
 
@@ -173,16 +174,13 @@ class _MelKernel:
         windowed frame is zero-padded at its end to ``n_fft``; a centred window
         (torch's) only differs by a circular shift, which leaves the power unchanged.
         """
-        import scipy.fft
-
         segments = frames if isinstance(frames, list) else [frames]
         total = sum(seg.shape[0] for seg in segments)
         for start in range(0, total, _BLOCK_FRAMES):
             stop = min(start + _BLOCK_FRAMES, total)
             m = stop - start
             self._window_rows(segments, start, stop)
-            spec = scipy.fft.rfft(self.buf[:m], n=self.n_fft, axis=1, overwrite_x=True,
-                                  workers=1)  # fmt: skip
+            spec = _fft.rfft(self.buf[:m], n=self.n_fft, workers=1)
             squares = spec.view(np.float32)  # re, im interleaved; squared in place
             np.square(squares, out=squares)
             power = self.power[:m]

@@ -96,8 +96,20 @@ def _workers() -> int:
         return 1
 
 
+def _fit(x: np.ndarray, n: int) -> np.ndarray:
+    """Crop or zero-pad the last axis of ``x`` to ``n`` samples (scipy.fft's ``n=``)."""
+    if n < x.shape[-1]:
+        return x[..., :n]
+    padded = np.zeros((*x.shape[:-1], n), dtype=x.dtype)
+    padded[..., : x.shape[-1]] = x
+    return padded
+
+
 def rfft(
-    x: np.ndarray, out: Optional[np.ndarray] = None, workers: Optional[int] = None
+    x: np.ndarray,
+    out: Optional[np.ndarray] = None,
+    workers: Optional[int] = None,
+    n: Optional[int] = None,
 ) -> np.ndarray:
     """Real FFT of each row (last axis) of float32/float64 ``x``, unnormalized.
 
@@ -109,12 +121,17 @@ def rfft(
         Optional destination of the matching complex precision (may be strided).
     workers : int or None
         Threads pocketfft may split the rows over; the caller's ``set_workers`` count if None.
+    n : int or None
+        Transform length, as in :func:`scipy.fft.rfft`: rows are cropped or zero-padded at
+        their end to ``n`` samples first.  None: ``x.shape[-1]``.
 
     Returns
     -------
     np.ndarray [shape=(..., n // 2 + 1)]
         complex64 for float32 input, complex128 for float64.
     """
+    if n is not None and n != x.shape[-1]:
+        x = _fit(x, n)
     mod = _get()
     if mod:
         return mod.r2c(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Optional, TypeVar
 
@@ -134,3 +134,31 @@ def positive(kind: type = int) -> click.ParamType:
     if kind is int:
         return click.IntRange(min=1)
     return click.FloatRange(min=0.0, min_open=True)
+
+
+def spectrogram_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the options every spectrogram-drawing or -computing command shares.
+
+    ``--n-fft``, ``--hop`` (as ``hop_length``), ``--n-mels`` and ``--fmax``, with
+    librosa's defaults.
+    """
+    options = [
+        click.option(
+            "--n-fft", type=positive(), default=2048, show_default=True,
+            help="FFT size (samples).",
+        ),
+        click.option(
+            "--hop", "hop_length", type=positive(), default=512, show_default=True,
+            help="Hop between frames (samples).",
+        ),
+        click.option(
+            "--n-mels", type=positive(), default=128, show_default=True, help="Mel bands."
+        ),
+        click.option(
+            "--fmax", type=positive(float), default=None,
+            help="Highest mel frequency in Hz [default: sr/2].",
+        ),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command

@@ -8,7 +8,7 @@ from typing import Any, Optional
 import click
 import numpy as np
 
-from melforge.cli._common import SAMPLE_RATE, check_suffix, guarded, positive
+from melforge.cli._common import SAMPLE_RATE, check_suffix, guarded, positive, spectrogram_options
 
 __all__ = ["features", "compute_features"]
 
@@ -98,18 +98,7 @@ def _column_names(kind: str, n: int, freqs: Optional[np.ndarray]) -> list[str]:
     show_default=True,
     help="Resample to this rate first ('native' keeps the file's rate).",
 )
-@click.option(
-    "--n-fft", type=positive(), default=2048, show_default=True, help="FFT size (samples)."
-)
-@click.option(
-    "--hop",
-    "hop_length",
-    type=positive(),
-    default=512,
-    show_default=True,
-    help="Hop between frames (samples).",
-)
-@click.option("--n-mels", type=positive(), default=128, show_default=True, help="Mel bands.")
+@spectrogram_options
 @click.option("--n-mfcc", type=positive(), default=20, show_default=True, help="MFCCs to keep.")
 @click.option(
     "--fmin",
@@ -117,12 +106,6 @@ def _column_names(kind: str, n: int, freqs: Optional[np.ndarray]) -> list[str]:
     default=0.0,
     show_default=True,
     help="Lowest mel frequency in Hz.",
-)
-@click.option(
-    "--fmax",
-    type=positive(float),
-    default=None,
-    help="Highest mel frequency in Hz [default: sr/2].",
 )
 def features(
     file: str,

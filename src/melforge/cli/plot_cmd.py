@@ -10,7 +10,14 @@ from typing import Any, Optional
 import click
 import numpy as np
 
-from melforge.cli._common import SAMPLE_RATE, check_suffix, guarded, positive, progress
+from melforge.cli._common import (
+    SAMPLE_RATE,
+    check_suffix,
+    guarded,
+    positive,
+    progress,
+    spectrogram_options,
+)
 
 __all__ = ["plot", "spectrogram_db", "new_figure", "welch_magnitude"]
 
@@ -215,24 +222,7 @@ def _plot_spectrum(ax: Any, y: np.ndarray, sr: int) -> str:
 @click.option(
     "--sr", type=SAMPLE_RATE, default=None, help="Resample to this rate first [default: native]."
 )
-@click.option(
-    "--n-fft", type=positive(), default=2048, show_default=True, help="FFT size (samples)."
-)
-@click.option(
-    "--hop",
-    "hop_length",
-    type=positive(),
-    default=512,
-    show_default=True,
-    help="Hop between frames (samples).",
-)
-@click.option("--n-mels", type=positive(), default=128, show_default=True, help="Mel bands.")
-@click.option(
-    "--fmax",
-    type=positive(float),
-    default=None,
-    help="Highest mel frequency in Hz [default: sr/2].",
-)
+@spectrogram_options
 @click.option(
     "--y-axis",
     type=click.Choice(["log", "linear"]),

@@ -9,11 +9,17 @@
 ``preset.sample_rate`` with soxr (``soxr_hq``) when ``sr`` differs and returns float32
 features in ``preset.layout``; ``preset.frames(y, sr)`` returns ``(n_frames,
 n_features)``.  ``preset.to_dict()`` / :func:`from_dict` round-trip through JSON.
+
+:func:`from_pretrained` builds the exact preset of a pretrained model from its saved
+transformers config (a folder, a JSON file, a dict, or a model id in the local Hugging
+Face cache); ``preset.batch(clips, sr, **options)`` returns what the transformers
+extractor returns.
 """
 
 from __future__ import annotations
 
 from melforge.presets.base import FEATURES_X_FRAMES, FRAMES_X_FEATURES, SAMPLES, Preset
+from melforge.presets.pretrained import PretrainedPreset, from_pretrained, supported_types
 from melforge.presets.recipes import (
     KaldiFbankPreset,
     LibrosaMelPreset,
@@ -33,9 +39,12 @@ __all__ = [
     "MfccPreset",
     "NemoPreset",
     "Preset",
+    "PretrainedPreset",
     "Wav2Vec2Preset",
     "WhisperPreset",
     "from_dict",
+    "from_pretrained",
     "get",
     "names",
+    "supported_types",
 ]

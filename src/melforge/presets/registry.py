@@ -41,6 +41,19 @@ _PRESETS: dict[str, Preset] = {
 }
 
 
+def _pretrained_kind(kind: str) -> type[Preset] | None:
+    """Return the from_pretrained family class of this ``kind`` (imported lazily)."""
+    from melforge.presets.pretrained import family_kinds
+
+    target = family_kinds().get(kind)
+    if target is None:
+        return None
+    import importlib
+
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
 def names() -> list[str]:
     """Return the names of the registered presets, sorted.
 
@@ -110,8 +123,13 @@ def from_dict(data: Mapping[str, Any]) -> Preset:
         return get(data["name"])
     kind = data.get("kind")
     cls = _KINDS.get(kind) if isinstance(kind, str) else None
+    if cls is None and isinstance(kind, str):
+        cls = _pretrained_kind(kind)
     if cls is None:
-        raise ParameterError(f"unknown preset kind={kind!r}; known: {', '.join(sorted(_KINDS))}")
+        from melforge.presets.pretrained import family_kinds
+
+        known = sorted(set(_KINDS) | set(family_kinds()))
+        raise ParameterError(f"unknown preset kind={kind!r}; known: {', '.join(known)}")
     params = data.get("params", {})
     if not isinstance(params, Mapping):
         raise ParameterError(f"params must be a mapping, got {type(params).__name__}")

@@ -1,0 +1,142 @@
+"""wav2vec2-family input: the padded, normalized 16 kHz waveform.
+
+Reproduces transformers' ``Wav2Vec2FeatureExtractor``, used as is by wav2vec2, HuBERT,
+WavLM, data2vec-audio, MMS and Moonshine: pad (transformers' ``pad()`` rules), then
+``(x - mean) / sqrt(var + 1e-7)`` per clip.  The statistics are taken over each clip's
+real samples when an attention mask is returned; with padding and
+``return_attention_mask=False`` transformers normalizes the padded vector, padding
+included — a documented quirk reproduced here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar, Optional
+
+import numpy as np
+
+from melforge._errors import ParameterError
+from melforge.feature.wav2vec2 import normalize_waveform
+from melforge.presets._padding import pad_sequences, padding_strategy
+from melforge.presets.base import SAMPLES, _check_bool, _check_float, _check_int
+from melforge.presets.pretrained import PretrainedPreset
+
+__all__ = ["Wav2Vec2Family"]
+
+
+def _config_bool(config: dict[str, Any], key: str, default: bool) -> bool:
+    value = config.pop(key, default)
+    if not isinstance(value, bool):
+        raise ParameterError(f"config {key}={value!r} must be true or false")
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class Wav2Vec2Family(PretrainedPreset):
+    """transformers' ``Wav2Vec2FeatureExtractor``: the waveform, padded and normalized.
+
+    ``preset(y, sr)`` returns the clip's ``(n_samples,)`` input values;
+    ``preset.batch(clips, sr, padding=True, return_attention_mask=True)`` returns
+    ``{"input_values": (batch, n_max), "attention_mask": (batch, n_max)}``.
+
+    Attributes
+    ----------
+    do_normalize : bool
+        Zero mean, unit variance per clip (the config's ``do_normalize``).
+    return_attention_mask : bool
+        Default of the ``return_attention_mask`` option (the config's).
+    padding_value : float
+        Value of padded samples.
+    padding_side : {"right", "left"}
+        Where padding goes.
+    """
+
+    sample_rate: int = 16000
+    do_normalize: bool = True
+    return_attention_mask: bool = False
+    padding_value: float = 0.0
+    padding_side: str = "right"
+
+    kind: ClassVar[str] = "hf-wav2vec2"
+    layout: ClassVar[str] = SAMPLES
+    extractor_types: ClassVar[tuple[str, ...]] = ("Wav2Vec2FeatureExtractor",)
+    main_input: ClassVar[str] = "input_values"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_bool("do_normalize", self.do_normalize)
+        _check_bool("return_attention_mask", self.return_attention_mask)
+        _check_float("padding_value", self.padding_value, minimum=-np.inf)
+        if self.padding_side not in ("right", "left"):
+            raise ParameterError(f"padding_side={self.padding_side!r} must be 'right' or 'left'")
+
+    @classmethod
+    def _fields_from_config(cls, config: dict[str, Any]) -> dict[str, Any]:
+        feature_size = config.pop("feature_size", 1)
+        if feature_size != 1:
+            raise ParameterError(
+                f"config feature_size={feature_size!r}: the wav2vec2 family takes the raw "
+                "waveform (feature_size 1)"
+            )
+        rate = config.pop("sampling_rate", 16000)
+        _check_int("sampling_rate", rate)
+        return {
+            "sample_rate": int(rate),
+            "do_normalize": _config_bool(config, "do_normalize", True),
+            "return_attention_mask": _config_bool(config, "return_attention_mask", False),
+            "padding_value": float(config.pop("padding_value", 0.0)),
+            "padding_side": config.pop("padding_side", "right"),
+        }
+
+    @property
+    def n_features(self) -> int:
+        """Feature dimension: 1 (one sample per frame)."""
+        return 1
+
+    @property
+    def hop_length(self) -> int:
+        """Samples between frames: 1."""
+        return 1
+
+    def _batch(
+        self,
+        clips: list[np.ndarray],
+        *,
+        padding: Any = False,
+        max_length: Optional[int] = None,
+        truncation: bool = False,
+        pad_to_multiple_of: Optional[int] = None,
+        return_attention_mask: Optional[bool] = None,
+    ) -> dict[str, Any]:
+        want_mask = self.return_attention_mask
+        if return_attention_mask is not None:
+            want_mask = bool(return_attention_mask)
+        padded = pad_sequences(
+            clips, padding=padding, max_length=max_length, truncation=truncation,
+            pad_to_multiple_of=pad_to_multiple_of, return_attention_mask=want_mask,
+            padding_value=self.padding_value, padding_side=self.padding_side,
+        )  # fmt: skip
+        values = padded.values
+        if self.do_normalize:
+            pads = padding_strategy(padding, max_length) != "do_not_pad"
+            values = [self._normalize(x, n if pads and want_mask else None)
+                      for x, n in zip(values, padded.lengths, strict=True)]  # fmt: skip
+            if isinstance(padded.values, np.ndarray):
+                values = np.stack(values)
+        out: dict[str, Any] = {"input_values": values}
+        if want_mask:
+            out["attention_mask"] = padded.mask
+        return out
+
+    def _normalize(self, x: np.ndarray, length: Optional[int]) -> np.ndarray:
+        """One clip: statistics over its first ``length`` samples (all when None).
+
+        transformers takes the *first* ``length`` samples and overwrites the rest with
+        ``padding_value`` whatever the padding side, so with ``padding_side="left"``
+        the statistics include padding and the clip's end is overwritten; reproduced.
+        """
+        if length is None:
+            return normalize_waveform(x)
+        out = np.full(x.shape, self.padding_value, dtype=np.float32)
+        out[:length] = normalize_waveform(x[:length])
+        return out

@@ -9,6 +9,7 @@ import click
 import numpy as np
 
 from melforge.cli._common import SAMPLE_RATE, check_suffix, guarded, positive, spectrogram_options
+from melforge.cli._preset_param import PRESET, preset_help
 
 __all__ = ["features", "compute_features"]
 
@@ -76,10 +77,15 @@ def _column_names(kind: str, n: int, freqs: Optional[np.ndarray]) -> list[str]:
         "Examples:\n\n\b\n"
         "  melforge features speech.flac --kind mel -o mel.npy\n"
         "  melforge features speech.flac --kind mfcc --n-mfcc 13 --sr 16000 -o mfcc.csv\n"
-        "  melforge features speech.flac --kind stft --n-fft 512 --hop 160 -o stft.npz\n\n"
+        "  melforge features speech.flac --kind stft --n-fft 512 --hop 160 -o stft.npz\n"
+        "  melforge features speech.flac --preset whisper-80 -o whisper.npy\n"
+        "  melforge features speech.flac --preset ./whisper-small -o whisper.npy\n\n"
         "Arrays are (bins, frames), time last, as melforge/librosa return them; .npz adds "
         "times (s), frequencies (Hz) and the parameters; .csv has one row per frame "
-        "(time_s first) and stores |STFT| for --kind stft.  The audio is mixed to mono."
+        "(time_s first) and stores |STFT| for --kind stft.  The audio is mixed to mono.  "
+        "With --preset the array is the preset's own layout (melforge presets show NAME "
+        "prints it; e.g. whisper-80 gives (80, 3000) like transformers), and .csv has one "
+        "row per frame."
     ),
 )
 @click.argument("file")
@@ -107,7 +113,15 @@ def _column_names(kind: str, n: int, freqs: Optional[np.ndarray]) -> list[str]:
     show_default=True,
     help="Lowest mel frequency in Hz.",
 )
+@click.option(
+    "--preset",
+    type=PRESET,
+    default=None,
+    help=preset_help("Instead of --kind, a model's exact features"),
+)
+@click.pass_context
 def features(
+    ctx: click.Context,
     file: str,
     output: str,
     kind: str,
@@ -118,10 +132,21 @@ def features(
     n_mfcc: int,
     fmin: float,
     fmax: Optional[float],
+    preset: Any,
 ) -> None:
     """Compute one kind of features of FILE and write them to disk."""
     ext = check_suffix(output, ("npy", "npz", "csv"), "'-o' / '--output'")
     t0 = time.perf_counter()
+    if preset is not None:
+        given = [
+            f"--{name.replace('_', '-')}"
+            for name in ("kind", "sr", "n_fft", "hop_length", "n_mels", "n_mfcc", "fmin", "fmax")
+            if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+        ]
+        if given:
+            raise click.UsageError(f"--preset fixes the recipe; drop {', '.join(given)}")
+        _preset_features(file, output, ext, preset, t0)
+        return
     with guarded(file):
         import melforge
 
@@ -161,4 +186,37 @@ def features(
     click.echo(
         f"wrote {output}: {kind} {feats.dtype} {tuple(feats.shape)} (bins, frames), "
         f"sr {rate} Hz, hop {hop_length} ({time.perf_counter() - t0:.2f} s)"
+    )
+
+
+def _preset_features(file: str, output: str, ext: str, preset: Any, t0: float) -> None:
+    """Write ``preset(y, sr)`` of ``file`` (mono, resampled by the preset) to ``output``."""
+    import json
+
+    with guarded(file):
+        import melforge
+
+        y, rate = melforge.load(file, sr=None, mono=True)
+        feats = preset(y, rate)
+        frames = preset._to_frames(feats)
+    times = np.arange(frames.shape[0]) / preset.frame_rate
+    with guarded(output):
+        if ext == "npy":
+            np.save(output, feats)
+        elif ext == "npz":
+            np.savez(
+                output,
+                features=feats,
+                times=times,
+                layout=np.array(preset.layout),
+                preset=np.array(json.dumps(preset.to_dict())),
+                sr=np.array(preset.sample_rate),
+            )
+        else:
+            table = np.column_stack([times, frames])
+            header = ",".join(["time_s"] + [f"f{k}" for k in range(frames.shape[1])])
+            np.savetxt(output, table, delimiter=",", header=header, comments="", fmt="%.7g")
+    click.echo(
+        f"wrote {output}: preset {preset.name} {feats.dtype} {tuple(feats.shape)} "
+        f"{preset.layout}, sr {preset.sample_rate} Hz ({time.perf_counter() - t0:.2f} s)"
     )

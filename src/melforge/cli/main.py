@@ -28,6 +28,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "melforge.cli.featurize_cmd:featurize",
         "Featurize a dataset into Parquet shards.",
     ),
+    "presets": (
+        "melforge.cli.presets_cmd:presets",
+        "List the feature presets, or show one recipe as JSON.",
+    ),
     "demo": (
         "melforge.cli.demo_cmd:demo",
         "Guided walkthrough: from a sound to a mel spectrogram.",

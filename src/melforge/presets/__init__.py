@@ -28,7 +28,7 @@ from melforge.presets.recipes import (
     Wav2Vec2Preset,
     WhisperPreset,
 )
-from melforge.presets.registry import from_dict, get, names
+from melforge.presets.registry import from_dict, get, names, resolve
 
 __all__ = [
     "FEATURES_X_FRAMES",
@@ -46,5 +46,6 @@ __all__ = [
     "from_pretrained",
     "get",
     "names",
+    "resolve",
     "supported_types",
 ]

@@ -65,6 +65,10 @@ class Preset:
         The per-clip layout returned by :meth:`__call__` (a class attribute).
     kind : str
         The recipe family, used by :meth:`to_dict` / :func:`from_dict` (a class attribute).
+    reference : str
+        The implementation the recipe reproduces (a class attribute).
+    deviation : str
+        The largest deviation from it measured by the tests (a class attribute).
     """
 
     name: str
@@ -72,6 +76,10 @@ class Preset:
 
     kind: ClassVar[str] = ""
     layout: ClassVar[str] = FEATURES_X_FRAMES
+    #: What the recipe reproduces, and the largest deviation the tests measured
+    #: (shown by ``melforge presets show``).
+    reference: ClassVar[str] = ""
+    deviation: ClassVar[str] = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:

@@ -53,6 +53,8 @@ class WhisperPreset(Preset):
     pad_or_trim: bool = True
 
     kind: ClassVar[str] = "whisper"
+    reference: ClassVar[str] = "transformers WhisperFeatureExtractor (numpy path)"
+    deviation: ClassVar[str] = "3.5e-5 (80 mels), 4.5e-5 (128 mels); target 1e-4"
     layout: ClassVar[str] = FEATURES_X_FRAMES
 
     def __post_init__(self) -> None:
@@ -106,6 +108,8 @@ class KaldiFbankPreset(Preset):
     seed: Optional[int] = None
 
     kind: ClassVar[str] = "kaldi-fbank"
+    reference: ClassVar[str] = "kaldi-native-fbank OnlineFbank (dither 0)"
+    deviation: ClassVar[str] = "3.3e-4 within 70 dB of each frame's peak, 5.6e-4 within 76 dB"
     layout: ClassVar[str] = FRAMES_X_FEATURES
 
     def __post_init__(self) -> None:
@@ -159,6 +163,8 @@ class Wav2Vec2Preset(Preset):
     do_normalize: bool = True
 
     kind: ClassVar[str] = "wav2vec2"
+    reference: ClassVar[str] = "transformers Wav2Vec2FeatureExtractor(do_normalize=True)"
+    deviation: ClassVar[str] = "9.5e-7"
     layout: ClassVar[str] = SAMPLES
 
     def __post_init__(self) -> None:
@@ -218,6 +224,8 @@ class LibrosaMelPreset(Preset):
     top_db: Optional[float] = 80.0
 
     kind: ClassVar[str] = "librosa-mel"
+    reference: ClassVar[str] = "librosa power_to_db(feature.melspectrogram(y=y, sr=22050))"
+    deviation: ClassVar[str] = "7.5e-4 dB"
     layout: ClassVar[str] = FEATURES_X_FRAMES
 
     def __post_init__(self) -> None:
@@ -286,6 +294,8 @@ class MfccPreset(Preset):
     delta_width: int = 9
 
     kind: ClassVar[str] = "mfcc"
+    reference: ClassVar[str] = "librosa.feature.mfcc(n_mfcc=13) with delta and delta(order=2)"
+    deviation: ClassVar[str] = "6.7e-4"
     layout: ClassVar[str] = FEATURES_X_FRAMES
 
     def __post_init__(self) -> None:
@@ -355,6 +365,11 @@ class NemoPreset(Preset):
     normalize: Optional[str] = "per_feature"
 
     kind: ClassVar[str] = "nemo"
+    reference: ClassVar[str] = (
+        "NeMo AudioToMelSpectrogramPreprocessor; kaldi-native-fbank OnlineNemoFbank "
+        "before normalization"
+    )
+    deviation: ClassVar[str] = "5.3e-4 (log-mel before normalization)"
     layout: ClassVar[str] = FEATURES_X_FRAMES
 
     def __post_init__(self) -> None:

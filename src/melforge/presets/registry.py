@@ -16,7 +16,7 @@ from melforge.presets.recipes import (
     WhisperPreset,
 )
 
-__all__ = ["get", "names", "from_dict"]
+__all__ = ["get", "names", "from_dict", "resolve"]
 
 #: Recipe family -> class, for :func:`from_dict`.
 _KINDS: dict[str, type[Preset]] = {
@@ -134,3 +134,53 @@ def from_dict(data: Mapping[str, Any]) -> Preset:
     if not isinstance(params, Mapping):
         raise ParameterError(f"params must be a mapping, got {type(params).__name__}")
     return cls._from_params(data["name"], dict(params))
+
+
+def resolve(spec: Any) -> Preset:
+    """Return the preset a user means: a name, a model config, or a preset.
+
+    Parameters
+    ----------
+    spec : str, os.PathLike, dict or Preset
+        A registry name (:func:`names`); a path to a transformers feature-extractor config
+        file or to the folder holding it; ``"hf:org/name"`` or ``"org/name"`` (a model in
+        the local Hugging Face cache, never downloaded); a :meth:`Preset.to_dict` record
+        or a config dict; or a preset, returned as is.
+
+    Returns
+    -------
+    Preset
+        The registered preset, or the one :func:`from_pretrained` builds.
+
+    Raises
+    ------
+    ParameterError
+        Nothing matches (the message lists the registry names and the other forms).
+
+    Examples
+    --------
+    >>> import melforge.presets
+    >>> melforge.presets.resolve("whisper-80").n_features
+    80
+    """
+    import os
+
+    from melforge.presets.pretrained import from_pretrained
+
+    if isinstance(spec, Preset):
+        return spec
+    if isinstance(spec, Mapping):
+        if "kind" in spec or ("name" in spec and "feature_extractor_type" not in spec):
+            return from_dict(spec)
+        return from_pretrained(spec)
+    if isinstance(spec, str) and spec in _PRESETS:
+        return _PRESETS[spec]
+    if isinstance(spec, (str, os.PathLike)):
+        text = os.fsdecode(spec)
+        if text.startswith("hf:") or os.path.exists(text) or text.count("/") == 1:
+            return from_pretrained(spec)
+    raise ParameterError(
+        f"unknown preset {spec!r}: give a name ({', '.join(names())}), a path to a "
+        "model's preprocessor_config.json or its folder, or hf:org/name (local Hugging "
+        "Face cache)"
+    )

@@ -143,18 +143,30 @@ def pad_sequences(
     if target is not None:
         target = _round_up(target, pad_to_multiple_of)
 
-    out, masks = [], []
-    for x, n in zip(items, lengths, strict=True):
-        pad = 0 if target is None else max(0, target - int(n))
-        width = (pad, 0) if padding_side == "left" else (0, pad)
-        if pad:
-            x = np.pad(x, [width] + [(0, 0)] * (x.ndim - 1), constant_values=padding_value)
-        out.append(x)
-        if return_attention_mask:
+    if target is None and len({x.shape for x in items}) == 1:
+        target = int(lengths[0])  # equal lengths stack, as transformers' arrays do
+    if target is None or int(lengths.max()) > target:
+        # Ragged: unpadded, or items longer than max_length without truncation (which
+        # transformers leaves as they are); each item is padded on its own.
+        out, masks = [], []
+        for x, n in zip(items, lengths, strict=True):
+            pad = 0 if target is None else max(0, target - int(n))
+            width = (pad, 0) if padding_side == "left" else (0, pad)
+            out.append(np.pad(x, [width] + [(0, 0)] * (x.ndim - 1), constant_values=padding_value))
             masks.append(np.pad(np.ones(int(n), dtype=np.int32), width))
-    same = len({x.shape for x in out}) == 1
-    values: Any = np.stack(out) if same and out else out
-    mask: Any = None
-    if return_attention_mask:
-        mask = np.stack(masks) if same and masks else masks
+        return PadResult(values=out, mask=masks if return_attention_mask else None,
+                         lengths=lengths)  # fmt: skip
+
+    # One output array, filled in place: np.pad per item and np.stack would copy twice.
+    dtype = np.result_type(*items) if items else np.float32
+    values = np.empty((len(items), target, *items[0].shape[1:]), dtype=dtype)
+    mask = np.zeros((len(items), target), dtype=np.int32) if return_attention_mask else None
+    for i, (x, n) in enumerate(zip(items, lengths, strict=True)):
+        n = int(n)
+        real = slice(target - n, target) if padding_side == "left" else slice(0, n)
+        pad = slice(0, target - n) if padding_side == "left" else slice(n, target)
+        values[i, real] = x
+        values[i, pad] = padding_value
+        if mask is not None:
+            mask[i, real] = 1
     return PadResult(values=values, mask=mask, lengths=lengths)

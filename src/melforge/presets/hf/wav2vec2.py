@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Optional
 import numpy as np
 
 from melforge._errors import ParameterError
-from melforge.feature.wav2vec2 import normalize_waveform
+from melforge.feature.wav2vec2 import _VAR_EPS
 from melforge.presets._padding import pad_sequences, padding_strategy
 from melforge.presets.base import SAMPLES, _check_bool, _check_float, _check_int
 from melforge.presets.pretrained import PretrainedPreset
@@ -121,24 +121,45 @@ class Wav2Vec2Family(PretrainedPreset):
         values = padded.values
         if self.do_normalize:
             pads = padding_strategy(padding, max_length) != "do_not_pad"
-            values = [self._normalize(x, n if pads and want_mask else None)
-                      for x, n in zip(values, padded.lengths, strict=True)]  # fmt: skip
-            if isinstance(padded.values, np.ndarray):
-                values = np.stack(values)
+            rows = list(values) if isinstance(values, np.ndarray) else values
+            for x, n in zip(rows, padded.lengths, strict=True):
+                _normalize_in_place(x, int(n) if pads and want_mask else None, self.padding_value)
         out: dict[str, Any] = {"input_values": values}
         if want_mask:
             out["attention_mask"] = padded.mask
         return out
 
-    def _normalize(self, x: np.ndarray, length: Optional[int]) -> np.ndarray:
-        """One clip: statistics over its first ``length`` samples (all when None).
 
-        transformers takes the *first* ``length`` samples and overwrites the rest with
-        ``padding_value`` whatever the padding side, so with ``padding_side="left"``
-        the statistics include padding and the clip's end is overwritten; reproduced.
-        """
-        if length is None:
-            return normalize_waveform(x)
-        out = np.full(x.shape, self.padding_value, dtype=np.float32)
-        out[:length] = normalize_waveform(x[:length])
-        return out
+_CHUNK = 1 << 15  # samples per block: the float64 scratch and the block stay in L2
+
+
+def _normalize_in_place(x: np.ndarray, length: Optional[int], padding_value: float) -> None:
+    """Apply transformers' ``zero_mean_unit_var_norm`` to one float32 row, in place.
+
+    Statistics over the first ``length`` samples (all when None); transformers takes the
+    *first* ``length`` samples and overwrites the rest with ``padding_value`` whatever
+    the padding side, so with ``padding_side="left"`` the statistics include padding and
+    the clip's end is overwritten: reproduced.  ``(x - mean) / sqrt(var + 1e-7)`` is
+    applied in float32 as transformers does; the mean and variance are accumulated in
+    float64 (one pass, shifted by the first block's mean for accuracy; transformers uses
+    float32 pairwise sums), so they differ in the last bits.
+    """
+    n = x.shape[0] if length is None else length
+    seg = x[:n]
+    buf = np.empty(min(_CHUNK, n), dtype=np.float64)
+    shift = float(seg[:_CHUNK].mean(dtype=np.float64))
+    total = squares = 0.0
+    for start in range(0, n, _CHUNK):
+        b = buf[: min(_CHUNK, n - start)]
+        np.subtract(seg[start : start + b.shape[0]], shift, out=b)
+        total += float(b.sum())
+        squares += float(np.dot(b, b))
+    mean = shift + total / n
+    var = max(squares / n - (total / n) ** 2, 0.0)
+    m32, s32 = np.float32(mean), np.float32(np.sqrt(var + _VAR_EPS))
+    for start in range(0, n, _CHUNK):  # both steps while the block is in cache
+        block = seg[start : start + _CHUNK]
+        np.subtract(block, m32, out=block)
+        np.divide(block, s32, out=block)
+    if n < x.shape[0]:
+        x[n:] = padding_value

@@ -162,11 +162,12 @@ def pad_sequences(
     values = np.empty((len(items), target, *items[0].shape[1:]), dtype=dtype)
     mask = np.zeros((len(items), target), dtype=np.int32) if return_attention_mask else None
     for i, (x, n) in enumerate(zip(items, lengths, strict=True)):
-        n = int(n)
-        real = slice(target - n, target) if padding_side == "left" else slice(0, n)
-        pad = slice(0, target - n) if padding_side == "left" else slice(n, target)
+        m = int(n)
+        real = slice(target - m, target) if padding_side == "left" else slice(0, m)
         values[i, real] = x
-        values[i, pad] = padding_value
+        values[i, slice(0, target - m) if padding_side == "left" else slice(m, target)] = (
+            padding_value
+        )
         if mask is not None:
             mask[i, real] = 1
     return PadResult(values=values, mask=mask, lengths=lengths)

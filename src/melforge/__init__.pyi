@@ -13,6 +13,7 @@ from melforge import (
     presets as presets,
     resampling as resampling,
     spectral as spectral,
+    effects as effects,
 )
 from melforge._errors import (
     AudioError as AudioError,
@@ -72,6 +73,13 @@ from melforge.spectral import (
     power_to_db as power_to_db,
     spectrum as spectrum,
     stft as stft,
+)
+from melforge.feature.phase import (
+    griffinlim as griffinlim,
+    phase_vocoder as phase_vocoder,
+)
+from melforge.feature.pcen import (
+    pcen as pcen,
 )
 
 __version__: str

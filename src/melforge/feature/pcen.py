@@ -160,7 +160,8 @@ def pcen(
     if power == 0:
         out = np.log1p(S * gain_term)
     elif bias == 0:
-        out = np.exp(power * (np.log(S) + np.log(gain_term)))
+        with np.errstate(divide="ignore"):  # log(0) = -inf gives exp(-inf) = 0, as intended
+            out = np.exp(power * (np.log(S) + np.log(gain_term)))
     else:
         out = (bias**power) * np.expm1(power * np.log1p(S * gain_term / bias))
     out = np.asarray(out).astype(out_dtype, copy=False)

@@ -5,6 +5,7 @@ from melforge import (
     cli as cli,
     convert as convert,
     display as display,
+    effects as effects,
     examples as examples,
     feature as feature,
     filters as filters,
@@ -13,7 +14,6 @@ from melforge import (
     presets as presets,
     resampling as resampling,
     spectral as spectral,
-    effects as effects,
 )
 from melforge._errors import (
     AudioError as AudioError,
@@ -47,6 +47,13 @@ from melforge.examples import (
     ex as ex,
     list_examples as list_examples,
 )
+from melforge.feature.pcen import (
+    pcen as pcen,
+)
+from melforge.feature.phase import (
+    griffinlim as griffinlim,
+    phase_vocoder as phase_vocoder,
+)
 from melforge.io import (
     AudioInfo as AudioInfo,
     info as info,
@@ -73,13 +80,6 @@ from melforge.spectral import (
     power_to_db as power_to_db,
     spectrum as spectrum,
     stft as stft,
-)
-from melforge.feature.phase import (
-    griffinlim as griffinlim,
-    phase_vocoder as phase_vocoder,
-)
-from melforge.feature.pcen import (
-    pcen as pcen,
 )
 
 __version__: str

@@ -26,7 +26,13 @@ Ref = Union[float, Callable[..., Any]]
 
 
 def _nonsilent(
-    y: np.ndarray, *, frame_length: int, hop_length: int, top_db: float, ref: Ref, aggregate: Callable[..., Any]
+    y: np.ndarray,
+    *,
+    frame_length: int,
+    hop_length: int,
+    top_db: float,
+    ref: Ref,
+    aggregate: Callable[..., Any],
 ) -> np.ndarray:
     """Boolean per frame: the frame's RMS is within ``top_db`` dB of ``ref``."""
     if isinstance(top_db, bool) or not isinstance(top_db, (int, float, np.number)):
@@ -234,7 +240,9 @@ def deemphasis(
         zeros = np.zeros((*y.shape[:-1], 1), dtype=y.dtype)
         y_out, zf = scipy.signal.lfilter(a, b, y, zi=zeros)
         # undo the linear extrapolation preemphasis starts from
-        y_out -= ((2 - coef) * y[..., 0:1] - y[..., 1:2]) / (3 - coef) * (coef ** np.arange(y.shape[-1]))
+        y_out -= (
+            ((2 - coef) * y[..., 0:1] - y[..., 1:2]) / (3 - coef) * (coef ** np.arange(y.shape[-1]))
+        )
     else:
         y_out, zf = scipy.signal.lfilter(a, b, y, zi=np.atleast_1d(zi).astype(y.dtype))
     if return_zf:
@@ -252,7 +260,7 @@ def _zero_crossing_positions(y: np.ndarray) -> np.ndarray:
 
 
 def _nearest(events: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """The element of sorted ``targets`` nearest each event (ties go to the later one)."""
+    """Return the element of sorted ``targets`` nearest each event (ties: the later one)."""
     idx = np.searchsorted(targets, events)
     idx = np.minimum(idx, len(targets) - 1)
     left = np.maximum(idx - 1, 0)
@@ -340,13 +348,23 @@ def time_stretch(y: np.ndarray, *, rate: float, **kwargs: Any) -> np.ndarray:
     if isinstance(rate, bool) or not isinstance(rate, (int, float, np.number)) or not rate > 0:
         raise ParameterError(f"rate={rate!r} must be a positive number")
     for key in kwargs:
-        if key not in ("n_fft", "hop_length", "win_length", "window", "center", "dtype", "pad_mode"):
+        if key not in (
+            "n_fft",
+            "hop_length",
+            "win_length",
+            "window",
+            "center",
+            "dtype",
+            "pad_mode",
+        ):
             raise TypeError(f"time_stretch() got an unexpected keyword argument {key!r}")
     y = check_audio_array(y)
     # librosa's STFT precision (float64, rounded to complex64 for float32 input): the
     # phase vocoder's float32 phase accumulator rounds at large phases, so the slightest
     # difference in D would make the two drift apart over time
-    want = np.dtype(kwargs.pop("dtype", None) or (np.complex128 if y.dtype == np.float64 else np.complex64))
+    want = np.dtype(
+        kwargs.pop("dtype", None) or (np.complex128 if y.dtype == np.float64 else np.complex64)
+    )
     D = stft(y, dtype=np.complex128, **kwargs).astype(want, copy=False)
     stretched = phase_vocoder(
         D, rate=rate, hop_length=kwargs.get("hop_length"), n_fft=kwargs.get("n_fft")

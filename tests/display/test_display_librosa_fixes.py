@@ -26,11 +26,15 @@ def _axes():
 
 def test_specshow_complex_input_warns_as_librosa_and_shows_magnitude() -> None:
     data = (np.arange(20.0).reshape(4, 5) * (1 - 1j)).astype(np.complex64)
-    with pytest.warns(UserWarning, match="Trying to display complex-valued input. Showing magnitude"):
+    with pytest.warns(
+        UserWarning, match="Trying to display complex-valued input. Showing magnitude"
+    ):
         ours = display.specshow(data, ax=_axes())
     import librosa.display
 
-    with pytest.warns(UserWarning, match="Trying to display complex-valued input. Showing magnitude"):
+    with pytest.warns(
+        UserWarning, match="Trying to display complex-valued input. Showing magnitude"
+    ):
         ref = librosa.display.specshow(data, ax=_axes())
     np.testing.assert_allclose(ours.get_array(), ref.get_array())  # both show |data|
 

@@ -15,7 +15,9 @@ S = np.abs(mf.stft(Y, n_fft=512))
 
 @pytest.mark.parametrize("lifter", [float("nan"), float("inf"), -1, -0.5])
 def test_mfcc_rejects_nonfinite_or_negative_lifter(lifter: float) -> None:
-    with pytest.raises(ParameterError, match=r"MFCC lifter=.* must be a finite non-negative number"):
+    with pytest.raises(
+        ParameterError, match=r"MFCC lifter=.* must be a finite non-negative number"
+    ):
         feature.mfcc(y=Y, lifter=lifter)
     with pytest.raises(ParameterError, match=r"lifter=.* must be a finite non-negative number"):
         inverse.mfcc_to_mel(np.zeros((13, 4)), lifter=lifter)
@@ -26,7 +28,9 @@ def test_feature_errors() -> None:
         feature.spectral_centroid()
     with pytest.raises(ParameterError, match="Either y or S must be input to rms"):
         feature.rms()
-    with pytest.raises(ParameterError, match="frame_length is expected to be 512 or 513; found 2048"):
+    with pytest.raises(
+        ParameterError, match="frame_length is expected to be 512 or 513; found 2048"
+    ):
         feature.rms(S=S)
     with pytest.raises(ParameterError, match="only defined with non-negative energies"):
         feature.spectral_bandwidth(S=-S)
@@ -82,7 +86,9 @@ def test_phase_and_pcen_errors() -> None:
 
 
 def test_inverse_and_effects_errors() -> None:
-    with pytest.raises(TypeError, match="mel_to_stft\\(\\) got an unexpected keyword argument 'n_mel'"):
+    with pytest.raises(
+        TypeError, match="mel_to_stft\\(\\) got an unexpected keyword argument 'n_mel'"
+    ):
         inverse.mel_to_stft(np.ones((8, 3)), n_mel=8)
     with pytest.raises(TypeError, match="unexpected keyword argument 'hop'"):
         inverse.mfcc_to_audio(np.ones((13, 3)), hop=3)

@@ -111,6 +111,4 @@ def test_remix_is_exact(y: np.ndarray, align_zeros: bool) -> None:
 def test_remix_of_split_intervals_reversed() -> None:
     y = mf.load(mf.ex("speech"), duration=4.0)[0]
     intervals = librosa.effects.split(y, top_db=25)[::-1]
-    np.testing.assert_array_equal(
-        effects.remix(y, intervals), librosa.effects.remix(y, intervals)
-    )
+    np.testing.assert_array_equal(effects.remix(y, intervals), librosa.effects.remix(y, intervals))

@@ -305,5 +305,7 @@ def mfcc_to_audio(
     1
     """
     _check_keys("mfcc_to_audio", kwargs, _AUDIO_KEYS | (_MEL_KEYS - {"norm"}))
-    mel_spec = mfcc_to_mel(mfcc, n_mels=n_mels, dct_type=dct_type, norm=norm, ref=ref, lifter=lifter)
+    mel_spec = mfcc_to_mel(
+        mfcc, n_mels=n_mels, dct_type=dct_type, norm=norm, ref=ref, lifter=lifter
+    )
     return mel_to_audio(mel_spec, **kwargs)

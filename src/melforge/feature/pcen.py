@@ -138,7 +138,9 @@ def pcen(
         if max_size == 1:
             ref = S
         elif S.ndim == 1:
-            raise ParameterError("Max-filtering (max_size > 1) cannot be applied to 1-dimensional S")
+            raise ParameterError(
+                "Max-filtering (max_size > 1) cannot be applied to 1-dimensional S"
+            )
         else:
             if max_axis is None:
                 if S.ndim != 2:

@@ -80,7 +80,9 @@ def phase_vocoder(
     """
     D = np.asarray(D)
     if D.ndim < 2 or D.shape[-1] < 1:
-        raise ParameterError(f"D must have at least 2 dimensions and one frame, got shape={D.shape}")
+        raise ParameterError(
+            f"D must have at least 2 dimensions and one frame, got shape={D.shape}"
+        )
     if isinstance(rate, bool) or not isinstance(rate, (int, float, np.number)) or not rate > 0:
         raise ParameterError(f"rate={rate!r} must be a positive number")
     if not np.isfinite(rate):
@@ -213,8 +215,9 @@ def griffinlim(
         angles[:] = 1.0
     else:
         raise ParameterError(f"init={init!r} must be either None or 'random'")
-    geometry = dict(hop_length=hop_length, win_length=win_length, n_fft=n_fft, window=window,
-                    center=center)  # fmt: skip
+    geometry: dict[str, Any] = dict(
+        hop_length=hop_length, win_length=win_length, n_fft=n_fft, window=window, center=center
+    )
     rebuilt: Optional[np.ndarray] = None
     previous: Optional[np.ndarray] = None
     inverse: Optional[np.ndarray] = None

@@ -1,4 +1,4 @@
-"""Feature utilities: ``delta`` (local derivative estimates) and ``stack_memory``, librosa-compatible.
+"""Feature utilities, librosa-compatible: ``delta`` (local derivatives), ``stack_memory``.
 
 The Savitzky-Golay filter is computed here with numpy, so :mod:`scipy.signal` is not
 imported.  Coefficients and edge fits follow :func:`scipy.signal.savgol_filter`.
@@ -143,7 +143,9 @@ def delta(
     return np.moveaxis(out, -1, axis)
 
 
-def stack_memory(data: np.ndarray, *, n_steps: int = 2, delay: int = 1, **kwargs: Any) -> np.ndarray:
+def stack_memory(
+    data: np.ndarray, *, n_steps: int = 2, delay: int = 1, **kwargs: Any
+) -> np.ndarray:
     """Stack delayed copies of ``data`` along the feature axis, as librosa's ``stack_memory``.
 
     Output rows ``[i * d, (i + 1) * d)`` hold ``data`` delayed by ``i * delay`` frames

@@ -16,10 +16,10 @@ S = np.abs(mf.stft(Y, n_fft=512))
 @pytest.mark.parametrize("lifter", [float("nan"), float("inf"), -1, -0.5])
 def test_mfcc_rejects_nonfinite_or_negative_lifter(lifter: float) -> None:
     with pytest.raises(
-        ParameterError, match=r"MFCC lifter=.* must be a finite non-negative number"
+        ParameterError, match=r"MFCC lifter=.* must be a non-negative number and finite"
     ):
         feature.mfcc(y=Y, lifter=lifter)
-    with pytest.raises(ParameterError, match=r"lifter=.* must be a finite non-negative number"):
+    with pytest.raises(ParameterError, match=r"lifter=.* must be a non-negative number and finite"):
         inverse.mfcc_to_mel(np.zeros((13, 4)), lifter=lifter)
 
 

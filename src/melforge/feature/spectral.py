@@ -277,7 +277,7 @@ def mfcc(
         or not np.isfinite(lifter)
         or lifter < 0
     ):
-        raise ParameterError(f"MFCC lifter={lifter!r} must be a finite non-negative number")
+        raise ParameterError(f"MFCC lifter={lifter!r} must be a non-negative number and finite")
     if S is None:
         S = power_to_db(melspectrogram(y=y, sr=sr, norm=mel_norm, **kwargs))
     S = np.asarray(S)

@@ -250,7 +250,9 @@ def mfcc_to_mel(
         or not np.isfinite(lifter)
         or lifter < 0
     ):
-        raise ParameterError(f"MFCC to mel lifter={lifter!r} must be a non-negative number and finite")
+        raise ParameterError(
+            f"MFCC to mel lifter={lifter!r} must be a non-negative number and finite"
+        )
     if lifter > 0:
         k = np.arange(1, 1 + mfcc.shape[-2], dtype=mfcc.dtype)
         weights = (1 + lifter * 0.5 * np.sin(np.pi * k / lifter))[:, None]

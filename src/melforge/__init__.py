@@ -41,6 +41,7 @@ _SUBMODULES = frozenset(
         "presets",
         "resampling",
         "spectral",
+        "effects",
     }
 )
 
@@ -89,6 +90,10 @@ _LAZY: dict[str, str] = {
     # pipeline
     "featurize": "melforge.pipeline",
     "Summary": "melforge.pipeline",
+    # phase and gain (librosa's top-level names)
+    "griffinlim": "melforge.feature.phase",
+    "phase_vocoder": "melforge.feature.phase",
+    "pcen": "melforge.feature.pcen",
 }
 
 __all__ = sorted(

@@ -5,6 +5,7 @@ from melforge import (
     cli as cli,
     convert as convert,
     display as display,
+    effects as effects,
     examples as examples,
     feature as feature,
     filters as filters,
@@ -45,6 +46,13 @@ from melforge.convert import (
 from melforge.examples import (
     ex as ex,
     list_examples as list_examples,
+)
+from melforge.feature.pcen import (
+    pcen as pcen,
+)
+from melforge.feature.phase import (
+    griffinlim as griffinlim,
+    phase_vocoder as phase_vocoder,
 )
 from melforge.io import (
     AudioInfo as AudioInfo,

@@ -95,6 +95,7 @@ RANK = {
     "filters": 5,
     "feature": 6,
     "presets": 7,
+    "effects": 7,
     "display": 8,
     "pipeline": 8,
     "cli": 9,

@@ -42,7 +42,7 @@ def test_specshow_errors(ax):
 
 
 def test_specshow_complex_warns(ax):
-    with pytest.warns(UserWarning, match="shows its magnitude"):
+    with pytest.warns(UserWarning, match="complex-valued input. Showing magnitude"):
         display.specshow(np.ones((5, 5), dtype=np.complex64), ax=ax)
 
 

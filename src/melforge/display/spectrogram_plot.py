@@ -196,8 +196,8 @@ def specshow(
         )
     if np.iscomplexobj(arr):
         warnings.warn(
-            "specshow got complex data and shows its magnitude; pass np.abs(...) "
-            "or a dB spectrogram to silence this",
+            "Trying to display complex-valued input. Showing magnitude instead; pass "
+            "np.abs(...) or a dB spectrogram to silence this",
             stacklevel=2,
         )
         arr = np.abs(arr)

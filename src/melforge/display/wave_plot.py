@@ -106,11 +106,20 @@ class AdaptiveWaveplot:
         # the adaptor must live as long as the axes even when the caller drops it.
         self.cid = ax.callbacks.connect(signal, lambda axes: self.update(axes))
 
-    def disconnect(self) -> None:
-        """Stop following the view limits."""
+    def disconnect(self, *, strict: bool = False) -> None:
+        """Stop following the view limits.
+
+        Parameters
+        ----------
+        strict : bool
+            Also drop the reference to the axes (librosa's ``strict=``); by default
+            only the callback is removed.
+        """
         if self.ax is not None and self.cid is not None:
             self.ax.callbacks.disconnect(self.cid)
         self.cid = None
+        if strict:
+            self.ax = None
 
     def update(self, ax: Any) -> None:
         """Show the samples or the envelope for ``ax``'s current view."""

@@ -251,7 +251,8 @@ def mfcc(
     norm : {None, "ortho", "backward", "forward"}
         DCT normalization (:func:`scipy.fft.dct`; None is "backward").
     lifter : float >= 0
-        Liftering coefficient; 0 disables it.
+        Liftering coefficient; 0 disables it.  NaN, infinite or negative values raise
+        ``ParameterError`` (librosa 0.11 returns NaN for ``lifter=inf``).
     mel_norm : {"slaney", None} or number
         ``norm`` of the mel bank.
     **kwargs
@@ -270,8 +271,13 @@ def mfcc(
         raise ParameterError(f"dct_type={dct_type!r} must be 1, 2, 3 or 4")
     if norm not in (None, "ortho", "backward", "forward"):
         raise ParameterError(f"norm={norm!r} must be None, 'ortho', 'backward' or 'forward'")
-    if isinstance(lifter, bool) or not isinstance(lifter, (int, float, np.number)) or lifter < 0:
-        raise ParameterError(f"MFCC lifter={lifter!r} must be a non-negative number")
+    if (
+        isinstance(lifter, bool)
+        or not isinstance(lifter, (int, float, np.number))
+        or not np.isfinite(lifter)
+        or lifter < 0
+    ):
+        raise ParameterError(f"MFCC lifter={lifter!r} must be a non-negative number and finite")
     if S is None:
         S = power_to_db(melspectrogram(y=y, sr=sr, norm=mel_norm, **kwargs))
     S = np.asarray(S)

@@ -1,4 +1,4 @@
-"""Feature utilities: ``delta`` (local derivative estimates), librosa-compatible.
+"""Feature utilities, librosa-compatible: ``delta`` (local derivatives), ``stack_memory``.
 
 The Savitzky-Golay filter is computed here with numpy, so :mod:`scipy.signal` is not
 imported.  Coefficients and edge fits follow :func:`scipy.signal.savgol_filter`.
@@ -14,7 +14,7 @@ import numpy as np
 
 from melforge._errors import ParameterError
 
-__all__ = ["delta"]
+__all__ = ["delta", "stack_memory"]
 
 #: ndimage-style boundary mode -> np.pad mode (for the non-"interp" modes).
 _PAD = {"mirror": "reflect", "nearest": "edge", "wrap": "wrap", "constant": "constant"}
@@ -141,3 +141,64 @@ def delta(
         right = xt[..., n - width :][..., ::-1] @ e.T
         out[..., n - h :] = (right * (-1.0) ** order)[..., ::-1]
     return np.moveaxis(out, -1, axis)
+
+
+def stack_memory(
+    data: np.ndarray, *, n_steps: int = 2, delay: int = 1, **kwargs: Any
+) -> np.ndarray:
+    """Stack delayed copies of ``data`` along the feature axis, as librosa's ``stack_memory``.
+
+    Output rows ``[i * d, (i + 1) * d)`` hold ``data`` delayed by ``i * delay`` frames
+    (advanced, for a negative ``delay``); frames before the start (after the end) come
+    from padding.
+
+    Parameters
+    ----------
+    data : np.ndarray [shape=(..., d, t)]
+        Feature matrix; a 1-D array is one row.
+    n_steps : int > 0
+        Number of copies (1 returns ``data`` itself, as a 2-D copy).
+    delay : int != 0
+        Frames between copies; negative looks ahead.
+    **kwargs
+        :func:`numpy.pad` options for the padded frames; ``mode="constant"`` with
+        zeros by default.
+
+    Returns
+    -------
+    np.ndarray [shape=(..., d * n_steps, t)]
+        The stacked features, in ``data``'s dtype.
+
+    Raises
+    ------
+    ParameterError
+        If ``n_steps < 1``, ``delay == 0`` or ``data`` has no frames.
+
+    Examples
+    --------
+    >>> import numpy as np, melforge
+    >>> melforge.feature.stack_memory(np.arange(4.0), n_steps=2)
+    array([[0., 1., 2., 3.],
+           [0., 0., 1., 2.]])
+    """
+    if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 1:
+        raise ParameterError(f"n_steps={n_steps!r} must be a positive integer")
+    if isinstance(delay, bool) or not isinstance(delay, (int, np.integer)) or delay == 0:
+        raise ParameterError(f"delay={delay!r} must be a non-zero integer")
+    x = np.atleast_2d(np.asarray(data))
+    t = x.shape[-1]
+    if t < 1:
+        raise ParameterError(f"Cannot stack memory when data has no frames: data.shape={x.shape}")
+    kwargs.setdefault("mode", "constant")
+    if kwargs["mode"] == "constant":
+        kwargs.setdefault("constant_values", [0])
+    span = (n_steps - 1) * abs(int(delay))
+    pad = [(0, 0)] * (x.ndim - 1) + [(span, 0) if delay > 0 else (0, span)]
+    padded = np.pad(x, pad, **kwargs)
+    d = x.shape[-2]
+    out = np.empty_like(x, shape=(*x.shape[:-2], d * n_steps, t))
+    for step in range(n_steps):
+        # copy `step` is delayed by step * delay frames
+        start = span - step * delay if delay > 0 else -step * delay
+        out[..., step * d : (step + 1) * d, :] = padded[..., start : start + t]
+    return out

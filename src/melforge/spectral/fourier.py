@@ -225,7 +225,9 @@ def stft(
     pad_mode : str or callable
         :func:`numpy.pad` mode for ``center=True`` (``"constant"`` pads zeros).
     out : np.ndarray [shape=(..., 1 + n_fft // 2, >= n_frames)] or None
-        Optional pre-allocated complex output; only its first ``n_frames`` columns are written.
+        Optional pre-allocated complex output; only its first ``n_frames`` columns are
+        written.  The result is ``out`` itself when it has exactly ``n_frames`` columns,
+        else the view ``out[..., :n_frames]`` (as librosa).
 
     Returns
     -------
@@ -300,7 +302,8 @@ def _check_out(out: Any, shape: tuple[int, ...]) -> np.ndarray:
             f"Shape mismatch for provided output array out.shape={out.shape} "
             f"and target shape={list(shape)}"
         )
-    return out[..., : shape[-1]]
+    # librosa returns `out` itself when it fits exactly, else a view of its first columns
+    return out if out.shape[-1] == shape[-1] else out[..., : shape[-1]]
 
 
 def _overlap_add(frames: np.ndarray, hop: int, length: int) -> np.ndarray:

@@ -51,7 +51,10 @@ def _setup(cls_name: str, kwargs: dict, options: dict):
         fe_cls = getattr(tf, cls_name, None)
         if fe_cls is None:
             raise NotAvailable(f"transformers has no {cls_name}")
-        fe = fe_cls(**kwargs)
+        try:
+            fe = fe_cls(**kwargs)
+        except ImportError as exc:  # e.g. ASTFeatureExtractor requires PyTorch in 5.x
+            raise NotAvailable(f"{cls_name} needs a missing backend: {exc}"[:200]) from exc
         sr = int(fe.sampling_rate)
         clips = _clips(cfg, sr)
         from melforge import ParameterError, presets

@@ -13,6 +13,7 @@ from melforge import (
     presets as presets,
     resampling as resampling,
     spectral as spectral,
+    util as util,
 )
 from melforge._errors import (
     AudioError as AudioError,
@@ -72,6 +73,42 @@ from melforge.spectral import (
     power_to_db as power_to_db,
     spectrum as spectrum,
     stft as stft,
+)
+from melforge.examples import (
+    example as example,
+    example_info as example_info,
+)
+from melforge.convert import (
+    blocks_to_frames as blocks_to_frames,
+    blocks_to_samples as blocks_to_samples,
+    blocks_to_time as blocks_to_time,
+    samples_like as samples_like,
+    times_like as times_like,
+)
+from melforge.notes import (
+    hz_to_midi as hz_to_midi,
+    hz_to_note as hz_to_note,
+    midi_to_hz as midi_to_hz,
+    midi_to_note as midi_to_note,
+    note_to_hz as note_to_hz,
+    note_to_midi as note_to_midi,
+)
+from melforge.weighting import (
+    A_weighting as A_weighting,
+    frequency_weighting as frequency_weighting,
+    perceptual_weighting as perceptual_weighting,
+)
+from melforge.signals import (
+    autocorrelate as autocorrelate,
+    chirp as chirp,
+    clicks as clicks,
+    lpc as lpc,
+    tone as tone,
+    zero_crossings as zero_crossings,
+)
+from melforge.fftlib import (
+    get_fftlib as get_fftlib,
+    set_fftlib as set_fftlib,
 )
 
 __version__: str

@@ -42,55 +42,59 @@ def A_weighting(frequencies: Any, *, min_db: Optional[float] = -80.0) -> Any:  #
     >>> round(float(melforge.A_weighting(1000.0)), 2)
     -0.0
     """
-    f_sq = np.asanyarray(frequencies) ** 2.0
-    c = np.array([12194.217, 20.598997, 107.65265, 737.86223]) ** 2.0
-    weights = 2.0 + 20.0 * (
-        np.log10(c[0])
-        + 2 * np.log10(f_sq)
-        - np.log10(f_sq + c[0])
-        - np.log10(f_sq + c[1])
-        - 0.5 * np.log10(f_sq + c[2])
-        - 0.5 * np.log10(f_sq + c[3])
-    )
+    with np.errstate(divide="ignore"):  # 0 Hz is -inf dB, then floored at min_db
+        f_sq = np.asanyarray(frequencies) ** 2.0
+        c = np.array([12194.217, 20.598997, 107.65265, 737.86223]) ** 2.0
+        weights = 2.0 + 20.0 * (
+            np.log10(c[0])
+            + 2 * np.log10(f_sq)
+            - np.log10(f_sq + c[0])
+            - np.log10(f_sq + c[1])
+            - 0.5 * np.log10(f_sq + c[2])
+            - 0.5 * np.log10(f_sq + c[3])
+        )
     return _floor(weights, min_db)
 
 
 def _b_weighting(frequencies: Any, *, min_db: Optional[float] = -80.0) -> Any:
-    f_sq = np.asanyarray(frequencies) ** 2.0
-    c = np.array([12194.217, 20.598997, 158.48932]) ** 2.0
-    weights = 0.17 + 20.0 * (
-        np.log10(c[0])
-        + 1.5 * np.log10(f_sq)
-        - np.log10(f_sq + c[0])
-        - np.log10(f_sq + c[1])
-        - 0.5 * np.log10(f_sq + c[2])
-    )
+    with np.errstate(divide="ignore"):  # 0 Hz is -inf dB, then floored at min_db
+        f_sq = np.asanyarray(frequencies) ** 2.0
+        c = np.array([12194.217, 20.598997, 158.48932]) ** 2.0
+        weights = 0.17 + 20.0 * (
+            np.log10(c[0])
+            + 1.5 * np.log10(f_sq)
+            - np.log10(f_sq + c[0])
+            - np.log10(f_sq + c[1])
+            - 0.5 * np.log10(f_sq + c[2])
+        )
     return _floor(weights, min_db)
 
 
 def _c_weighting(frequencies: Any, *, min_db: Optional[float] = -80.0) -> Any:
-    f_sq = np.asanyarray(frequencies) ** 2.0
-    c = np.array([12194.217, 20.598997]) ** 2.0
-    weights = 0.062 + 20.0 * (
-        np.log10(c[0]) + np.log10(f_sq) - np.log10(f_sq + c[0]) - np.log10(f_sq + c[1])
-    )
+    with np.errstate(divide="ignore"):  # 0 Hz is -inf dB, then floored at min_db
+        f_sq = np.asanyarray(frequencies) ** 2.0
+        c = np.array([12194.217, 20.598997]) ** 2.0
+        weights = 0.062 + 20.0 * (
+            np.log10(c[0]) + np.log10(f_sq) - np.log10(f_sq + c[0]) - np.log10(f_sq + c[1])
+        )
     return _floor(weights, min_db)
 
 
 def _d_weighting(frequencies: Any, *, min_db: Optional[float] = -80.0) -> Any:
-    f_sq = np.asanyarray(frequencies) ** 2.0
-    c = np.array([8.3046305e-3, 1018.7, 1039.6, 3136.5, 3424, 282.7, 1160]) ** 2.0
-    weights = 20.0 * (
-        0.5 * np.log10(f_sq)
-        - np.log10(c[0])
-        + 0.5
-        * (
-            np.log10((c[1] - f_sq) ** 2 + c[2] * f_sq)
-            - np.log10((c[3] - f_sq) ** 2 + c[4] * f_sq)
-            - np.log10(c[5] + f_sq)
-            - np.log10(c[6] + f_sq)
+    with np.errstate(divide="ignore"):  # 0 Hz is -inf dB, then floored at min_db
+        f_sq = np.asanyarray(frequencies) ** 2.0
+        c = np.array([8.3046305e-3, 1018.7, 1039.6, 3136.5, 3424, 282.7, 1160]) ** 2.0
+        weights = 20.0 * (
+            0.5 * np.log10(f_sq)
+            - np.log10(c[0])
+            + 0.5
+            * (
+                np.log10((c[1] - f_sq) ** 2 + c[2] * f_sq)
+                - np.log10((c[3] - f_sq) ** 2 + c[4] * f_sq)
+                - np.log10(c[5] + f_sq)
+                - np.log10(c[6] + f_sq)
+            )
         )
-    )
     return _floor(weights, min_db)
 
 

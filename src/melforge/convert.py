@@ -300,7 +300,7 @@ def samples_like(
     >>> melforge.samples_like(4)
     array([   0,  512, 1024, 1536])
     """
-    frames = np.arange(X) if np.isscalar(X) else np.arange(np.shape(X)[axis])
+    frames = np.arange(X) if np.isscalar(X) else np.arange(np.shape(X)[axis])  # type: ignore[arg-type]
     result: np.ndarray = frames_to_samples(frames, hop_length=hop_length, n_fft=n_fft)
     return result
 
@@ -388,8 +388,8 @@ def blocks_to_samples(blocks: Any, *, block_length: int, hop_length: int) -> Any
     Examples
     --------
     >>> import melforge
-    >>> melforge.blocks_to_samples(2, block_length=16, hop_length=512)
-    array(16384)
+    >>> int(melforge.blocks_to_samples(2, block_length=16, hop_length=512))
+    16384
     """
     frames = blocks_to_frames(blocks, block_length=block_length)
     return frames_to_samples(frames, hop_length=hop_length)

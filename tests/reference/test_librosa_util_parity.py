@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import functools
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -34,7 +35,7 @@ import melforge
 librosa = pytest.importorskip("librosa")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def clip(name: str) -> np.ndarray:
     y, _ = melforge.load(melforge.ex(name), sr=None, mono=False)
     return y
@@ -57,6 +58,20 @@ NOTES = ["C4", "c#3", "Db-1", "A4+30", "B♭2", "E𝄫5", "F##1", "A!4-49", "G�
 KEYS = [f"{t}{a}:{s}" for t in "CDEFGAB" for a in ("", "#", "b") for s in ("maj", "min")]
 
 Case = tuple[str, Callable[[Any], Any], float]
+
+
+def _normalize_case(kw: dict[str, Any]) -> Callable[[Any], Any]:
+    S = np.abs(np.fft.rfft(noise(64, 5))).T * [[1, 0, 1, 1e-40, 2]]  # a zero and a tiny column
+    return lambda L: L.util.normalize(S, **kw)
+
+
+def _peak_case(name: str, kw: dict[str, Any]) -> Callable[[Any], Any]:
+    return lambda L: L.util.peak_pick(envelope(name), **kw)
+
+
+def _weighting_case(kind: Any, kw: dict[str, Any]) -> Callable[[Any], Any]:
+    return lambda L: L.frequency_weighting(np.linspace(0, 22050, 1025), kind=kind, **kw)
+
 
 CASES: list[Case] = [
     # --- util: framing and padding
@@ -97,8 +112,7 @@ CASES: list[Case] = [
         np.arange(-128, 128, dtype=np.int8).tobytes(), n_bytes=1), 0),
     # --- util: normalization, masks, peaks
     *[
-        ("util.normalize", (lambda kw: lambda L: L.util.normalize(
-            np.abs(np.fft.rfft(noise(64, 5))).T * [[1, 0, 1, 1e-40, 2]], **kw))(kw), 0)
+        ("util.normalize", _normalize_case(kw), 0)
         for kw in (
             {}, {"norm": 1}, {"norm": 2}, {"norm": -np.inf}, {"norm": 0}, {"norm": None},
             {"norm": 2, "axis": 1}, {"norm": 2, "axis": None}, {"fill": True},
@@ -116,12 +130,11 @@ CASES: list[Case] = [
                                                 np.abs(noise(301, 2))[:, :300]), 0),
     ("util.softmask", lambda L: L.util.softmask(np.abs(clip("music")), np.abs(clip("music")[::-1]),
                                                 power=2, split_zeros=True), 0),  # fmt: skip
-    ("util.softmask", lambda L: L.util.softmask(np.maximum(0, noise(200)), np.maximum(0, -noise(200)),
-                                                power=np.inf), 0),  # fmt: skip
+    ("util.softmask", lambda L: L.util.softmask(np.maximum(0, noise(200)),
+                                                np.maximum(0, -noise(200)), power=np.inf), 0),
     ("util.softmask", lambda L: L.util.softmask(np.arange(6), np.arange(6)[::-1], power=0.5), 0),
     *[
-        ("util.peak_pick", (lambda name, kw: lambda L: L.util.peak_pick(envelope(name), **kw))(
-            name, kw), 0)
+        ("util.peak_pick", _peak_case(name, kw), 0)
         for name in ("speech", "music", "chirp")
         for kw in (
             {"pre_max": 3, "post_max": 3, "pre_avg": 3, "post_avg": 5, "delta": 0.005, "wait": 10},
@@ -174,8 +187,7 @@ CASES: list[Case] = [
     ("A_weighting", lambda L: L.A_weighting(np.geomspace(1, 20000, 200), min_db=None), 0),
     ("A_weighting", lambda L: L.A_weighting(1000.0), 0),
     *[
-        ("frequency_weighting", (lambda k, kw: lambda L: L.frequency_weighting(
-            np.linspace(0, 22050, 1025), kind=k, **kw))(k, kw), 0)
+        ("frequency_weighting", _weighting_case(k, kw), 0)
         for k in ("A", "b", "C", "D", "Z", None)
         for kw in ({}, {"min_db": None}, {"min_db": -40.0})
     ],  # fmt: skip
@@ -221,7 +233,7 @@ def deviation(ours: Any, theirs: Any) -> float:
     if isinstance(theirs, (list, tuple)):
         if not isinstance(ours, type(theirs)) or len(ours) != len(theirs):
             return np.inf
-        return max((deviation(a, b) for a, b in zip(ours, theirs)), default=0.0)
+        return max((deviation(a, b) for a, b in zip(ours, theirs, strict=True)), default=0.0)
     if type(ours) is not type(theirs):
         return np.inf
     a, b = np.asarray(ours), np.asarray(theirs)

@@ -312,8 +312,8 @@ def _norm(
         return np.sum(mag > 0, axis=axis, keepdims=True, dtype=mag.dtype), 1.0
     if np.issubdtype(type(norm), np.number) and norm > 0:
         count = mag.size if axis is None else mag.shape[axis]
-        length = np.sum(mag**norm, axis=axis, keepdims=True) ** (1.0 / norm)
-        return length, count ** (-1.0 / norm)
+        length = np.asarray(np.sum(mag**norm, axis=axis, keepdims=True) ** (1.0 / norm))
+        return length, float(count ** (-1.0 / norm))
     raise ParameterError(f"norm={norm!r} must be np.inf, -np.inf, 0, a number > 0 or None")
 
 
@@ -432,7 +432,7 @@ def expand_to(
         raise ParameterError(f"ndim={ndim} must be at least x.ndim for x.shape={x.shape}")
     shape = [1] * ndim
     for i, axi in enumerate(axes_tup):
-        shape[axi] = x.shape[i]  # type: ignore[index]
+        shape[axi] = x.shape[i]  # type: ignore[call-overload,index]
     return x.reshape(shape)
 
 

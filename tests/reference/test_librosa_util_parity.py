@@ -360,3 +360,10 @@ def test_get_and_set_fftlib_behave_like_librosa() -> None:
             melforge.set_fftlib()
             librosa.set_fftlib()
     assert melforge.get_fftlib() is scipy.fft
+
+
+def test_natural_sign_where_librosa_fails() -> None:
+    # librosa's NOTE_RE admits "n" (natural) but note_to_midi's table lacks it: KeyError.
+    with pytest.raises(KeyError):
+        librosa.note_to_midi("Gn4")
+    assert melforge.note_to_midi("Gn4") == librosa.note_to_midi("G4") == 67

@@ -93,6 +93,7 @@ _LAZY: dict[str, str] = {
     # librosa's example loader names
     "example": "melforge.examples",
     "example_info": "melforge.examples",
+    "ExampleUnavailableError": "melforge.examples",
     # frames, samples and blocks of a feature array
     "times_like": "melforge.convert",
     "samples_like": "melforge.convert",

@@ -49,6 +49,7 @@ from melforge.convert import (
     times_like as times_like,
 )
 from melforge.examples import (
+    ExampleUnavailableError as ExampleUnavailableError,
     ex as ex,
     example as example,
     example_info as example_info,

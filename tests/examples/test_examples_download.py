@@ -89,6 +89,7 @@ def test_offline_without_a_cached_copy_names_key_url_and_remedy(caches, monkeypa
         melforge.ex("pistachio")
     err = info.value
     assert isinstance(err, melforge.AudioError) and isinstance(err, ConnectionError)
+    assert melforge.ExampleUnavailableError is ExampleUnavailableError
     assert err.key == "pistachio" and err.url == f"{url}{PISTACHIO}.ogg"
     text = str(err)
     assert text.startswith(f"{url}{PISTACHIO}.ogg: example 'pistachio' is not cached")

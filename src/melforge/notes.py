@@ -28,7 +28,14 @@ _NOTE_RE = re.compile(
     rf"^(?P<note>[A-Ga-g])(?P<accidental>[{_ACCIDENTALS}]*)"
     r"(?P<octave>[+-]?\d+)?(?P<cents>[+-]\d+)?$"
 )
-_KEY_RE = re.compile(rf"^(?P<tonic>[A-Ga-g])(?P<accidental>[{_ACCIDENTALS}]*):(?P<scale>.*)$")
+_KEY_RE = re.compile(
+    rf"^(?P<tonic>[A-Ga-g])(?P<accidental>[{_ACCIDENTALS}]*):"
+    r"((?P<scale>(maj|min)(or)?)|"
+    r"(?P<mode>(((ion|dor|phryg|lyd|mixolyd|aeol|locr)(ian)?)|phr|mix|aeo|loc)))$"
+)
+#: The church modes in order of the major-scale degree they start on.
+_MODES = ("ion", "dor", "phr", "lyd", "mix", "aeo", "loc")
+_MAJOR_STEPS = (0, 2, 4, 5, 7, 9, 11)
 _PITCH = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 #: Semitones each accidental adds (ASCII and Unicode spellings, ``n``/♮ natural).
 _SHIFT = {"#": 1, "♯": 1, "𝄪": 2, "b": -1, "!": -1, "♭": -1, "𝄫": -2, "♮": 0, "n": 0}
@@ -125,19 +132,50 @@ def note_to_midi(
     return int(np.round(value)) if round_midi else value
 
 
+def _simplify(note: str) -> str:
+    """Cancel a note's accidentals into at most one single plus doubles (``C♭♭♭ -> C♭𝄫``)."""
+    offset = sum(_SHIFT[a] for a in note[1:])
+    if offset >= 0:
+        return note[0] + "♯" * (offset % 2) + "𝄪" * (offset // 2)
+    return note[0] + "♭" * (offset % 2) + "𝄫" * (abs(offset) // 2)
+
+
+def _relative_major(tonic: str, accidental: str, mode: str) -> str:
+    """Return the major key sharing the notes of ``mode`` on ``tonic`` (``D:dor -> C:maj``)."""
+    steps = _MODES.index(mode[:3])
+    letter = "CDEFGAB"["CDEFGAB".index(tonic) - steps]
+    shift = (_PITCH[tonic] - _MAJOR_STEPS[steps] - _PITCH[letter] + 6) % 12 - 6
+    sign = "♯" if shift > 0 else "♭"
+    return _simplify(letter + sign * abs(shift) + accidental) + ":maj"
+
+
 def _key_to_notes(key: str, unicode: bool) -> list[str]:
-    """Spell the 12 pitch classes in a major or minor ``key`` (librosa's ``key_to_notes``)."""
+    """Spell the 12 pitch classes in ``key`` (librosa's ``key_to_notes``, natural=False)."""
     match = _KEY_RE.match(key)
-    scale = match.group("scale").lower() if match else ""
-    offset = sum(_SHIFT[a] for a in match.group("accidental")) if match else 0
-    if not match or scale not in ("maj", "min", "major", "minor") or abs(offset) > 1:
+    if not match:
         raise ParameterError(
-            f"key={key!r} must be a major or minor key with at most one sharp or flat on "
-            "its tonic, like 'C:maj', 'F#:min' or 'Bb:major' (modes and double "
-            "accidentals: use librosa.key_to_notes)"
+            f"key={key!r} must be a key like 'C:maj', 'F#:min', 'Bb:major' or 'D:dorian'"
         )
-    tonic = match.group("tonic").upper()
-    fifths = ((_PITCH[tonic] + offset) * 7 + (0 if scale.startswith("maj") else 9)) % 12
+    tonic, accidental = match.group("tonic").upper(), match.group("accidental")
+    if match.group("mode"):
+        return _key_to_notes(_relative_major(tonic, accidental, match.group("mode")), unicode)
+    scale = match.group("scale")[:3]
+    offset = sum(_SHIFT[a] for a in accidental)
+    if abs(offset) >= 2:  # spell one accidental less, then push every note one further
+        sign = "♯" if offset > 0 else "♭"
+        simpler = _key_to_notes(f"{tonic}{sign * (abs(offset) - 1)}:{scale}", True)
+        notes = [_simplify(n + sign) for n in simpler]
+        degrees = [(_PITCH[n[0]] + sum(_SHIFT[a] for a in n[1:])) % 12 for n in notes]
+        first = degrees.index(0)
+        notes = notes[first:] + notes[:first]
+    else:
+        notes = _simple_key(tonic, offset, scale == "maj")
+    return notes if unicode else [n.translate(_ASCII) for n in notes]
+
+
+def _simple_key(tonic: str, offset: int, major: bool) -> list[str]:
+    """Spell a key whose tonic has at most one accidental, by its place on the circle of fifths."""
+    fifths = ((_PITCH[tonic] + offset) * 7 + (0 if major else 9)) % 12
     use_sharps = offset > 0 or (offset == 0 and fifths < 6)
     notes = list(_SHARPS if use_sharps else _FLATS)
     if use_sharps:
@@ -147,7 +185,7 @@ def _key_to_notes(key: str, unicode: bool) -> list[str]:
     else:
         for index, name in _FLAT_FIXES[: max(0, (12 - fifths) % 12 - 5)]:
             notes[index] = name
-    return notes if unicode else [n.translate(_ASCII) for n in notes]
+    return notes
 
 
 def _midi_to_note(midi: float, octave: bool, cents: bool, names: list[str]) -> str:
@@ -181,7 +219,8 @@ def midi_to_note(
         Append the deviation in cents (``"A4+30"``); needs ``octave=True``.
     key : str
         Key whose spelling resolves enharmonics (``"C:maj"``: sharps; ``"F:maj"``,
-        ``"D:min"``: flats; ``"F#:maj"``: ``E♯``).
+        ``"D:min"``: flats; ``"F#:maj"``: ``E♯``); ``TONIC:maj``/``min``/``major``/
+        ``minor`` or a church mode (``"D:dorian"``, ``"E:phr"``, ``"B:locrian"``).
     unicode : bool
         ♯/♭ (default) or ASCII ``#``/``b``.
 
@@ -193,13 +232,7 @@ def midi_to_note(
     Raises
     ------
     ParameterError
-        ``cents=True`` with ``octave=False``, or an unsupported ``key``.
-
-    Notes
-    -----
-    ``key`` takes librosa's major and minor keys with at most one accidental on the
-    tonic (all 30 key signatures); librosa 0.11 also accepts modes (``"D:dor"``) and
-    multiple accidentals (``"C##:maj"``), which raise :class:`ParameterError` here.
+        ``cents=True`` with ``octave=False``, or a malformed ``key``.
 
     Examples
     --------

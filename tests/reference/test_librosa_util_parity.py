@@ -55,7 +55,12 @@ def envelope(name: str) -> np.ndarray:
 
 
 NOTES = ["C4", "c#3", "Db-1", "A4+30", "B♭2", "E𝄫5", "F##1", "A!4-49", "G♯♯3"]
-KEYS = [f"{t}{a}:{s}" for t in "CDEFGAB" for a in ("", "#", "b") for s in ("maj", "min")]
+KEYS = [
+    f"{t}{a}:{s}"
+    for t in "CDEFGAB"
+    for a in ("", "#", "b", "♯", "♭", "##", "bb", "𝄪", "#b")
+    for s in ("maj", "min", "minor", "dor", "phrygian", "lyd", "mix", "aeolian", "loc")
+]
 
 Case = tuple[str, Callable[[Any], Any], float]
 
@@ -328,6 +333,8 @@ def test_fix_length_returns_the_input_when_already_right() -> None:
         ("util.softmask", lambda L: L.util.softmask(np.ones(2), np.ones(2), power=0)),
         ("note_to_midi", lambda L: L.note_to_midi("H4")),
         ("midi_to_note", lambda L: L.midi_to_note(60, octave=False, cents=True)),
+        ("midi_to_note", lambda L: L.midi_to_note(60, key="C:MAJ")),
+        ("midi_to_note", lambda L: L.midi_to_note(60, key="H:maj")),
         ("tone", lambda L: L.tone(440)),
         ("chirp", lambda L: L.chirp(fmin=100, fmax=200)),
         ("clicks", lambda L: L.clicks()),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -146,3 +148,13 @@ def test_names_exist_where_librosa_has_them():
     for name in ("ex", "example", "example_info", "list_examples"):
         assert getattr(melforge, name) is getattr(melforge.examples, name)
         assert getattr(melforge.util, name) is getattr(melforge.examples, name)
+
+
+def test_bundled_clips_and_names_need_no_pooch():
+    code = (
+        "import sys, melforge; melforge.ex('speech'); melforge.util.frame; melforge.tone; "
+        "melforge.examples.describe_example('pistachio'); "
+        "print(','.join(m for m in ('pooch', 'requests', 'scipy.signal') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

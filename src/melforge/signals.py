@@ -131,7 +131,7 @@ def chirp(
                 "either length= (samples) or duration= (seconds) must be given"
             )
     else:
-        duration = check_positive_int("length", length) / sr
+        duration = (1.0 / sr) * check_positive_int("length", length)  # librosa's rounding
     t = np.arange(int(duration * sr)) / sr
     f0, f1, t1 = float(fmin), float(fmax), float(duration)
     if linear:

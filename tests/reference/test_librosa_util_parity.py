@@ -287,6 +287,15 @@ def test_lpc_float32_is_at_least_as_accurate_as_librosa(name: str, start: int, o
     assert np.max(np.abs(ours - truth)) <= their_error + 1e-6 * peak
 
 
+@pytest.mark.parametrize("sr", [8000, 11025, 22050, 44100, 7919])
+def test_chirp_length_matches_for_every_length(sr: int) -> None:
+    # librosa computes the length as int((1 / sr) * length * sr): sometimes length - 1.
+    for n in range(1, 2000, 13):
+        ours = melforge.chirp(fmin=100, fmax=2000, sr=sr, length=n)
+        theirs = librosa.chirp(fmin=100, fmax=2000, sr=sr, length=n)
+        assert deviation(ours, theirs) <= 1e-9, n
+
+
 def test_frame_views_share_memory_and_flags() -> None:
     y = clip("speech")
     ours = melforge.util.frame(y, frame_length=2048, hop_length=512)

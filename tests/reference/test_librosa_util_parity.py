@@ -296,6 +296,18 @@ def test_chirp_length_matches_for_every_length(sr: int) -> None:
         assert deviation(ours, theirs) <= 1e-9, n
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_peak_pick_ties_on_quantized_input(dtype: Any) -> None:
+    # Values on a 0.1 grid make x[n] == mean + delta common: the mean must be rounded
+    # exactly as librosa's kernel rounds it (float32 sums, float32 delta).
+    x = np.round(np.random.default_rng(1).random(500), 1).astype(dtype)
+    for pre_avg, post_avg, delta, wait in [(0, 5, 0.0, 0), (2, 1, 0.0, 2), (2, 1, 0.1, 0),
+                                           (10, 5, 0.01, 10), (3, 3, 0.2, 1)]:  # fmt: skip
+        kw = {"pre_max": 1, "post_max": 1, "pre_avg": pre_avg, "post_avg": post_avg,
+              "delta": delta, "wait": wait}  # fmt: skip
+        assert deviation(melforge.util.peak_pick(x, **kw), librosa.util.peak_pick(x, **kw)) == 0
+
+
 def test_frame_views_share_memory_and_flags() -> None:
     y = clip("speech")
     ours = melforge.util.frame(y, frame_length=2048, hop_length=512)

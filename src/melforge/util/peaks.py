@@ -59,20 +59,30 @@ def _ceil_int(name: str, value: Any, minimum: int) -> int:
     return int(np.ceil(value))
 
 
-def _window_stats(
-    x: np.ndarray, pre: int, post: int, reduce: str
-) -> np.ndarray:
-    """Max or mean of ``x[..., max(0, n - pre) : n + post]`` for every ``n`` (last axis)."""
+def _window_max(x: np.ndarray, pre: int, post: int) -> np.ndarray:
+    """Max of ``x[..., max(0, n - pre) : n + post]`` for every ``n`` (last axis)."""
     n = x.shape[-1]
-    fill = -np.inf if reduce == "max" else 0.0
-    padded = np.full((*x.shape[:-1], pre + n + post), fill, dtype=np.float64)
+    padded = np.full((*x.shape[:-1], pre + n + post), -np.inf, dtype=np.float64)
     padded[..., pre : pre + n] = x
-    windows = sliding_window_view(padded, pre + post, axis=-1)[..., :n, :]
-    if reduce == "max":
-        return windows.max(axis=-1)
-    starts = np.maximum(np.arange(n) - pre, 0)
-    stops = np.minimum(np.arange(n) + post, n)
-    return windows.sum(axis=-1) / (stops - starts)
+    return sliding_window_view(padded, pre + post, axis=-1)[..., :n, :].max(axis=-1)
+
+
+def _window_mean(x: np.ndarray, pre: int, post: int) -> np.ndarray:
+    """Mean of ``x[..., max(0, n - pre) : n + post]`` for every ``n``, rounded like librosa.
+
+    librosa's numba mean adds the window's values one by one in the input's float type
+    (float64 for integers), divides in float64 and rounds back; the same order here
+    (leading zeros of the padding add nothing) gives the same bits.
+    """
+    n = x.shape[-1]
+    acc_type = x.dtype if np.issubdtype(x.dtype, np.floating) else np.dtype(np.float64)
+    padded = np.zeros((*x.shape[:-1], pre + n + post), dtype=acc_type)
+    padded[..., pre : pre + n] = x
+    total = np.zeros(x.shape, dtype=acc_type)
+    for j in range(pre + post):
+        total += padded[..., j : j + n]
+    count = np.minimum(np.arange(n) + post, n) - np.maximum(np.arange(n) - pre, 0)
+    return (total.astype(np.float64) / count).astype(acc_type)
 
 
 def peak_pick(
@@ -126,10 +136,9 @@ def peak_pick(
 
     Notes
     -----
-    Window lengths are rounded up to integers, as librosa does.  The local mean is
-    accumulated in float64; librosa sums in the input's precision, so a sample lying
-    within rounding error of ``mean + delta`` may be decided differently (not seen in
-    the parity tests).
+    Window lengths are rounded up to integers and ``delta`` to float32, as librosa does;
+    the local mean is summed in the same order and precision as librosa's compiled
+    kernel, so ties (``x[n] == mean + delta`` on quantized input) are decided alike.
 
     Examples
     --------
@@ -155,8 +164,9 @@ def peak_pick(
     peaks = np.zeros(x.shape, dtype=bool)
     xs, ps = x.swapaxes(axis, -1), peaks.swapaxes(axis, -1)
     if xs.shape[-1]:
-        candidate = (xs == _window_stats(xs, pre_max, post_max, "max")) & (
-            xs >= _window_stats(xs, pre_avg, post_avg, "mean") + delta
+        # delta is a float32 in librosa's compiled kernel: round it the same way
+        candidate = (xs == _window_max(xs, pre_max, post_max)) & (
+            xs >= _window_mean(xs, pre_avg, post_avg) + np.float32(delta)
         )
         for index in np.ndindex(candidate.shape[:-1]):
             row, out = candidate[index], ps[index]

@@ -42,6 +42,7 @@ _SUBMODULES = frozenset(
         "resampling",
         "spectral",
         "effects",
+        "util",
     }
 )
 
@@ -94,6 +95,36 @@ _LAZY: dict[str, str] = {
     "griffinlim": "melforge.feature.phase",
     "phase_vocoder": "melforge.feature.phase",
     "pcen": "melforge.feature.pcen",
+    # librosa's example loader names
+    "example": "melforge.examples",
+    "example_info": "melforge.examples",
+    "ExampleUnavailableError": "melforge.examples",
+    # frames, samples and blocks of a feature array
+    "times_like": "melforge.convert",
+    "samples_like": "melforge.convert",
+    "blocks_to_frames": "melforge.convert",
+    "blocks_to_samples": "melforge.convert",
+    "blocks_to_time": "melforge.convert",
+    # musical pitch
+    "note_to_hz": "melforge.notes",
+    "hz_to_note": "melforge.notes",
+    "midi_to_hz": "melforge.notes",
+    "hz_to_midi": "melforge.notes",
+    "note_to_midi": "melforge.notes",
+    "midi_to_note": "melforge.notes",
+    # frequency weighting
+    "A_weighting": "melforge.weighting",
+    "frequency_weighting": "melforge.weighting",
+    "perceptual_weighting": "melforge.weighting",
+    # test signals and sample-domain analysis
+    "tone": "melforge.signals",
+    "chirp": "melforge.signals",
+    "clicks": "melforge.signals",
+    "zero_crossings": "melforge.signals",
+    "autocorrelate": "melforge.signals",
+    "lpc": "melforge.signals",
+    "get_fftlib": "melforge.fftlib",
+    "set_fftlib": "melforge.fftlib",
 }
 
 __all__ = sorted(

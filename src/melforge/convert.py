@@ -24,6 +24,11 @@ __all__ = [
     "time_to_frames",
     "samples_to_time",
     "time_to_samples",
+    "times_like",
+    "samples_like",
+    "blocks_to_frames",
+    "blocks_to_samples",
+    "blocks_to_time",
 ]
 
 # Slaney's auditory toolbox mel scale: linear below 1 kHz (3 mels per 200/3 Hz ...),
@@ -261,3 +266,159 @@ def time_to_frames(
         Frame indices.
     """
     return samples_to_frames(time_to_samples(times, sr=sr), hop_length=hop_length, n_fft=n_fft)
+
+
+def samples_like(
+    X: Any,  # noqa: N803 - librosa's name
+    *,
+    hop_length: int = 512,
+    n_fft: Optional[int] = None,
+    axis: int = -1,
+) -> np.ndarray:
+    """Return the sample index of each frame of a feature array (or of ``X`` frames).
+
+    Parameters
+    ----------
+    X : np.ndarray [shape=(..., n_frames, ...)] or int
+        A feature matrix (e.g. an STFT), whose ``axis`` counts frames, or the number of
+        frames itself.
+    hop_length : int > 0
+        Samples between successive frames.
+    n_fft : int or None
+        If given, offset by ``n_fft // 2`` (see :func:`frames_to_samples`).
+    axis : int
+        Frame axis of ``X``.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_frames,), dtype=int]
+        ``frames_to_samples(np.arange(n_frames), ...)``.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> melforge.samples_like(4)
+    array([   0,  512, 1024, 1536])
+    """
+    frames = np.arange(X) if np.isscalar(X) else np.arange(np.shape(X)[axis])  # type: ignore[arg-type]
+    result: np.ndarray = frames_to_samples(frames, hop_length=hop_length, n_fft=n_fft)
+    return result
+
+
+def times_like(
+    X: Any,  # noqa: N803 - librosa's name
+    *,
+    sr: float = 22050,
+    hop_length: int = 512,
+    n_fft: Optional[int] = None,
+    axis: int = -1,
+) -> np.ndarray:
+    """Return the time in seconds of each frame of a feature array (or of ``X`` frames).
+
+    Parameters
+    ----------
+    X : np.ndarray [shape=(..., n_frames, ...)] or int
+        A feature matrix whose ``axis`` counts frames, or the number of frames.
+    sr : float > 0
+        Sample rate in Hz.
+    hop_length : int > 0
+        Samples between successive frames (512 is 23 ms at 22.05 kHz).
+    n_fft : int or None
+        If given, offset by ``n_fft // 2`` samples.
+    axis : int
+        Frame axis of ``X``.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_frames,), dtype=float64]
+        Seconds, ``samples_like(X, ...) / sr``.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> melforge.times_like(3, sr=16000, hop_length=160)
+    array([0.  , 0.01, 0.02])
+    """
+    samples = samples_like(X, hop_length=hop_length, n_fft=n_fft, axis=axis)
+    result: np.ndarray = samples_to_time(samples, sr=sr)
+    return result
+
+
+def blocks_to_frames(blocks: Any, *, block_length: int) -> Any:
+    """Convert block indices (of :func:`melforge.stream`) to the first frame of each block.
+
+    Parameters
+    ----------
+    blocks : int or np.ndarray [shape=(...)]
+        Block indices.
+    block_length : int > 0
+        Frames per block.
+
+    Returns
+    -------
+    int or np.ndarray [shape=(...)]
+        ``blocks * block_length``.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> melforge.blocks_to_frames([0, 1, 2], block_length=16)
+    array([ 0, 16, 32])
+    """
+    return block_length * np.asanyarray(blocks)
+
+
+def blocks_to_samples(blocks: Any, *, block_length: int, hop_length: int) -> Any:
+    """Convert block indices to the first sample of each block.
+
+    Parameters
+    ----------
+    blocks : int or np.ndarray [shape=(...)]
+        Block indices.
+    block_length : int > 0
+        Frames per block.
+    hop_length : int > 0
+        Samples between successive frames.
+
+    Returns
+    -------
+    int or np.ndarray [shape=(...), dtype=int]
+        ``blocks * block_length * hop_length``.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> int(melforge.blocks_to_samples(2, block_length=16, hop_length=512))
+    16384
+    """
+    frames = blocks_to_frames(blocks, block_length=block_length)
+    return frames_to_samples(frames, hop_length=hop_length)
+
+
+def blocks_to_time(blocks: Any, *, block_length: int, hop_length: int, sr: float) -> Any:
+    """Convert block indices to the time in seconds where each block starts.
+
+    Parameters
+    ----------
+    blocks : int or np.ndarray [shape=(...)]
+        Block indices.
+    block_length : int > 0
+        Frames per block.
+    hop_length : int > 0
+        Samples between successive frames.
+    sr : float > 0
+        Sample rate in Hz.
+
+    Returns
+    -------
+    float or np.ndarray [shape=(...)]
+        Seconds.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> float(melforge.blocks_to_time(1, block_length=16, hop_length=512, sr=16384))
+    0.5
+    """
+    samples = blocks_to_samples(blocks, block_length=block_length, hop_length=hop_length)
+    return samples_to_time(samples, sr=sr)

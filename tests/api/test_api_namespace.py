@@ -99,6 +99,11 @@ RANK = {
     "display": 8,
     "pipeline": 8,
     "cli": 9,
+    "util": 0,
+    "notes": 0,
+    "fftlib": 0,
+    "signals": 0,
+    "weighting": 4,
 }
 
 

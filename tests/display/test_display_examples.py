@@ -20,7 +20,7 @@ EXPECTED = {  # name: (samplerate, channels, seconds, subtype)
 
 
 def test_list_and_paths():
-    assert melforge.list_examples() == list(EXPECTED)
+    assert melforge.list_examples()[:3] == list(EXPECTED)  # then librosa's downloadable keys
     paths = [Path(melforge.ex(name)) for name in EXPECTED]
     assert all(p.is_file() and p.is_absolute() for p in paths)
     assert sum(p.stat().st_size for p in paths) < 1.5e6
@@ -66,9 +66,9 @@ def test_provenance_lists_every_clip_with_its_checksum():
 def test_unknown_name_lists_the_known_ones():
     with pytest.raises(
         melforge.ParameterError,
-        match=r"unknown example 'trumpet'; the bundled examples are 'speech', 'music', 'chirp'",
+        match=r"unknown example 'trumpets'; the bundled examples are 'speech', 'music', 'chirp'",
     ):
-        melforge.ex("trumpet")
+        melforge.ex("trumpets")
     with pytest.raises(melforge.ParameterError, match="unknown example 3"):
         melforge.ex(3)  # type: ignore[arg-type]
     with pytest.raises(melforge.ParameterError, match="unknown example 'x'"):

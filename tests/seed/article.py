@@ -1,11 +1,11 @@
 # The code of the seed article (shared/seed/000_dc715c35029af126.txt), unchanged except
-# for the import line and the example file: it must run on melforge as it runs on librosa.
+# for the import line: it must run on melforge as it runs on librosa, 'pistachio' included.
 # tests/seed/test_seed_article.py executes this text twice, once as it is and once with
 # the real librosa, and compares the numbers.  (Not collected by pytest: no test_ prefix.)
 #load the library
 import melforge as librosa
 #librosa.load function returns the audio array and sampling rate
-audio, sampling_rate = librosa.load(librosa.ex('speech'))
+audio, sampling_rate = librosa.load(librosa.ex('pistachio'))
 import matplotlib.pyplot as plt
 librosa.display.waveshow(audio,sr = sampling_rate)
 ## Frequency Spectrum

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import inspect
 import pkgutil
 import re
 import warnings
@@ -61,3 +62,24 @@ def test_doctests(modname: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
             UserWarning,
             stacklevel=1,
         )
+
+
+#: Top-level names whose docstrings still lack an Examples section (their modules are
+#: owned elsewhere: pipeline/_run.py, pipeline/summary.py, examples/__init__.py).
+PENDING = {"featurize", "Summary", "list_examples"}
+
+
+def test_top_level_names_have_examples() -> None:
+    """Every function and class of ``melforge.*`` (errors aside) shows how it is used."""
+    missing = []
+    for name in melforge.__all__:
+        obj = getattr(melforge, name)
+        if not callable(obj) or isinstance(obj, type(melforge)) or name in PENDING:
+            continue
+        if isinstance(obj, type) and issubclass(obj, BaseException):
+            continue
+        if "Examples\n--------" not in (inspect.getdoc(obj) or ""):
+            missing.append(name)
+    assert not missing, f"public names without an Examples section: {missing}"
+    still_pending = sorted(n for n in PENDING if n in melforge.__all__)
+    warnings.warn(f"Examples still missing for: {still_pending}", UserWarning, stacklevel=1)

@@ -208,8 +208,8 @@ def waveshow(
     Examples
     --------
     >>> import melforge
-    >>> y, sr = melforge.load(melforge.ex("speech"))  # doctest: +SKIP
-    >>> melforge.display.waveshow(y, sr=sr)  # doctest: +SKIP
+    >>> y, sr = melforge.load(melforge.ex("speech"))
+    >>> wave = melforge.display.waveshow(y, sr=sr)  # an AdaptiveWaveplot
     """
     if x_axis is not _UNSET:
         warnings.warn(

@@ -98,6 +98,7 @@ RANK = {
     "display": 8,
     "pipeline": 8,
     "cli": 9,
+    "__main__": 9,  # python -m melforge: the command line
 }
 
 

@@ -79,7 +79,9 @@ def _column_names(kind: str, n: int, freqs: Optional[np.ndarray]) -> list[str]:
         "  melforge features speech.flac --kind stft --n-fft 512 --hop 160 -o stft.npz\n\n"
         "Arrays are (bins, frames), time last, as melforge/librosa return them; .npz adds "
         "times (s), frequencies (Hz) and the parameters; .csv has one row per frame "
-        "(time_s first) and stores |STFT| for --kind stft.  The audio is mixed to mono."
+        "(time_s first) and stores |STFT| for --kind stft.  The audio is mixed to mono.  "
+        "(Model presets return (n_features, n_frames) like transformers, Kaldi's "
+        "(n_frames, n_features); 'melforge featurize' stores (n_frames, n_features) per row.)"
     ),
 )
 @click.argument("file")
@@ -96,7 +98,8 @@ def _column_names(kind: str, n: int, freqs: Optional[np.ndarray]) -> list[str]:
     type=SAMPLE_RATE,
     default="22050",
     show_default=True,
-    help="Resample to this rate first ('native' keeps the file's rate).",
+    help="Resample to this rate first: Hz or kHz (16000, 16k, 44.1k); 'native' keeps the "
+    "file's rate.",
 )
 @spectrogram_options
 @click.option("--n-mfcc", type=positive(), default=20, show_default=True, help="MFCCs to keep.")

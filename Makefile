@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: demo test lint bench bench-smoke install clean
+.PHONY: demo test lint bench bench-smoke install clean docs
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ $(VENV)/.installed-test: $(PY) pyproject.toml
 $(VENV)/.installed-bench: $(PY) pyproject.toml
 	$(PIP) install --quiet -e '.[bench]'
 	touch $@ $(VENV)/.installed-test $(VENV)/.installed
+
+$(VENV)/.installed-docs: $(PY) pyproject.toml
+	$(PIP) install --quiet -e '.[docs]'
+	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
 
@@ -44,5 +48,11 @@ bench: $(VENV)/.installed-bench
 bench-smoke: $(VENV)/.installed-test
 	$(PY) -m bench --smoke
 
+# The documentation site (Sphinx, numpydoc, sphinx-gallery) in docs/_build/html;
+# warnings are errors.
+docs: $(VENV)/.installed-docs
+	$(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
+
 clean:
-	rm -rf $(VENV) build dist demo-output .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist demo-output .pytest_cache .mypy_cache .ruff_cache \
+		docs/_build docs/auto_examples docs/api

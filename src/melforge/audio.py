@@ -52,6 +52,15 @@ def to_mono(y: np.ndarray) -> np.ndarray:
     on the transposed view of an interleaved decode buffer numpy's reduction runs its
     inner loop over the 2-element channel axis, about 9x slower (305 vs 35 ms for 10
     minutes of 44.1 kHz stereo).  Other inputs take ``np.mean`` itself.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> y, sr = melforge.load(melforge.ex("music"), sr=None, mono=False)
+    >>> y.shape
+    (2, 264600)
+    >>> melforge.to_mono(y).shape
+    (264600,)
     """
     if y.ndim == 1:
         return y
@@ -137,7 +146,9 @@ def load(
     Examples
     --------
     >>> import melforge
-    >>> y, sr = melforge.load(melforge.ex("chirp"), sr=16000)  # doctest: +SKIP
+    >>> y, sr = melforge.load(melforge.ex("chirp"), sr=16000)
+    >>> y.shape, y.dtype, sr
+    ((80000,), dtype('float32'), 16000)
     """
     from melforge.io.reading import read_native
     from melforge.resampling import check_res_type, resample
@@ -231,10 +242,13 @@ def stream(
     Examples
     --------
     >>> import melforge
-    >>> for y_block in melforge.stream(  # doctest: +SKIP
-    ...     "long.flac", block_length=256, frame_length=2048, hop_length=512
+    >>> for y_block in melforge.stream(
+    ...     melforge.ex("speech"), block_length=256, frame_length=2048, hop_length=512
     ... ):
     ...     S = melforge.stft(y_block, n_fft=2048, hop_length=512, center=False)
+    ...     print(S.shape)  # up to 256 frames per block
+    (1025, 256)
+    (1025, 155)
     """
     from melforge.io.reading import iter_blocks, open_reader
 
@@ -334,6 +348,15 @@ def get_duration(
     -----
     As librosa 0.11: ``path`` takes precedence over ``S``, and ``S`` over ``y``.  For
     FFmpeg-decoded files, see :class:`melforge.AudioInfo` for how ``frames`` is found.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> melforge.get_duration(path=melforge.ex("chirp"))
+    5.0
+    >>> y, sr = melforge.load(melforge.ex("chirp"))
+    >>> melforge.get_duration(y=y, sr=sr)
+    5.0
     """
     if filename is not None:
         if path is not None:
@@ -374,6 +397,12 @@ def get_samplerate(path: str | os.PathLike[str] | Any) -> int:
     -------
     int
         Sampling rate in Hz.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> melforge.get_samplerate(melforge.ex("music"))
+    44100
     """
     from melforge.io.headers import info
 

@@ -54,6 +54,14 @@ def hz_to_mel(frequencies: Any, *, htk: bool = False) -> Any:
     -------
     np.floating or np.ndarray [shape=(...)]
         The frequencies in mels.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> float(melforge.hz_to_mel(440.0))  # Slaney: linear below 1 kHz
+    6.6
+    >>> round(float(melforge.hz_to_mel(440.0, htk=True)), 2)
+    549.64
     """
     f = np.asanyarray(frequencies)
     if htk:
@@ -81,6 +89,14 @@ def mel_to_hz(mels: Any, *, htk: bool = False) -> Any:
     -------
     np.floating or np.ndarray [shape=(...)]
         Frequencies in Hz.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> float(melforge.mel_to_hz(6.6))
+    440.0
+    >>> round(float(melforge.mel_to_hz(549.64, htk=True)), 1)
+    440.0
     """
     m = np.asanyarray(mels)
     if htk:
@@ -108,6 +124,12 @@ def fft_frequencies(*, sr: float = 22050, n_fft: int = 2048) -> np.ndarray:
     -------
     np.ndarray [shape=(1 + n_fft // 2,), dtype=float64]
         Frequencies ``0, sr / n_fft, ..., sr / 2`` in Hz.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> melforge.fft_frequencies(sr=16000, n_fft=8)
+    array([   0., 2000., 4000., 6000., 8000.])
     """
     sr = check_sr(sr)
     n_fft = check_positive_int("n_fft", n_fft)
@@ -132,6 +154,12 @@ def mel_frequencies(
     -------
     np.ndarray [shape=(n_mels,), dtype=float64]
         Frequencies in Hz from ``fmin`` to ``fmax``.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> melforge.mel_frequencies(n_mels=5, fmax=8000).round(1)
+    array([   0. ,  754.1, 1688.9, 3675.8, 8000. ])
     """
     lo = hz_to_mel(fmin, htk=htk)
     hi = hz_to_mel(fmax, htk=htk)
@@ -159,6 +187,12 @@ def frames_to_samples(frames: Any, *, hop_length: int = 512, n_fft: Optional[int
     -------
     int or np.ndarray [shape=(...), dtype=int]
         Sample indices ``frames * hop_length + n_fft // 2``.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> melforge.frames_to_samples([0, 1, 2], hop_length=512)
+    array([   0,  512, 1024])
     """
     return (np.asanyarray(frames) * hop_length + _offset(n_fft)).astype(int)
 
@@ -179,6 +213,12 @@ def samples_to_frames(samples: Any, *, hop_length: int = 512, n_fft: Optional[in
     -------
     int or np.ndarray [shape=(...), dtype=int]
         ``floor((samples - n_fft // 2) / hop_length)``.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> melforge.samples_to_frames([0, 511, 512, 22050], hop_length=512)
+    array([ 0,  0,  1, 43])
     """
     s = np.asanyarray(samples)
     return np.asarray(np.floor((s - _offset(n_fft)) // hop_length), dtype=int)
@@ -198,6 +238,12 @@ def samples_to_time(samples: Any, *, sr: float = 22050) -> Any:
     -------
     float or np.ndarray [shape=(...)]
         ``samples / sr`` in seconds.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> melforge.samples_to_time([0, 11025, 22050], sr=22050)
+    array([0. , 0.5, 1. ])
     """
     return np.asanyarray(samples) / float(sr)
 
@@ -216,6 +262,12 @@ def time_to_samples(times: Any, *, sr: float = 22050) -> Any:
     -------
     int or np.ndarray [shape=(...), dtype=int]
         ``int(times * sr)``.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> melforge.time_to_samples([0.0, 0.5, 1.0], sr=16000)
+    array([    0,  8000, 16000])
     """
     return (np.asanyarray(times) * sr).astype(int)
 
@@ -240,6 +292,12 @@ def frames_to_time(
     -------
     float or np.ndarray [shape=(...)]
         Times in seconds.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> melforge.frames_to_time([0, 1, 100], sr=22050, hop_length=512).round(4)
+    array([0.    , 0.0232, 2.322 ])
     """
     return samples_to_time(frames_to_samples(frames, hop_length=hop_length, n_fft=n_fft), sr=sr)
 
@@ -264,6 +322,12 @@ def time_to_frames(
     -------
     int or np.ndarray [shape=(...), dtype=int]
         Frame indices.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> melforge.time_to_frames([0.0, 1.0, 2.0], sr=22050, hop_length=512)
+    array([ 0, 43, 86])
     """
     return samples_to_frames(time_to_samples(times, sr=sr), hop_length=hop_length, n_fft=n_fft)
 

@@ -104,6 +104,7 @@ RANK = {
     "fftlib": 0,
     "signals": 0,
     "weighting": 4,
+    "__main__": 9,  # python -m melforge: the command line
 }
 
 

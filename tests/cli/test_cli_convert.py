@@ -46,7 +46,9 @@ def test_native_rate_flac_24(stereo, tmp_path):
 def test_clipping_is_a_one_line_warning(tmp_path):
     src = tmp_path / "loud.wav"
     sf.write(src, np.full(1000, 1.5, dtype=np.float32), 8000, subtype="FLOAT")
-    r = CliRunner().invoke(main, ["convert", str(src), str(tmp_path / "out.wav")])
+    r = CliRunner().invoke(
+        main, ["convert", str(src), str(tmp_path / "out.wav"), "--subtype", "PCM_16"]
+    )
     assert r.exit_code == 0, r.output
     warnings = [ln for ln in r.stderr.splitlines() if ln.startswith("melforge: warning: ")]
     assert len(warnings) == 1 and "clip" in warnings[0]

@@ -7,9 +7,11 @@ Exit codes: 0 success, 1 some inputs failed (each named on stderr, one line per 
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Optional, TypeVar
 
@@ -98,22 +100,43 @@ def progress(
     return tqdm(items, total=total, desc=desc, leave=False, unit=unit)
 
 
+_RATE = re.compile(r"^([-+]?(?:\d+(?:\.\d*)?|\.\d+))\s*(k|khz|hz)?$", re.IGNORECASE)
+
+
+def parse_rate(text: str) -> int:
+    """Return a sample rate in Hz from ``16000``, ``16k``, ``44.1k``, ``44.1kHz`` or ``8000Hz``.
+
+    Raises ``ValueError`` (with the reason) for anything else, and for rates that are
+    not a whole number of Hz or not positive.
+    """
+    match = _RATE.match(text.strip())
+    if match is None:
+        raise ValueError("is not a sample rate; use Hz (16000), kHz (16k, 44.1k) or 'native'")
+    value = Decimal(match.group(1))
+    if (match.group(2) or "").lower() in ("k", "khz"):
+        value *= 1000
+    if value != value.to_integral_value():
+        raise ValueError("is not a whole number of Hz")
+    if value <= 0:
+        raise ValueError("must be a positive sample rate in Hz")
+    return int(value)
+
+
 class SampleRate(click.ParamType):
-    """A sample rate in Hz (a positive integer) or ``native`` (keep the file's rate)."""
+    """A sample rate: Hz (``16000``), kHz (``16k``, ``44.1k``) or ``native`` (the file's rate)."""
 
     name = "HZ|native"
 
     def convert(self, value: Any, param: Any, ctx: Any) -> Optional[int]:
         """Return the rate as int, or None for ``native``."""
-        if value is None or (isinstance(value, str) and value.lower() == "native"):
+        if value is None or (isinstance(value, str) and value.strip().lower() == "native"):
             return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
         try:
-            sr = int(value)
-        except (TypeError, ValueError):
-            self.fail(f"{value!r} is not a sample rate; use an integer in Hz or 'native'")
-        if sr <= 0:
-            self.fail(f"{value!r} must be a positive sample rate in Hz")
-        return sr
+            return parse_rate(str(value))
+        except ValueError as exc:
+            self.fail(f"{value!r} {exc}")
 
 
 SAMPLE_RATE = SampleRate()

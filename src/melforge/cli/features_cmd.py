@@ -84,8 +84,9 @@ def _column_names(kind: str, n: int, freqs: Optional[np.ndarray]) -> list[str]:
         "times (s), frequencies (Hz) and the parameters; .csv has one row per frame "
         "(time_s first) and stores |STFT| for --kind stft.  The audio is mixed to mono.  "
         "With --preset the array is the preset's own layout (melforge presets show NAME "
-        "prints it; e.g. whisper-80 gives (80, 3000) like transformers), and .csv has one "
-        "row per frame."
+        "prints it): Whisper-style presets give (n_features, n_frames) like transformers, "
+        "Kaldi's (n_frames, n_features); .csv has one row per frame.  'melforge featurize' "
+        "stores (n_frames, n_features) per row."
     ),
 )
 @click.argument("file")
@@ -102,7 +103,8 @@ def _column_names(kind: str, n: int, freqs: Optional[np.ndarray]) -> list[str]:
     type=SAMPLE_RATE,
     default="22050",
     show_default=True,
-    help="Resample to this rate first ('native' keeps the file's rate).",
+    help="Resample to this rate first: Hz or kHz (16000, 16k, 44.1k); 'native' keeps the "
+    "file's rate.",
 )
 @spectrogram_options
 @click.option("--n-mfcc", type=positive(), default=20, show_default=True, help="MFCCs to keep.")

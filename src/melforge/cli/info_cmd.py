@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from dataclasses import asdict, dataclass
 from typing import Any, Optional
@@ -13,7 +14,7 @@ import numpy as np
 
 from melforge.cli._common import INPUT_ERRORS, describe_error, error_line, is_debug, progress
 
-__all__ = ["info", "FileFacts", "file_facts"]
+__all__ = ["info", "FileFacts", "file_facts", "expand_inputs"]
 
 _BLOCK = 1 << 20  # samples per channel decoded at a time (4 MiB per channel in float32)
 
@@ -102,6 +103,34 @@ def file_facts(path: str, *, levels: bool = True) -> FileFacts:
         return FileFacts(file=path, error=describe_error(exc, with_path=False))
 
 
+def expand_inputs(items: tuple[str, ...]) -> list[str]:
+    """Return the files to report: files as given, folders walked for audio files.
+
+    A folder is walked recursively in sorted order; hidden files and folders are left
+    out, and so are files whose extension is not an audio one (the extensions
+    ``melforge featurize`` takes).  A folder holding no audio file stays in the list,
+    so that it is reported as a failed input.
+    """
+    from melforge.pipeline.inputs import AUDIO_EXTENSIONS
+
+    files: list[str] = []
+    for item in items:
+        if not os.path.isdir(item):
+            files.append(item)
+            continue
+        found = []
+        for dirpath, dirnames, filenames in os.walk(item):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            found += [
+                os.path.join(dirpath, name)
+                for name in sorted(filenames)
+                if not name.startswith(".")
+                and os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS
+            ]
+        files += found or [item]
+    return files
+
+
 def _fmt_duration(seconds: Optional[float]) -> str:
     if seconds is None:
         return ""
@@ -183,6 +212,7 @@ def _json_value(v: Any) -> Any:
     "info",
     epilog=(
         "Examples:\n\n\b\n  melforge info speech.flac\n"
+        "  melforge info recordings/            # every audio file below the folder\n"
         "  melforge info data/*.wav --json > facts.json\n"
         "  melforge info --no-levels big/*.flac   # headers only, no decoding\n\n"
         "Levels: peak and RMS in dBFS (0 dBFS = full scale, a full-scale sine has RMS -3 dBFS); "
@@ -201,9 +231,16 @@ def _json_value(v: Any) -> Any:
 def info(files: tuple[str, ...], as_json: bool, levels: bool) -> None:
     """Show format, subtype, bit depth, rate, channels, duration and levels of FILES.
 
-    Unreadable files become rows with the reason; the exit code is then 1.
+    A folder stands for every audio file below it.  Unreadable files become rows with
+    the reason; the exit code is then 1.
     """
-    rows = [file_facts(f, levels=levels) for f in progress(files, total=len(files), desc="info")]
+    paths = expand_inputs(files)
+    rows = [
+        FileFacts(file=f, error="no audio files in this folder")
+        if os.path.isdir(f)
+        else file_facts(f, levels=levels)
+        for f in progress(paths, total=len(paths), desc="info")
+    ]
     if as_json:
         data = [{k: _json_value(v) for k, v in asdict(r).items()} for r in rows]
         click.echo(json.dumps(data, indent=2))

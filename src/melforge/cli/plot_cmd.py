@@ -220,7 +220,10 @@ def _plot_spectrum(ax: Any, y: np.ndarray, sr: int) -> str:
 )
 @click.option("-o", "--output", required=True, help="Image file: .png, .svg or .pdf.")
 @click.option(
-    "--sr", type=SAMPLE_RATE, default=None, help="Resample to this rate first [default: native]."
+    "--sr",
+    type=SAMPLE_RATE,
+    default=None,
+    help="Resample to this rate first: Hz or kHz (16000, 16k, 44.1k) [default: native].",
 )
 @spectrogram_options
 @click.option(

@@ -48,6 +48,13 @@ def cmap(
     matplotlib.colors.Colormap
         ``cmap_bool`` for booleans, ``cmap_div`` when the (robust) range contains
         both signs, else ``cmap_seq``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from melforge.display import cmap
+    >>> cmap(np.array([0.0, 1.0])).name, cmap(np.array([-1.0, 1.0])).name
+    ('magma', 'coolwarm')
     """
     import matplotlib
 
@@ -91,6 +98,14 @@ def colorbar(
     -------
     matplotlib.colorbar.Colorbar
         The colorbar.
+
+    Examples
+    --------
+    >>> import numpy as np, melforge
+    >>> y, sr = melforge.load(melforge.ex("chirp"))
+    >>> S_db = melforge.amplitude_to_db(np.abs(melforge.stft(y)), ref=np.max)
+    >>> img = melforge.display.specshow(S_db, x_axis="time", y_axis="hz", sr=sr)
+    >>> cb = melforge.display.colorbar(img)  # labelled "+0 dB", "-20 dB", ...
     """
     axes = mappable.axes if ax is None else ax
     cbar = axes.figure.colorbar(mappable, ax=axes, format=format, **kwargs)
@@ -181,10 +196,10 @@ def specshow(
     Examples
     --------
     >>> import numpy as np, melforge
-    >>> y, sr = melforge.load(melforge.ex("speech"))  # doctest: +SKIP
-    >>> S_db = melforge.amplitude_to_db(np.abs(melforge.stft(y)), ref=np.max)  # doctest: +SKIP
-    >>> img = melforge.display.specshow(S_db, x_axis="time", y_axis="log", sr=sr)  # doctest: +SKIP
-    >>> melforge.display.colorbar(img)  # doctest: +SKIP
+    >>> y, sr = melforge.load(melforge.ex("speech"))
+    >>> S_db = melforge.amplitude_to_db(np.abs(melforge.stft(y)), ref=np.max)
+    >>> img = melforge.display.specshow(S_db, x_axis="time", y_axis="log", sr=sr)
+    >>> cb = melforge.display.colorbar(img)
     """
     del win_length
     for name in _LIBROSA_ONLY.intersection(kwargs):

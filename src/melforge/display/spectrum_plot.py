@@ -102,9 +102,9 @@ def spectrumshow(
     Examples
     --------
     >>> import numpy as np, melforge
-    >>> y, sr = melforge.load(melforge.ex("speech"))  # doctest: +SKIP
-    >>> seg = y[:4096] * np.hanning(4096)  # doctest: +SKIP
-    >>> melforge.display.spectrumshow(np.abs(np.fft.rfft(seg)), sr=sr)  # doctest: +SKIP
+    >>> y, sr = melforge.load(melforge.ex("speech"))
+    >>> seg = y[:4096] * np.hanning(4096)
+    >>> line = melforge.display.spectrumshow(np.abs(np.fft.rfft(seg)), sr=sr)
     """
     values, own_freqs = _unpack(spectrum)
     values = np.squeeze(values)

@@ -55,6 +55,18 @@ class TimeLocator(mticker.Locator):
     ----------
     nbins : int
         The largest number of intervals between ticks.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from melforge.display import TimeFormatter, TimeLocator
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.set_xlim(0, 90)  # seconds
+    >>> ax.xaxis.set_major_locator(TimeLocator())
+    >>> ax.xaxis.set_major_formatter(TimeFormatter())
+    >>> fig.canvas.draw()
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['0:00', '0:15', '0:30', '0:45', '1:00', '1:15', '1:30']
     """
 
     def __init__(self, nbins: int = 8) -> None:
@@ -99,6 +111,17 @@ class TimeFormatter(mticker.Formatter):
     unit : {None, "h", "m", "s", "ms"}
         Fixed unit, or None (default) to follow the visible span: ``h:mm:ss`` from one
         hour, ``m:ss`` from one minute, seconds from one second, else milliseconds.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from melforge.display import TimeFormatter
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.set_xlim(0, 90)
+    >>> ax.xaxis.set_major_formatter(TimeFormatter())
+    >>> fig.canvas.draw()
+    >>> ax.xaxis.get_major_formatter()(75.0)  # the span is over a minute: m:ss
+    '1:15'
     """
 
     def __init__(self, lag: bool = False, unit: Optional[str] = None) -> None:
@@ -154,7 +177,15 @@ _TIME_LABELS = {"h": "Time (h:mm:ss)", "m": "Time (m:ss)", "s": "Time (s)", "ms"
 
 
 class HzFormatter(mticker.Formatter):
-    """Format frequencies: ``440`` below 1 kHz, ``2k`` / ``4.5k`` above; blank below 0."""
+    """Format frequencies: ``440`` below 1 kHz, ``2k`` / ``4.5k`` above; blank below 0.
+
+    Examples
+    --------
+    >>> from melforge.display import HzFormatter
+    >>> f = HzFormatter()
+    >>> [f(x) for x in (440, 2000, 4500, 12500)]
+    ['440', '2k', '4.5k', '12.5k']
+    """
 
     def __call__(self, x: float, pos: Optional[int] = None) -> str:
         """Return the label of the tick at ``x`` Hz."""
@@ -192,6 +223,12 @@ class HzLocator(mticker.Locator):
     ----------
     max_ticks : int
         About the most ticks to place.
+
+    Examples
+    --------
+    >>> from melforge.display import HzLocator
+    >>> HzLocator().tick_values(0, 8000)  # round values: 0, 1-2-5 x 10^k
+    array([   0., 1000., 2000., 5000.])
     """
 
     def __init__(self, max_ticks: int = 11) -> None:

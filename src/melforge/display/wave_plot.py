@@ -70,6 +70,18 @@ class AdaptiveWaveplot:
         The sample view is used when the view spans at most this many samples.
     transpose : bool
         Time runs along the y axis.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt, melforge
+    >>> y, sr = melforge.load(melforge.ex("speech"))
+    >>> fig, ax = plt.subplots()
+    >>> wave = melforge.display.waveshow(y, sr=sr, ax=ax)
+    >>> wave.envelope.get_visible(), wave.steps.get_visible()  # zoomed out: the envelope
+    (True, False)
+    >>> _ = ax.set_xlim(1.0, 1.02)  # 20 ms: the samples themselves
+    >>> wave.envelope.get_visible(), wave.steps.get_visible()
+    (False, True)
     """
 
     def __init__(
@@ -217,8 +229,8 @@ def waveshow(
     Examples
     --------
     >>> import melforge
-    >>> y, sr = melforge.load(melforge.ex("speech"))  # doctest: +SKIP
-    >>> melforge.display.waveshow(y, sr=sr)  # doctest: +SKIP
+    >>> y, sr = melforge.load(melforge.ex("speech"))
+    >>> wave = melforge.display.waveshow(y, sr=sr)  # an AdaptiveWaveplot
     """
     if x_axis is not _UNSET:
         warnings.warn(

@@ -223,6 +223,12 @@ def example_info(key: str) -> None:
     recording (downloaded, checked and cached like the audio), as
     ``librosa.util.example_info`` does; for the bundled clips, the description and the
     CC0 dedication from ``PROVENANCE.md``.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> melforge.example_info("speech")  # doctest: +ELLIPSIS
+    speech ...
     """
     clip = _lookup(key)
     print(f"{key:10s}\t{clip.description:s}")

@@ -194,6 +194,15 @@ def melspectrogram(
     One thread unless the caller raises scipy's worker count
     (``with scipy.fft.set_workers(n): ...``): a batch of clips is then shared among
     ``n`` threads (bit-identical to one thread).
+
+    Examples
+    --------
+    >>> import numpy as np, melforge
+    >>> y, sr = melforge.load(melforge.ex("speech"))
+    >>> S = melforge.feature.melspectrogram(y=y, sr=sr, n_mels=128, fmax=8000)
+    >>> S.shape, S.dtype
+    ((128, 415), dtype('float32'))
+    >>> S_db = melforge.power_to_db(S, ref=np.max)  # dB relative to the peak
     """
     _check_kwargs("melspectrogram", kwargs, _MEL_KEYS)
     if S is not None:
@@ -264,6 +273,14 @@ def mfcc(
     -------
     np.ndarray [shape=(..., n_mfcc, t)]
         MFCC sequence; float32 for float32 input.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> y, sr = melforge.load(melforge.ex("speech"), sr=16000)
+    >>> C = melforge.feature.mfcc(y=y, sr=sr, n_mfcc=13, n_fft=400, hop_length=160, n_mels=40)
+    >>> C.shape, C.dtype
+    ((13, 963), dtype('float32'))
     """
     _check_kwargs("mfcc", kwargs, (_MEL_KEYS | _MELSPEC_KEYS) - {"norm"})
     n_mfcc = _positive_int("n_mfcc", n_mfcc)

@@ -109,6 +109,13 @@ def mel_basis_cached(
     -------
     np.ndarray [shape=(n_mels, 1 + n_fft // 2)]
         The filter bank, read-only.
+
+    Examples
+    --------
+    >>> from melforge.filters import mel_basis_cached
+    >>> basis = mel_basis_cached(sr=16000, n_fft=400, n_mels=80)
+    >>> basis.shape, basis.flags.writeable
+    ((80, 201), False)
     """
     sr = check_sr(sr)
     n_fft = check_positive_int("n_fft", n_fft)
@@ -178,6 +185,17 @@ def mel(
     -----
     UserWarning
         If some bands contain no FFT bin (too many bands for ``n_fft``).
+
+    Examples
+    --------
+    >>> import melforge
+    >>> M = melforge.filters.mel(sr=16000, n_fft=400, n_mels=80)  # (n_mels, 1 + n_fft // 2)
+    >>> M.shape, M.dtype
+    ((80, 201), dtype('float32'))
+    >>> y, sr = melforge.load(melforge.ex("speech"), sr=16000)
+    >>> S = abs(melforge.stft(y, n_fft=400, hop_length=160)) ** 2
+    >>> (M @ S).shape  # a mel power spectrogram
+    (80, 963)
     """
     return mel_basis_cached(
         sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm,
@@ -202,6 +220,12 @@ def dct_basis_cached(n_filters: int, n_input: int, dtype: str = "<f8") -> np.nda
     -------
     np.ndarray [shape=(n_filters, n_input)]
         Read-only basis.
+
+    Examples
+    --------
+    >>> from melforge.filters import dct_basis_cached
+    >>> dct_basis_cached(13, 40).shape
+    (13, 40)
     """
     k = np.arange(n_filters)[:, None]
     samples = np.arange(1, 2 * n_input, 2)[None, :] * np.pi / (2.0 * n_input)
@@ -233,6 +257,15 @@ def dct(n_filters: int, n_input: int, *, dtype: Any = np.float64) -> np.ndarray:
     np.ndarray [shape=(n_filters, n_input)]
         ``basis[k, j] = sqrt(2 / n_input) * cos(pi * k * (2 j + 1) / (2 n_input))``, with
         row 0 equal to ``1 / sqrt(n_input)``.  A fresh writable array.
+
+    Examples
+    --------
+    >>> import numpy as np, melforge
+    >>> B = melforge.filters.dct(13, 40)  # 13 coefficients of 40 inputs
+    >>> B.shape
+    (13, 40)
+    >>> bool(np.allclose(B @ B.T, np.eye(13)))  # orthonormal rows
+    True
     """
     n_filters = check_positive_int("n_filters", n_filters)
     n_input = check_positive_int("n_input", n_input)

@@ -71,6 +71,15 @@ class AudioInfo:
         ``"libsndfile"`` or ``"ffmpeg"``: the decoder :func:`melforge.load` will use.
     bit_rate : int or None
         Average bit rate in bit/s when the container states it (FFmpeg files only).
+
+    Examples
+    --------
+    >>> import melforge
+    >>> i = melforge.info(melforge.ex("speech"))
+    >>> i.samplerate, i.channels, i.bit_depth, i.format
+    (22050, 1, 16, 'FLAC')
+    >>> round(i.duration, 2)
+    9.62
     """
 
     samplerate: int
@@ -271,8 +280,8 @@ def info(path: str | os.PathLike[str] | Any) -> AudioInfo:
     Examples
     --------
     >>> import melforge
-    >>> i = melforge.info(melforge.ex("chirp"))  # doctest: +SKIP
-    >>> i.samplerate, i.channels  # doctest: +SKIP
+    >>> i = melforge.info(melforge.ex("chirp"))
+    >>> i.samplerate, i.channels
     (22050, 1)
     """
     from melforge.io import reading

@@ -89,7 +89,9 @@ def save(
     --------
     >>> import numpy as np, melforge
     >>> y = np.zeros(22050, dtype=np.float32)
-    >>> melforge.save("/tmp/silence.wav", y, 22050)  # doctest: +SKIP
+    >>> melforge.save("silence.wav", y, 22050)
+    >>> melforge.info("silence.wav").subtype
+    'PCM_16'
     """
     import soundfile
 

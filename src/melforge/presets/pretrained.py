@@ -64,6 +64,12 @@ def supported_types() -> list[str]:
     -------
     list of str
         Sorted class names, e.g. ``["Wav2Vec2FeatureExtractor", "WhisperFeatureExtractor"]``.
+
+    Examples
+    --------
+    >>> from melforge.presets import supported_types
+    >>> "Wav2Vec2FeatureExtractor" in supported_types()
+    True
     """
     return sorted(_FAMILIES)
 
@@ -255,6 +261,17 @@ class PretrainedPreset(Preset):
     ----------
     config_sha256 : str
         SHA-256 of the source config's canonical JSON ("" when built by hand).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from melforge.presets import from_pretrained
+    >>> p = from_pretrained({"feature_extractor_type": "Wav2Vec2FeatureExtractor",
+    ...                      "return_attention_mask": True})
+    >>> clips = [np.ones(16000, np.float32), np.ones(8000, np.float32)]
+    >>> out = p.batch(clips, 16000, padding=True)
+    >>> out["input_values"].shape, out["attention_mask"].sum(axis=1).tolist()
+    ((2, 16000), [16000, 8000])
     """
 
     config_sha256: str = ""
@@ -388,8 +405,9 @@ def from_pretrained(
     Examples
     --------
     >>> import melforge.presets as presets
-    >>> p = presets.from_pretrained({"feature_extractor_type": "WhisperFeatureExtractor",
-    ...                              "feature_size": 80})  # doctest: +SKIP
+    >>> p = presets.from_pretrained({"feature_extractor_type": "Wav2Vec2FeatureExtractor"})
+    >>> p.kind, p.sample_rate, p.layout
+    ('hf-wav2vec2', 16000, '(n_samples,)')
     """
     config, origin = load_config(source, revision=revision)
     kind = config.get("feature_extractor_type")

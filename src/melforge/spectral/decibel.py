@@ -108,6 +108,17 @@ def power_to_db(
     ------
     ParameterError
         If ``amin <= 0`` or ``top_db < 0``.
+
+    Examples
+    --------
+    >>> import numpy as np, melforge
+    >>> melforge.power_to_db(np.array([1.0, 0.1, 1e-12]))  # floor: top_db=80 below the peak
+    array([  0., -10., -80.])
+    >>> y, sr = melforge.load(melforge.ex("speech"))
+    >>> S = np.abs(melforge.stft(y)) ** 2
+    >>> S_db = melforge.power_to_db(S, ref=np.max)
+    >>> float(S_db.max()), float(S_db.min())
+    (0.0, -80.0)
     """
     S = np.asarray(S)
     _check(amin, top_db)
@@ -155,6 +166,16 @@ def amplitude_to_db(
     ------
     ParameterError
         If ``amin <= 0`` or ``top_db < 0``.
+
+    Examples
+    --------
+    >>> import numpy as np, melforge
+    >>> melforge.amplitude_to_db(np.array([1.0, 0.1, 0.001]))
+    array([  0., -20., -60.])
+    >>> y, sr = melforge.load(melforge.ex("speech"))
+    >>> S_db = melforge.amplitude_to_db(np.abs(melforge.stft(y)), ref=np.max)
+    >>> S_db.shape, S_db.dtype
+    ((1025, 415), dtype('float32'))
     """
     S = np.asarray(S)
     _check(amin, top_db)
@@ -187,6 +208,12 @@ def db_to_power(S_db: Any, *, ref: float = 1.0) -> Any:  # noqa: N803
     -------
     np.ndarray or number
         Power, in ``S_db``'s floating dtype.
+
+    Examples
+    --------
+    >>> import numpy as np, melforge
+    >>> melforge.db_to_power(np.array([0.0, -10.0, -20.0]))
+    array([1.  , 0.1 , 0.01])
     """
     return ref * np.power(10.0, S_db * 0.1)
 
@@ -205,5 +232,11 @@ def db_to_amplitude(S_db: Any, *, ref: float = 1.0) -> Any:  # noqa: N803
     -------
     np.ndarray or number
         Amplitude, in ``S_db``'s floating dtype.
+
+    Examples
+    --------
+    >>> import numpy as np, melforge
+    >>> melforge.db_to_amplitude(np.array([0.0, -20.0, -40.0]))
+    array([1.  , 0.1 , 0.01])
     """
     return db_to_power(S_db, ref=ref**2) ** 0.5

@@ -54,6 +54,16 @@ def frame(y: np.ndarray, *, frame_length: int, hop_length: int) -> np.ndarray:
     ------
     ParameterError
         If ``y`` is shorter than ``frame_length`` or a length is not a positive integer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from melforge.spectral import frame
+    >>> frame(np.arange(10.0), frame_length=4, hop_length=2)  # frames are columns
+    array([[0., 2., 4., 6.],
+           [1., 3., 5., 7.],
+           [2., 4., 6., 8.],
+           [3., 5., 7., 9.]])
     """
     return _rows(y, frame_length, hop_length).swapaxes(-1, -2)
 
@@ -90,6 +100,13 @@ def center_pad(y: np.ndarray, *, n_fft: int, pad_mode: PadMode = "constant") -> 
     -------
     np.ndarray [shape=(..., n + 2 * (n_fft // 2))]
         The padded signal (a new array).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from melforge.spectral import center_pad
+    >>> center_pad(np.array([1.0, 2.0, 3.0, 4.0]), n_fft=4)  # n_fft // 2 on each side
+    array([0., 0., 1., 2., 3., 4., 0., 0.])
     """
     pad = [(0, 0)] * (y.ndim - 1) + [(n_fft // 2, n_fft // 2)]
     return np.pad(y, pad, mode=pad_mode)  # type: ignore[call-overload]

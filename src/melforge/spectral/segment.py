@@ -31,6 +31,16 @@ class Spectrum:
         Sample rate in Hz.
     n_fft : int
         DFT size in samples (the segment is zero-padded to it).
+
+    Examples
+    --------
+    >>> import numpy as np, melforge
+    >>> y, sr = melforge.load(melforge.ex("chirp"))
+    >>> s = melforge.spectrum(y[:4096], sr=sr)
+    >>> s.values.shape, s.magnitude.shape, s.frequencies.shape
+    ((2049,), (2049,), (2049,))
+    >>> float(s.db(ref=np.max).max())  # dB relative to the peak bin
+    0.0
     """
 
     values: np.ndarray
@@ -106,6 +116,16 @@ def spectrum(
     ------
     ParameterError
         If ``y`` is not floating point or empty, or ``n_fft < n``.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> y, sr = melforge.load(melforge.ex("chirp"))
+    >>> s = melforge.spectrum(y[:4096], sr=sr)  # 186 ms, Hann window, one DFT
+    >>> s.values.shape, float(s.frequencies[-1])  # 1 + n_fft // 2 bins up to Nyquist
+    ((2049,), 11025.0)
+    >>> float(s.frequencies[1])  # bin spacing sr / n_fft, in Hz
+    5.38330078125
     """
     y = check_audio_array(y)
     sr = check_sr(sr)

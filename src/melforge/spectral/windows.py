@@ -124,6 +124,13 @@ def get_window(window: WindowSpec, Nx: int, *, fftbins: bool = True) -> np.ndarr
     ------
     ParameterError
         If the specification is not understood, or an array's length is not ``Nx``.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> melforge.get_window("hann", 8)  # periodic (fftbins=True), as for an STFT
+    array([0.        , 0.14644661, 0.5       , 0.85355339, 1.        ,
+           0.85355339, 0.5       , 0.14644661])
     """
     return np.array(_window_array(window, Nx, fftbins), copy=True)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
-from conftest import TINY, write_clip
+from conftest import TINY, read_errors, write_clip
 
 import melforge
 from melforge.pipeline.inputs import iter_sources
@@ -34,7 +34,7 @@ def test_common_voice_tsv_layout(tmp_path: Path) -> None:
     assert got[1]["sentence"] == 'say "hi" 1' and got[1]["up_votes"] == "1"
     assert got[0]["client_id"] == "c0" and got[0]["gender"] == "female"
     assert got[0]["path"] == str(cv / "clips" / "common_voice_en_0.mp3")
-    err = pq.read_table(out / "_errors.parquet").to_pylist()
+    err = read_errors(out).to_pylist()
     assert err[0]["id"] == "common_voice_en_9.mp3"
     assert err[0]["error"] == "AudioFileNotFoundError"
 
@@ -118,6 +118,6 @@ def test_manifest_value_of_another_type_fails_that_input_only(tmp_path: Path) ->
     assert [(r["id"], r["label"], r["note"]) for r in got] == [
         ("0.wav", 1, None), ("1.wav", 2, None), ("3.wav", 3, '{"k": 1}')
     ]  # fmt: skip
-    (err,) = pq.read_table(out / "_errors.parquet").to_pylist()
+    (err,) = read_errors(out).to_pylist()
     assert err["id"] == "2.wav" and err["error"] == "ValueError"
     assert "manifest column 'label' value 2.5 does not fit type int64" in err["message"]

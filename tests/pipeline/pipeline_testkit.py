@@ -21,7 +21,14 @@ from typing import Any, ClassVar
 import numpy as np
 import soundfile as sf
 
-__all__ = ["TinyPreset", "FaultyPreset", "SlowTinyPreset", "POISON_LEVEL", "write_poison"]
+__all__ = [
+    "TinyPreset",
+    "FaultyPreset",
+    "SlowTinyPreset",
+    "SlowerTinyPreset",
+    "POISON_LEVEL",
+    "write_poison",
+]
 
 #: The DC level of a poison clip (exact in 16-bit PCM: 8192 / 32768).
 POISON_LEVEL = 0.25
@@ -71,6 +78,13 @@ class SlowTinyPreset(TinyPreset):
     def __call__(self, y: np.ndarray, sr: int) -> np.ndarray:  # noqa: D102
         time.sleep(self.delay)
         return super().__call__(y, sr)
+
+
+@dataclass(frozen=True)
+class SlowerTinyPreset(SlowTinyPreset):
+    """:class:`SlowTinyPreset` at 0.3 s per clip (a run that stays busy for seconds)."""
+
+    delay: float = 0.3
 
 
 def is_poison(y: np.ndarray) -> bool:

@@ -22,6 +22,7 @@ from melforge.pipeline.shards import (
     infer_carried_schema,
     read_shard_index,
 )
+from melforge.pipeline.sink import REWRITE
 from melforge.pipeline.store import FsspecStore, Store, open_store
 from melforge.pipeline.summary import Summary
 
@@ -284,7 +285,8 @@ class _Run:
     def pending(self) -> Iterator[Work]:
         """Yield the shards to write; the manifest says "running" once the first is taken."""
         for item in self.work:
-            self._mark_running()
+            if item[3].get(REWRITE, True):  # not a shard that may only be verified
+                self._mark_running()
             yield item
 
     def _manifest(self, status: str, counts: dict[str, Any] | None) -> bytes:

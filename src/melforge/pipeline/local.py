@@ -302,13 +302,16 @@ def _wait(
         w = handles[h]
         if id(w) in lost or w.shard is None:
             continue
-        try:
-            while w.conn.poll():  # drain every message that is there
-                _handle(w, w.conn.recv(), totals, on_progress)
-                if w.shard is None:
+        while True:  # drain every message that is there
+            try:
+                if not w.conn.poll():
                     break
-        except (EOFError, OSError):
-            pass
+                message = w.conn.recv()
+            except (EOFError, OSError):  # the worker is gone (handled below)
+                break
+            _handle(w, message, totals, on_progress)  # may raise OutputError: not caught
+            if w.shard is None:
+                break
         if w.shard is not None and not w.proc.is_alive():
             w.proc.join(5)
             lost[id(w)] = (w, "WorkerCrashed", _crash_message(w))

@@ -68,6 +68,8 @@ def test_cli_usage_errors(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "Missing option '-o'" in r.output
     r = CliRunner().invoke(featurize, ["--help"])
     assert r.exit_code == 0 and "--segment-seconds" in r.output and "--engine" in r.output
+    assert "--verify-content" in r.output and "(n_frames, n_features)" in r.output
+    assert "3 when the output cannot be written" in " ".join(r.output.split())
 
 
 @pytest.mark.slow

@@ -4,8 +4,9 @@ Everything runs through the real `melforge featurize` command in subprocesses, w
 locks (flock), a real read-only mount, a real full filesystem (a small tmpfs) and a real
 file-size limit (RLIMIT_FSIZE).  The tests run as root, which ignores permission bits:
 permission denied is produced by running the command without root's CAP_DAC_OVERRIDE
-(`setpriv --bounding-set=-dac_override`), and read-only storage by a read-only bind mount in a private mount namespace
-(`unshare --mount`), which leaves the machine's mounts untouched.
+(`setpriv --bounding-set=-dac_override`), and read-only storage by a read-only bind
+mount in a private mount namespace (`unshare --mount`), which leaves the machine's
+mounts untouched.
 """
 
 from __future__ import annotations
@@ -80,8 +81,13 @@ def wait_for(predicate, what: str, proc: subprocess.Popen, limit: float = 60) ->
 
 def test_one_writer_per_folder_and_no_stale_lock_after_sigkill(tmp_path: Path) -> None:
     data, out = clips(tmp_path / "in", 12), tmp_path / "out"
-    holder = subprocess.Popen(featurize_cmd(data, out, preset=SLOWER), start_new_session=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    holder = subprocess.Popen(
+        featurize_cmd(data, out, preset=SLOWER),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lock = out / ".melforge.lock"
     wait_for(lambda: lock.exists() and lock.read_text().startswith("PID"), "locked", holder)
     wait_for(lambda: any(out.glob(".part-*.tmp")), "writing", holder)

@@ -244,9 +244,9 @@ class _Run:
         if overwrite:
             _clear(store, names)
         elif not self.read_only:
-            for n in names:  # leftovers of killed runs (the lock says no run is writing)
-                if n.startswith(".") and n.endswith(".tmp"):
-                    store.remove(n)
+            for name in names:  # leftovers of killed runs (the lock says no run is writing)
+                if name.startswith(".") and name.endswith(".tmp"):
+                    store.remove(name)
         index = read_shard_index(store)
         if not index:
             groups = fresh_plan(self.sources(), size)
@@ -375,9 +375,7 @@ def _write_errors(store: Store, failed: list[dict[str, str]], *, read_only: bool
     return store.url(ERRORS_NAME) if failed else None
 
 
-def _carried_schema(
-    store: Store, index: dict[int, ShardInfo], first: tuple[int, int, list[Source]] | None
-) -> Any:
+def _carried_schema(store: Store, index: dict[int, ShardInfo], first: Work | None) -> Any:
     import pyarrow as pa
     import pyarrow.parquet as pq
 

@@ -61,7 +61,7 @@ class Failure:
     message: str
 
     def to_dict(self) -> dict[str, str]:
-        """Return the failure as a plain dict (a row of ``_errors.parquet``)."""
+        """Return the failure as a plain dict (a line of ``_errors.jsonl``)."""
         return {"id": self.id, "path": self.path, "error": self.error, "message": self.message}
 
 

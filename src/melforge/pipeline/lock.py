@@ -62,7 +62,10 @@ class OutputLock:
 
     def acquire(self) -> OutputLock:
         """Take the lock, or raise :class:`OutputInUseError` naming its holder."""
-        import fcntl
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no flock, the folder is not locked
+            return self
 
         if self.path in _HELD:
             raise OutputInUseError(

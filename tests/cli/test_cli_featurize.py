@@ -118,3 +118,12 @@ def test_cli_summary_names_the_errors_file(tmp_path: Path) -> None:
                                        "--workers", "1", "--no-progress"])  # fmt: skip
     assert r.exit_code == 1
     assert f"errors: {out / '_errors.jsonl'}" in r.output
+
+
+def test_cli_warnings_are_one_line(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    r = CliRunner().invoke(featurize, [str(tmp_path / "empty"), "-o", str(tmp_path / "o"),
+                                       "--preset", TINY, "--no-progress"])  # fmt: skip
+    assert r.exit_code == 0
+    assert "melforge: warning: no audio inputs found in" in r.output
+    assert "UserWarning" not in r.output

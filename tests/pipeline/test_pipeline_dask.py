@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pyarrow.dataset as pads
 import pytest
-from conftest import TINY, make_tree, read_errors
+from conftest import TINY, make_tree, read_errors, write_clip
 from pipeline_testkit import FaultyPreset, write_poison
 
 import melforge
@@ -57,6 +57,15 @@ def test_dask_existing_cluster_by_scheduler_address(tmp_path: Path, capsys) -> N
         a = pads.dataset(tmp_path / "local", format="parquet").to_table()
         assert pads.dataset(tmp_path / "dask", format="parquet").to_table().equals(a)
         assert local.rows == s.rows == 4
+
+        # a resume on Dask: the changed clip is computed again in its rewritten shard
+        write_clip(data / "spk0" / "clip002.mp3", 48000, 0.5, 9)
+        s = melforge.featurize(data, tmp_path / "dask", preset=tiny, engine="dask",
+                               scheduler=cluster.scheduler_address)  # fmt: skip
+        assert (s.files_ok, s.files_failed, s.files_skipped) == (1, 2, 3)  # failed: retried
+        melforge.featurize(data, tmp_path / "local", preset=tiny, workers=1)
+        a = pads.dataset(tmp_path / "local", format="parquet").to_table()
+        assert pads.dataset(tmp_path / "dask", format="parquet").to_table().equals(a)
 
         # per-file timeout: the hung worker is killed, its nanny restarts it, the shard's
         # rerun records the file as TimeoutError and keeps the other rows

@@ -183,3 +183,14 @@ def test_changed_settings_are_still_refused(data: Path, tmp_path: Path) -> None:
         melforge.featurize(data, out, preset=TINY, workers=1, segment_seconds=1.0)
     with pytest.raises(melforge.ParameterError, match="different recipe"):
         melforge.featurize(data, out, preset=TINY, workers=1, files_per_shard=3)
+
+
+def test_segmented_dataset_resumes_per_input(data: Path, tmp_path: Path) -> None:
+    """With segments, an input's rows are all its segments: kept or recomputed together."""
+    out = tmp_path / "out"
+    kw = {"segment_seconds": 0.1, "files_per_shard": 2}
+    melforge.featurize(data, out, preset=TINY, workers=1, **kw)
+    write_clip(data / "1.wav", 16000, 0.45, 7)  # 5 segments instead of 3
+    s = melforge.featurize(data, out, preset=TINY, workers=1, **kw)
+    assert (s.files_ok, s.files_skipped, s.rows) == (1, 4, 5)
+    assert by_id(out).equals(fresh(data, tmp_path, "ref", **kw))

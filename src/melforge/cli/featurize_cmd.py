@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+import warnings
 
 import click
 
@@ -130,28 +131,30 @@ def featurize(
     disk full, missing parent folder).
     """
     from melforge._errors import AudioError
-    from melforge.cli._common import error_line, is_debug
+    from melforge.cli._common import error_line, is_debug, warn_line
     from melforge.pipeline import OutputError, OutputInUseError, featurize as run
 
     try:
-        summary = run(
-            list(inputs),
-            out,
-            preset=preset,
-            workers=workers,
-            engine=engine,
-            scheduler=scheduler,
-            path_column=path_column,
-            root=root,
-            segment_seconds=segment_seconds,
-            format=fmt,
-            files_per_shard=files_per_shard,
-            resume=resume,
-            overwrite=overwrite,
-            verify_content=verify_content,
-            timeout=timeout if timeout and timeout > 0 else None,
-            progress=progress,
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            summary = run(
+                list(inputs),
+                out,
+                preset=preset,
+                workers=workers,
+                engine=engine,
+                scheduler=scheduler,
+                path_column=path_column,
+                root=root,
+                segment_seconds=segment_seconds,
+                format=fmt,
+                files_per_shard=files_per_shard,
+                resume=resume,
+                overwrite=overwrite,
+                verify_content=verify_content,
+                timeout=timeout if timeout and timeout > 0 else None,
+                progress=progress,
+            )
     except (OutputError, OutputInUseError) as e:
         if is_debug():
             raise
@@ -159,6 +162,8 @@ def featurize(
         sys.exit(2 if isinstance(e, OutputInUseError) else EXIT_OUTPUT)
     except (AudioError, KeyError, LookupError) as e:
         raise click.UsageError(cli_spelling(str(e.args[0]) if e.args else str(e))) from e
+    for w in caught:
+        warn_line(cli_spelling(str(w.message).splitlines()[0]))
     click.echo(str(summary))
     if summary.errors_path is not None:
         sys.exit(1)

@@ -364,6 +364,8 @@ def write_shard(
                 if report is not None:
                     report("start", source.id, source.path)  # reading a file may hang too
                 hashes[source.id] = content_hash(source.path)
+        if report is not None:
+            report("progress", 0, 0.0)  # between files: a crash now is no file's fault
         same = all(hashes.get(s.id) is not None and hashes.get(s.id) == reuse[s.id].get("sha256")
                    for s in sources if s.id in reuse)  # fmt: skip
         if same and not rewrite:  # verified: the shard stays as it is

@@ -78,6 +78,8 @@ class Store:
             return sorted(os.listdir(self.root))
         except FileNotFoundError:
             return []
+        except OSError as e:  # no permission to read it, ...
+            raise output_error(e, self.root, "cannot list the output folder") from e
 
     def exists(self, name: str) -> bool:
         """Return whether ``name`` exists."""

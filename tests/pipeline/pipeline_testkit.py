@@ -82,9 +82,9 @@ class SlowTinyPreset(TinyPreset):
 
 @dataclass(frozen=True)
 class SlowerTinyPreset(SlowTinyPreset):
-    """:class:`SlowTinyPreset` at 0.3 s per clip (a run that stays busy for seconds)."""
+    """:class:`SlowTinyPreset` at 1 s per clip (a run that stays busy for seconds)."""
 
-    delay: float = 0.3
+    delay: float = 1.0
 
 
 def is_poison(y: np.ndarray) -> bool:

@@ -31,7 +31,7 @@ from melforge.pipeline import OutputError, OutputInUseError
 
 pytestmark = pytest.mark.slow
 
-SLOWER = "pipeline_testkit:SlowerTinyPreset"  # 0.3 s per clip
+SLOWER = "pipeline_testkit:SlowerTinyPreset"  # 1 s per clip
 
 
 def melforge_cmd() -> list[str]:
@@ -40,9 +40,11 @@ def melforge_cmd() -> list[str]:
     return [exe, "featurize"] if exe else [sys.executable, "-m", "melforge.cli", "featurize"]
 
 
-def featurize_cmd(data: Path, out: Path, *extra: str, preset: str = TINY) -> list[str]:
-    return [*melforge_cmd(), str(data), "-o", str(out), "--preset", preset, "--workers", "2",
-            "--no-progress", *extra]  # fmt: skip
+def featurize_cmd(
+    data: Path, out: Path, *extra: str, preset: str = TINY, workers: int = 2
+) -> list[str]:
+    return [*melforge_cmd(), str(data), "-o", str(out), "--preset", preset,
+            "--workers", str(workers), "--no-progress", *extra]  # fmt: skip
 
 
 def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
@@ -80,9 +82,9 @@ def wait_for(predicate, what: str, proc: subprocess.Popen, limit: float = 60) ->
 
 
 def test_one_writer_per_folder_and_no_stale_lock_after_sigkill(tmp_path: Path) -> None:
-    data, out = clips(tmp_path / "in", 12), tmp_path / "out"
-    holder = subprocess.Popen(
-        featurize_cmd(data, out, preset=SLOWER),
+    data, out = clips(tmp_path / "in", 8), tmp_path / "out"
+    holder = subprocess.Popen(  # busy for 8 s: one worker, 1 s per clip
+        featurize_cmd(data, out, preset=SLOWER, workers=1),
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -104,10 +106,10 @@ def test_one_writer_per_folder_and_no_stale_lock_after_sigkill(tmp_path: Path) -
     os.killpg(holder.pid, signal.SIGKILL)
     holder.wait()
     # the kernel dropped the lock with its holder: the resume runs at once
-    p = run(featurize_cmd(data, out, preset=SLOWER))
+    p = run(featurize_cmd(data, out, preset=SLOWER, workers=8))
     assert p.returncode == 0, p.stderr
     assert pads.dataset(out, format="parquet").to_table().column("id").to_pylist() == [
-        f"c{i:02d}.wav" for i in range(12)
+        f"c{i:02d}.wav" for i in range(8)
     ]
 
 

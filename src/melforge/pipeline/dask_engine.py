@@ -29,7 +29,7 @@ from melforge.pipeline._compute import Failure, Job
 from melforge.pipeline.errors import OutputError
 from melforge.pipeline.inputs import Source
 from melforge.pipeline.shards import shard_name
-from melforge.pipeline.sink import ShardSink, write_shard
+from melforge.pipeline.sink import REWRITE, write_shard
 from melforge.pipeline.store import Store
 
 __all__ = ["run_dask"]
@@ -130,13 +130,13 @@ def run_dask(
             if not _submit(client, ac, shards, pending, store, job, carried, fmt, timeout):
                 break
         for future in ac:
-            k, first, sources, _ = shards.pop(future)
+            k, first, sources, reuse = shards.pop(future)
             try:
                 stats = future.result()
             except OutputError:  # the disk is full, the folder read-only, ...: stop
                 raise
             except Exception as e:  # the shard's task kept killing workers
-                stats = _record_lost_shard(store, job, carried, fmt, k, first, sources, e)
+                stats = _record_lost_shard(store, job, carried, fmt, k, first, sources, e, reuse)
             totals["files_ok"] += stats["files_ok"]
             totals["files_failed"] += stats["failures"]
             totals["rows"] += stats["rows"]
@@ -195,18 +195,20 @@ def _record_lost_shard(
     first: int,
     sources: list[Source],
     error: BaseException,
+    reuse: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Write shard ``k`` from the client with every input failed (its task kept dying)."""
-    sink = ShardSink(store, job, carried, fmt)
-    sink.begin(k, first)
+    """Write shard ``k`` from the client with every input failed (its task kept dying).
+
+    On a resume, the inputs whose rows the earlier version of the shard holds keep them
+    (copied, as the task would have); only the others are recorded as failed.
+    """
     message = (
         f"the Dask task for shard {k} failed ({type(error).__name__}: {error}); "
         "a worker crashed or overran the timeout on its files too many times"
     )
-    for s in sources:
-        sink.add_input(s, Failure(s.id, s.path, "WorkerCrashed", message))
-    sink.end()
-    return {
-        "files_ok": 0, "failures": len(sources), "rows": 0, "audio_seconds": 0.0,
-        "n_inputs": len(sources),
-    }  # fmt: skip
+    kept = {i for i in (reuse or {}) if i != REWRITE}
+    known = {s.id: Failure(s.id, s.path, "WorkerCrashed", message)
+             for s in sources if s.id not in kept}  # fmt: skip
+    stats = write_shard(store, job, carried, fmt, k, first, sources, known, None,
+                        {**(reuse or {}), REWRITE: True})  # fmt: skip
+    return {**stats, "n_inputs": len(sources)}

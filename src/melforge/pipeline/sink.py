@@ -328,7 +328,7 @@ def write_shard(
     sources: Sequence[Source],
     known: Mapping[str, Failure] | None = None,
     report: Callable[..., None] | None = None,
-    reuse: Mapping[str, Mapping[str, Any]] | None = None,
+    reuse: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Featurize one shard's inputs in this process and write the shard.
 

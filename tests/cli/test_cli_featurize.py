@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -14,7 +15,16 @@ from click.testing import CliRunner
 
 from melforge.cli.featurize_cmd import featurize
 
-TINY = "melforge.pipeline._testing:TinyPreset"
+# The test presets live in tests/pipeline/pipeline_testkit.py (never in the package);
+# the command's worker processes find them through PYTHONPATH.
+TESTKIT = str(Path(__file__).resolve().parent.parent / "pipeline")
+if TESTKIT not in sys.path:
+    sys.path.insert(0, TESTKIT)
+if TESTKIT not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (TESTKIT, os.environ.get("PYTHONPATH", "")) if p
+    )
+TINY = "pipeline_testkit:TinyPreset"
 
 
 def clips(root: Path, n: int = 3) -> Path:
@@ -45,7 +55,7 @@ def test_cli_exit_code_1_when_an_input_fails(tmp_path: Path) -> None:
         featurize, [str(data), "-o", str(tmp_path / "o"), "--preset", TINY, "--no-progress"]
     )
     assert r.exit_code == 1
-    assert "failed: 1" in r.output and "_errors.parquet" in r.output
+    assert "failed: 1" in r.output and "_errors.jsonl" in r.output
 
 
 def test_cli_usage_errors(tmp_path: Path) -> None:
@@ -53,11 +63,13 @@ def test_cli_usage_errors(tmp_path: Path) -> None:
     r = CliRunner().invoke(
         featurize, [str(data), "-o", str(tmp_path / "o"), "--preset", TINY, "--workers", "0"]
     )
-    assert r.exit_code == 2 and "workers=0 must be a positive integer" in r.output
+    assert r.exit_code == 2 and "--workers 0 must be a positive integer" in r.output
     r = CliRunner().invoke(featurize, [str(data)])
     assert r.exit_code == 2 and "Missing option '-o'" in r.output
     r = CliRunner().invoke(featurize, ["--help"])
     assert r.exit_code == 0 and "--segment-seconds" in r.output and "--engine" in r.output
+    assert "--verify-content" in r.output and "(n_frames, n_features)" in r.output
+    assert "3 when the output cannot be written" in " ".join(r.output.split())
 
 
 @pytest.mark.slow
@@ -85,11 +97,13 @@ def test_cli_recipe_change_needs_overwrite_and_resume_is_default(tmp_path: Path)
     base = [str(data), "-o", out, "--workers", "1", "--no-progress"]
     assert CliRunner().invoke(featurize, [*base, "--preset", TINY]).exit_code == 0
     r = CliRunner().invoke(featurize, [*base, "--preset", "kaldi-fbank-80"])
-    assert r.exit_code == 2 and "different recipe; pass overwrite=True (--overwrite)" in r.output
+    assert r.exit_code == 2 and "different recipe; pass --overwrite to replace it" in r.output
+    assert "overwrite=True" not in r.output  # the command's own spelling
     r = CliRunner().invoke(featurize, [*base, "--preset", TINY])  # resumes: nothing left
     assert r.exit_code == 0 and "files ok: 0, failed: 0, skipped (already done): 3" in r.output
     r = CliRunner().invoke(featurize, [*base, "--preset", TINY, "--no-resume"])
-    assert r.exit_code == 2 and "resume=False" in r.output
+    assert r.exit_code == 2
+    assert "already holds this dataset and --no-resume; pass --overwrite" in r.output
     r = CliRunner().invoke(featurize, [*base, "--preset", "kaldi-fbank-80", "--overwrite"])
     assert r.exit_code == 0 and "files ok: 3" in r.output
     features = pads.dataset(out, format="parquet").schema.field("features")
@@ -103,4 +117,13 @@ def test_cli_summary_names_the_errors_file(tmp_path: Path) -> None:
     r = CliRunner().invoke(featurize, [str(data), "-o", str(out), "--preset", TINY,
                                        "--workers", "1", "--no-progress"])  # fmt: skip
     assert r.exit_code == 1
-    assert f"errors: {out / '_errors.parquet'}" in r.output
+    assert f"errors: {out / '_errors.jsonl'}" in r.output
+
+
+def test_cli_warnings_are_one_line(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    r = CliRunner().invoke(featurize, [str(tmp_path / "empty"), "-o", str(tmp_path / "o"),
+                                       "--preset", TINY, "--no-progress"])  # fmt: skip
+    assert r.exit_code == 0
+    assert "melforge: warning: no audio inputs found in" in r.output
+    assert "UserWarning" not in r.output

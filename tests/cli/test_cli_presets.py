@@ -98,3 +98,33 @@ def test_installed_entry_point(clip, tmp_path):
     exe = os.path.join(os.path.dirname(sys.executable), "melforge")
     run = subprocess.run([exe, "presets"], capture_output=True, text=True, env=env, timeout=120)
     assert run.returncode == 0 and "whisper-80" in run.stdout
+
+
+def test_featurize_with_a_model_config_folder_and_hf_id(tmp_path, monkeypatch):
+    """featurize --preset takes a config folder or hf:org/name; rows equal preset.frames."""
+    import pyarrow.dataset as pads
+
+    from melforge.presets import from_pretrained
+
+    src = tmp_path / "clips"
+    src.mkdir()
+    rng = np.random.default_rng(0)
+    for i, n in enumerate((8000, 12000)):
+        sf.write(src / f"c{i}.wav", 0.1 * rng.standard_normal(n), 16000, subtype="FLOAT")
+    cfg = tmp_path / "w2v"
+    cfg.mkdir()
+    (cfg / "preprocessor_config.json").write_text(json.dumps(W2V))
+    _run("featurize", str(src), "-o", str(tmp_path / "out"), "--preset", str(cfg),
+         "--workers", "1", "--no-progress")  # fmt: skip
+    table = pads.dataset(str(tmp_path / "out"), format="parquet").to_table().to_pydict()
+    p = from_pretrained(cfg)
+    for path, feats in zip(table["path"], table["features"], strict=True):
+        y, sr = melforge.load(path, sr=None)
+        np.testing.assert_array_equal(np.asarray(feats, np.float32), p.frames(y, sr))
+    snap = tmp_path / "hub" / "models--org--w2v" / "snapshots" / "abc"
+    snap.mkdir(parents=True)
+    (snap / "preprocessor_config.json").write_text(json.dumps(W2V))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    _run("featurize", str(src), "-o", str(tmp_path / "out2"), "--preset", "hf:org/w2v",
+         "--workers", "1", "--no-progress")  # fmt: skip
+    assert pads.dataset(str(tmp_path / "out2"), format="parquet").count_rows() == 2

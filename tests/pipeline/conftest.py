@@ -9,7 +9,15 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-TINY = "melforge.pipeline._testing:TinyPreset"
+HERE = os.path.dirname(os.path.abspath(__file__))
+# Worker processes (spawned, Dask, the `melforge` command) import the test presets of
+# pipeline_testkit by name: they find it through PYTHONPATH, which they inherit.
+if HERE not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (HERE, os.environ.get("PYTHONPATH", "")) if p
+    )
+
+TINY = "pipeline_testkit:TinyPreset"
 
 
 def tone(sr: int, seconds: float, freq: float, seed: int) -> np.ndarray:
@@ -48,3 +56,10 @@ def tree(tmp_path: Path) -> Path:
     root = tmp_path / "data"
     make_tree(root)
     return root
+
+
+def read_errors(out: Path):
+    """The errors log of a dataset, as a pyarrow Table (it is JSON lines)."""
+    import pyarrow.json as pj
+
+    return pj.read_json(out / "_errors.jsonl")

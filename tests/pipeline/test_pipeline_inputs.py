@@ -8,9 +8,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
-from conftest import TINY, write_clip
+import pytest
+from conftest import TINY, read_errors, write_clip
 
 import melforge
+from melforge import ParameterError
 from melforge.pipeline.inputs import iter_sources
 
 
@@ -34,7 +36,7 @@ def test_common_voice_tsv_layout(tmp_path: Path) -> None:
     assert got[1]["sentence"] == 'say "hi" 1' and got[1]["up_votes"] == "1"
     assert got[0]["client_id"] == "c0" and got[0]["gender"] == "female"
     assert got[0]["path"] == str(cv / "clips" / "common_voice_en_0.mp3")
-    err = pq.read_table(out / "_errors.parquet").to_pylist()
+    err = read_errors(out).to_pylist()
     assert err[0]["id"] == "common_voice_en_9.mp3"
     assert err[0]["error"] == "AudioFileNotFoundError"
 
@@ -118,6 +120,51 @@ def test_manifest_value_of_another_type_fails_that_input_only(tmp_path: Path) ->
     assert [(r["id"], r["label"], r["note"]) for r in got] == [
         ("0.wav", 1, None), ("1.wav", 2, None), ("3.wav", 3, '{"k": 1}')
     ]  # fmt: skip
-    (err,) = pq.read_table(out / "_errors.parquet").to_pylist()
+    (err,) = read_errors(out).to_pylist()
     assert err["id"] == "2.wav" and err["error"] == "ValueError"
     assert "manifest column 'label' value 2.5 does not fit type int64" in err["message"]
+
+
+def test_manifest_with_a_byte_order_mark(tmp_path: Path) -> None:
+    """Spreadsheet programs write UTF-8 with a BOM: the header's first name stays `path`."""
+    for i in range(2):
+        write_clip(tmp_path / f"{i}.wav", 16000, 0.2, i)
+    bom = "\ufeff"
+    (tmp_path / "m.csv").write_text(f"{bom}path,text\n0.wav,zero\n1.wav,one\n", encoding="utf-8")
+    (tmp_path / "m.tsv").write_text(f"{bom}path\ttext\n0.wav\tzero\n", encoding="utf-8")
+    (tmp_path / "m.jsonl").write_text(f'{bom}{{"path": "1.wav", "text": "one"}}\n', "utf-8")
+    for name, want in [("m.csv", ["zero", "one"]), ("m.tsv", ["zero"]), ("m.jsonl", ["one"])]:
+        out = tmp_path / f"out-{name}"
+        s = melforge.featurize(tmp_path / name, out, preset=TINY, workers=1)
+        assert (s.files_ok, s.files_failed) == (len(want), 0)
+        assert [r["text"] for r in rows(out)] == want
+
+
+def test_manifest_with_a_duplicate_id_is_refused_naming_the_rows(tmp_path: Path) -> None:
+    write_clip(tmp_path / "a.wav")
+    (tmp_path / "m.csv").write_text("path,text\na.wav,x\nb.wav,y\n./c.wav,z\na.wav,w\n")
+    with pytest.raises(ParameterError, match=r"lists 'a.wav' more than once \(row 1 \(line 2\), "
+                       r"row 4 \(line 5\)\)"):  # fmt: skip
+        melforge.featurize(tmp_path / "m.csv", tmp_path / "out", preset=TINY)
+    assert not (tmp_path / "out" / "part-00000.parquet").exists()  # refused before any work
+    (tmp_path / "m.jsonl").write_text('{"path": "a.wav"}\n\n{"path": "a.wav"}\n')
+    with pytest.raises(ParameterError, match=r"row 1 \(line 1\), row 2 \(line 3\)"):
+        melforge.featurize(tmp_path / "m.jsonl", tmp_path / "out2", preset=TINY)
+    with pytest.raises(ParameterError, match=r"input '.*a.wav' is listed more than once"):
+        melforge.featurize([tmp_path / "a.wav", tmp_path / "a.wav"], tmp_path / "o3", preset=TINY)
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("path,text\na.wav,x\nb.wav,y,z\n", r"row 2 \(line 3\) has 3 cells but the header has 2"),
+        ("path,text,spk\na.wav,x,s\nb.wav\n", r"row 2 \(line 3\) has 1 cells but the header has 3"),
+        ("path,text\na.wav,hello, world\n", r"row 1 \(line 2\) has 3 cells .* \(quote cells"),
+    ],
+)
+def test_manifest_rows_with_more_or_fewer_cells_are_refused(
+    tmp_path: Path, text: str, match: str
+) -> None:
+    (tmp_path / "m.csv").write_text(text)
+    with pytest.raises(ParameterError, match=match):
+        melforge.featurize(tmp_path / "m.csv", tmp_path / "out", preset=TINY)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
-from conftest import TINY, write_clip
+from conftest import TINY, read_errors, write_clip
 
 import melforge
 
@@ -24,21 +24,20 @@ def cli(*args: str, **env: str) -> list[str]:
 
 
 def start(data: Path, out: Path) -> subprocess.Popen:
-    env = {**os.environ, "MELFORGE_TEST_DELAY_S": "0.05"}
+    # SlowTinyPreset sleeps 0.05 s per clip, so that the run can be killed mid-way
     return subprocess.Popen(
         cli(
             str(data),
             "-o",
             str(out),
             "--preset",
-            TINY,
+            "pipeline_testkit:SlowTinyPreset",
             "--workers",
             "2",
             "--files-per-shard",
             "2",
             "--no-progress",
         ),  # fmt: skip
-        env=env,
         start_new_session=True,  # its own process group: we kill the workers too
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -120,5 +119,5 @@ def test_kill_twice_then_resume_equals_uninterrupted_run(tmp_path: Path) -> None
     assert len(ids) == len(set(ids)) == 30  # every input exactly once
     assert got.drop(["path"]).equals(want.drop(["path"]))
     assert got.column("path").to_pylist() == want.column("path").to_pylist()
-    errors = pq.read_table(out / "_errors.parquet").column("id").to_pylist()
+    errors = read_errors(out).column("id").to_pylist()
     assert errors == ["d0/zz_bad.wav"]

@@ -11,11 +11,11 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
-from conftest import TINY, write_clip
+from conftest import TINY, read_errors, write_clip
+from pipeline_testkit import FaultyPreset, TinyPreset, write_poison
 
 import melforge
 from melforge.pipeline import FeatureDataset, features_to_numpy
-from melforge.pipeline._testing import TinyPreset
 
 
 def read_rows(out: Path) -> pa.Table:
@@ -29,7 +29,7 @@ def test_directory_run_outputs(tree: Path, tmp_path: Path) -> None:
     assert (summary.files_ok, summary.files_failed, summary.files_skipped) == (6, 2, 0)
     assert summary.rows == 6 and summary.output_bytes > 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["_errors.parquet", "_melforge.json", "part-00000.parquet",
+    assert names == [".melforge.lock", "_errors.jsonl", "_melforge.json", "part-00000.parquet",
                      "part-00001.parquet", "part-00002.parquet"]  # fmt: skip
     table = read_rows(out)
     assert table.column("id").to_pylist() == [
@@ -55,7 +55,7 @@ def test_directory_run_outputs(tree: Path, tmp_path: Path) -> None:
     feats = features_to_numpy(table.column("features"))
     assert [f.shape[0] for f in feats] == table.column("num_frames").to_pylist()
     assert all(f.dtype == np.float32 and f.shape[1] == 4 for f in feats)
-    errors = pq.read_table(out / "_errors.parquet").to_pylist()
+    errors = read_errors(out).to_pylist()
     assert [e["id"] for e in errors] == ["bad/empty.flac", "bad/garbage.wav"]
     assert all(e["error"] and e["message"] and e["path"].endswith(e["id"]) for e in errors)
     meta = json.loads((out / "_melforge.json").read_text())
@@ -81,7 +81,7 @@ def test_deterministic_with_1_and_2_workers(tree: Path, tmp_path: Path) -> None:
         melforge.featurize(tree, tmp_path / f"w{w}", preset=TINY, workers=w, files_per_shard=2)
         tables.append(read_rows(tmp_path / f"w{w}"))
     assert tables[0].equals(tables[1])  # same rows, same order, bit-identical features
-    e1, e2 = (pq.read_table(tmp_path / f"w{w}" / "_errors.parquet") for w in (1, 2))
+    e1, e2 = (read_errors(tmp_path / f"w{w}") for w in (1, 2))
     assert e1.equals(e2)
 
 
@@ -99,13 +99,16 @@ def test_reading_back_pandas_duckdb_numpy_dataset(tree: Path, tmp_path: Path) ->
     np.testing.assert_array_equal(ds[0]["features"], first)
     assert ds[-1]["id"] == "spk1/clip005.mp3" and ds[0]["num_frames"] == first.shape[0]
     con = duckdb.connect()
+    assert (out / "_errors.jsonl").exists()  # two inputs failed: a *.parquet glob skips the log
     n, frames = con.execute(
-        f"select count(*), sum(num_frames) from read_parquet('{out}/part-*.parquet')"
+        f"select count(*), sum(num_frames) from read_parquet('{out}/*.parquet')"
     ).fetchone()
     assert n == 6 and frames == sum(ds[i]["features"].shape[0] for i in range(len(ds)))
     (v,) = con.execute(
-        f"select features[1][2] from read_parquet('{out}/part-*.parquet') order by id limit 1"
+        f"select features[1][2] from read_parquet('{out}/*.parquet') order by id limit 1"
     ).fetchone()
+    (n_err,) = con.execute(f"select count(*) from read_json('{out}/_errors.jsonl')").fetchone()
+    assert n_err == 2  # the errors log, read as documented
     assert v == pytest.approx(float(first[0, 1]))  # DuckDB decodes the float columns
     import pickle
 
@@ -129,40 +132,40 @@ def live_children() -> list[int]:
     return kids
 
 
-@pytest.mark.parametrize(
-    ("crash_on", "signal_name"),
-    [("clip002", "SIGABRT"), ("segv:clip002", "SIGSEGV")],  # abort(), and a real segfault
-)
+@pytest.mark.parametrize(("fault", "signal_name"), [("abort", "SIGABRT"), ("segv", "SIGSEGV")])
 def test_worker_crash_is_recorded_and_replaced(
-    tree: Path, tmp_path: Path, monkeypatch, crash_on: str, signal_name: str
+    tree: Path, tmp_path: Path, fault: str, signal_name: str
 ) -> None:
-    monkeypatch.setenv("MELFORGE_TEST_CRASH_ON", crash_on)
+    """A worker killed by a signal on one file (abort(), a real segfault) is replaced."""
+    write_poison(tree / "spk0" / "poison.wav")  # the test preset crashes on this clip
     before = live_children()  # e.g. multiprocessing's resource tracker, started earlier
     out = tmp_path / "out"
-    summary = melforge.featurize(tree, out, preset=TINY, workers=2, files_per_shard=3)
-    assert summary.files_ok == 5 and summary.files_failed == 3
-    errors = {e["id"]: e for e in pq.read_table(out / "_errors.parquet").to_pylist()}
-    crash = errors["spk0/clip002.mp3"]
+    preset = FaultyPreset(fault=fault)
+    summary = melforge.featurize(tree, out, preset=preset, workers=2, files_per_shard=3)
+    assert summary.files_ok == 6 and summary.files_failed == 3
+    errors = {e["id"]: e for e in read_errors(out).to_pylist()}
+    crash = errors["spk0/poison.wav"]
     assert crash["error"] == "WorkerCrashed" and signal_name in crash["message"]
-    assert read_rows(out).num_rows == 5
+    assert read_rows(out).num_rows == 6
     assert live_children() == before  # crashed, replacement and last workers all gone
 
 
-def test_per_file_timeout(tree: Path, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("MELFORGE_TEST_HANG_ON", "clip001")
+def test_per_file_timeout(tree: Path, tmp_path: Path) -> None:
+    write_poison(tree / "spk1" / "poison.wav")
     before = live_children()
     out = tmp_path / "out"
-    summary = melforge.featurize(tree, out, preset=TINY, workers=2, timeout=1.0)
-    errors = {e["id"]: e for e in pq.read_table(out / "_errors.parquet").to_pylist()}
-    assert errors["spk1/clip001.flac"]["error"] == "TimeoutError"
-    assert "timeout=1.0" in errors["spk1/clip001.flac"]["message"]
-    assert summary.files_ok == 5 and summary.wall_seconds < 20
+    summary = melforge.featurize(tree, out, preset=FaultyPreset(fault="hang"), workers=2,
+                                 timeout=1.0)  # fmt: skip
+    errors = {e["id"]: e for e in read_errors(out).to_pylist()}
+    assert errors["spk1/poison.wav"]["error"] == "TimeoutError"
+    assert "timeout=1.0" in errors["spk1/poison.wav"]["message"]
+    assert summary.files_ok == 6 and summary.wall_seconds < 20
     assert live_children() == before  # the hung worker was killed, not left behind
 
 
 def test_bounded_in_flight_with_a_lazy_generator(tmp_path: Path) -> None:
     """A generator of 100k inputs is pulled only a window ahead of the written shards."""
-    clip = write_clip(tmp_path / "a.wav", 16000, 0.2, 0)
+    clips = [write_clip(tmp_path / f"a{j}.wav", 16000, 0.2, 0) for j in range(7)]
     out = tmp_path / "out"
     per_shard = 10
     pulled = []
@@ -174,7 +177,7 @@ def test_bounded_in_flight_with_a_lazy_generator(tmp_path: Path) -> None:
             if i == 300:
                 raise RuntimeError("stop here")
             # a few real files, the rest missing (recorded as failed)
-            yield {"path": str(clip) if i % 50 == 0 else f"missing/{i}.wav", "n": i}
+            yield {"path": str(clips[i // 50]) if i % 50 == 0 else f"missing/{i}.wav", "n": i}
 
     with pytest.raises(RuntimeError, match="stop here"):
         melforge.featurize(inputs(), out, preset=TINY, workers=2, files_per_shard=per_shard)
@@ -196,7 +199,7 @@ def test_fsspec_url_output(tmp_path: Path) -> None:
     s = melforge.featurize(clips, url, preset=TINY, workers=2, files_per_shard=2)
     assert s.rows == 3 and s.out == url
     names = sorted(p.name for p in (tmp_path / "feats").iterdir())
-    assert names == ["_melforge.json", "part-00000.parquet", "part-00001.parquet"]
+    assert names == ["_melforge.json", "part-00000.parquet", "part-00001.parquet"]  # no lock
     ref = tmp_path / "ref"
     melforge.featurize(clips, ref, preset=TINY, workers=1, files_per_shard=2)
     assert read_rows(tmp_path / "feats").equals(read_rows(ref))

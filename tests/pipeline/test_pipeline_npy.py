@@ -26,7 +26,7 @@ def test_npy_format_mirrors_tree(tmp_path: Path) -> None:
     ref = features_to_numpy(pads.dataset(tmp_path / "pq", format="parquet").to_table()["features"])
     for rel, want in zip(index.column("features_path").to_pylist(), ref, strict=True):
         np.testing.assert_array_equal(np.load(tmp_path / "npy" / rel), want)
-    assert (tmp_path / "npy" / "_errors.parquet").exists()
+    assert (tmp_path / "npy" / "_errors.jsonl").exists()
     assert not list((tmp_path / "npy").rglob(".*.tmp"))
     # overwrite removes the old feature files with their shards
     melforge.featurize(data / "spk1", tmp_path / "npy", preset=TINY, format="npy", overwrite=True)

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pyarrow.dataset as pads
 import soundfile as sf
-from conftest import TINY, tone
+from conftest import TINY, read_errors, tone
+from pipeline_testkit import FaultyPreset, TinyPreset, write_poison
 
 import melforge
 from melforge.pipeline import features_to_numpy
-from melforge.pipeline._testing import TinyPreset
 
 
 def test_segments_have_offsets_and_match_slices(tmp_path: Path) -> None:
@@ -38,16 +38,13 @@ def test_segments_have_offsets_and_match_slices(tmp_path: Path) -> None:
     assert set(t.column("path").to_pylist()[:3]) == {str(tmp_path / "long.wav")}
 
 
-def test_a_file_crashing_on_its_segments_is_skipped(tmp_path: Path, monkeypatch) -> None:
+def test_a_file_crashing_on_its_segments_is_skipped(tmp_path: Path) -> None:
     sr = 8000
-    sf.write(tmp_path / "long.wav", tone(sr, 70.0, 300.0, 1), sr)
+    write_poison(tmp_path / "long.wav", 70.0, sr)  # every segment crashes its worker
     sf.write(tmp_path / "ok.wav", tone(sr, 40.0, 200.0, 2), sr)
-    monkeypatch.setenv("MELFORGE_TEST_CRASH_ON", "long.wav")
     out = tmp_path / "out"
-    s = melforge.featurize(tmp_path, out, preset=TINY, workers=2, segment_seconds=30)
+    s = melforge.featurize(tmp_path, out, preset=FaultyPreset(), workers=2, segment_seconds=30)
     assert (s.files_ok, s.rows) == (1, 2)
-    import pyarrow.parquet as pq
-
-    errors = pq.read_table(out / "_errors.parquet").to_pylist()
+    errors = read_errors(out).to_pylist()
     assert [e["id"] for e in errors] == ["long.wav"]  # two lost segments: the file is skipped
     assert errors[0]["error"] == "WorkerCrashed" and "after 2 lost segments" in errors[0]["message"]

@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
+import re
 import sys
+import warnings
 
 import click
 
-__all__ = ["featurize"]
+from melforge.cli._preset_param import preset_help
+
+__all__ = ["featurize", "EXIT_OUTPUT"]
+
+#: Exit status when the output cannot be written (permission, read-only, disk full).
+EXIT_OUTPUT = 3
+
+#: API parameter -> command-line option, for messages that name a parameter.
+_OPTIONS = {
+    "out": "--out", "preset": "--preset", "workers": "--workers", "engine": "--engine",
+    "scheduler": "--scheduler", "path_column": "--path-column", "root": "--root",
+    "segment_seconds": "--segment-seconds", "format": "--format",
+    "files_per_shard": "--files-per-shard", "timeout": "--timeout",
+}  # fmt: skip
+_FLAGS = {
+    "overwrite=True": "--overwrite", "resume=False": "--no-resume",
+    "verify_content=True": "--verify-content",
+}  # fmt: skip
+
+
+def cli_spelling(message: str) -> str:
+    """Rewrite the API's ``name=value`` in a message as the command's ``--name value``."""
+    for api, flag in _FLAGS.items():
+        message = message.replace(api, flag)
+    pattern = r"\b(" + "|".join(_OPTIONS) + r")=('[^']*'|\S+?)(?=[\s,;:)]|$)"
+
+    def option(m: re.Match[str]) -> str:
+        value = m.group(2)
+        if value.startswith("'") and value.endswith("'") and " " not in value:
+            value = value[1:-1]
+        return f"{_OPTIONS[m.group(1)]} {value}"
+
+    return re.sub(pattern, option, message)
 
 
 @click.command("featurize")
@@ -16,7 +50,7 @@ __all__ = ["featurize"]
     "--preset",
     default="whisper-80",
     show_default=True,
-    help="Feature recipe: whisper-80, kaldi-fbank-80, wav2vec2, librosa-mel, mfcc-13.",
+    help=preset_help() + " Or package.module:Name, a custom recipe.",
 )
 @click.option("--workers", type=int, default=None, help="Worker processes [default: all CPUs].")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True)
@@ -48,6 +82,11 @@ __all__ = ["featurize"]
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing dataset in the folder.")
 @click.option(
+    "--verify-content",
+    is_flag=True,
+    help="Record each input's SHA-256; on resume keep rows only of files whose bytes match.",
+)
+@click.option(
     "--timeout",
     type=float,
     default=600.0,
@@ -69,6 +108,7 @@ def featurize(
     files_per_shard: int | None,
     resume: bool,
     overwrite: bool,
+    verify_content: bool,
     timeout: float,
     progress: bool,
 ) -> None:
@@ -83,32 +123,49 @@ def featurize(
       melforge featurize cv/en/train.tsv --root cv/en/clips -o feats/ --preset kaldi-fbank-80
       melforge featurize long/ -o feats/ --segment-seconds 30 --engine dask
 
+    The features column of each row is (n_frames, n_features), float32.  A rerun
+    resumes: unchanged inputs are kept, changed and failed ones computed again, new
+    ones added.  One run at a time may write into a folder.
+
     Exit status: 0 when every input was featurized, 1 when some input failed (see
-    _errors.parquet in the output folder), 2 on bad options.
+    _errors.jsonl in the output folder), 2 on bad options or an output folder in use
+    by another run, 3 when the output cannot be written (permission denied, read-only,
+    disk full, missing parent folder).
     """
     from melforge._errors import AudioError
-    from melforge.pipeline import featurize as run
+    from melforge.cli._common import error_line, is_debug, warn_line
+    from melforge.pipeline import OutputError, OutputInUseError, featurize as run
 
     try:
-        summary = run(
-            list(inputs),
-            out,
-            preset=preset,
-            workers=workers,
-            engine=engine,
-            scheduler=scheduler,
-            path_column=path_column,
-            root=root,
-            segment_seconds=segment_seconds,
-            format=fmt,
-            files_per_shard=files_per_shard,
-            resume=resume,
-            overwrite=overwrite,
-            timeout=timeout if timeout and timeout > 0 else None,
-            progress=progress,
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            summary = run(
+                list(inputs),
+                out,
+                preset=preset,
+                workers=workers,
+                engine=engine,
+                scheduler=scheduler,
+                path_column=path_column,
+                root=root,
+                segment_seconds=segment_seconds,
+                format=fmt,
+                files_per_shard=files_per_shard,
+                resume=resume,
+                overwrite=overwrite,
+                verify_content=verify_content,
+                timeout=timeout if timeout and timeout > 0 else None,
+                progress=progress,
+            )
+    except (OutputError, OutputInUseError) as e:
+        if is_debug():
+            raise
+        error_line(cli_spelling(str(e)))
+        sys.exit(2 if isinstance(e, OutputInUseError) else EXIT_OUTPUT)
     except (AudioError, KeyError, LookupError) as e:
-        raise click.UsageError(str(e.args[0]) if e.args else str(e)) from e
+        raise click.UsageError(cli_spelling(str(e.args[0]) if e.args else str(e))) from e
+    for w in caught:
+        warn_line(cli_spelling(str(w.message).splitlines()[0]))
     click.echo(str(summary))
     if summary.errors_path is not None:
         sys.exit(1)

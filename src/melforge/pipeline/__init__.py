@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from melforge.pipeline.errors import OutputError, OutputInUseError
 from melforge.pipeline.summary import Summary
 
 if TYPE_CHECKING:
@@ -22,7 +23,14 @@ if TYPE_CHECKING:
         features_to_numpy as features_to_numpy,
     )
 
-__all__ = ["featurize", "Summary", "FeatureDataset", "features_to_numpy"]
+__all__ = [
+    "featurize",
+    "Summary",
+    "FeatureDataset",
+    "features_to_numpy",
+    "OutputError",
+    "OutputInUseError",
+]
 
 _LAZY = {
     "featurize": "melforge.pipeline._run",

@@ -7,26 +7,16 @@ engines call :func:`run_task`, so their rows are identical.
 from __future__ import annotations
 
 import math
-import os
 import sys
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from melforge._errors import ParameterError
+from melforge.presets.base import FEATURES_X_FRAMES, FRAMES_X_FEATURES, SAMPLES
 
 __all__ = ["Job", "Task", "Row", "Failure", "TaskResult", "plan_tasks", "run_task"]
-
-#: Test-only hooks (never set them in production): a worker that featurizes a path
-#: containing the value of MELFORGE_TEST_CRASH_ON aborts its process (as a decoder
-#: segfault would; a value starting with ``segv:`` makes it read address 0, a real
-#: SIGSEGV); one containing MELFORGE_TEST_HANG_ON sleeps forever.
-TEST_CRASH_ENV = "MELFORGE_TEST_CRASH_ON"
-TEST_HANG_ENV = "MELFORGE_TEST_HANG_ON"
-#: Test-only: seconds each task sleeps first (to kill a run mid-way reliably).
-TEST_DELAY_ENV = "MELFORGE_TEST_DELAY_S"
 
 
 @dataclass(frozen=True)
@@ -35,9 +25,7 @@ class Job:
 
     preset: Any
     segment_seconds: float | None = None
-    crash_on: str | None = None
-    hang_on: str | None = None
-    delay: float = 0.0
+    verify_content: bool = False  # record and check each input's SHA-256
 
 
 @dataclass(frozen=True)
@@ -73,7 +61,7 @@ class Failure:
     message: str
 
     def to_dict(self) -> dict[str, str]:
-        """Return the failure as a plain dict (a row of ``_errors.parquet``)."""
+        """Return the failure as a plain dict (a line of ``_errors.jsonl``)."""
         return {"id": self.id, "path": self.path, "error": self.error, "message": self.message}
 
 
@@ -90,9 +78,22 @@ class TaskResult:
 
 
 def resolve_preset(preset: Any) -> Any:
-    """Return a preset object for a registry name, a ``module:attr`` spec, or an object."""
+    """Return a preset object from a name, a config path, ``hf:org/name``, a spec or itself.
+
+    Names, model config files/folders and ``hf:org/name`` go through
+    :func:`melforge.presets.resolve`; ``package.module:Name`` imports a custom recipe.
+    """
+    import os
+
+    if isinstance(preset, os.PathLike) or isinstance(preset, dict):
+        from melforge import presets
+
+        return presets.resolve(preset)
     if isinstance(preset, str):
-        if ":" in preset:  # "package.module:Name" — a custom recipe importable by workers
+        is_import_spec = (
+            ":" in preset and not preset.startswith("hf:") and not os.path.exists(preset)
+        )
+        if is_import_spec:  # "package.module:Name" — a custom recipe importable by workers
             import importlib
 
             module, _, attr = preset.partition(":")
@@ -103,7 +104,7 @@ def resolve_preset(preset: Any) -> Any:
             return resolve_preset(obj() if isinstance(obj, type) else obj)
         from melforge import presets
 
-        return presets.get(preset)
+        return presets.resolve(preset)
     for attr in ("sample_rate", "n_features", "to_dict"):
         if not hasattr(preset, attr):
             raise ParameterError(
@@ -111,6 +112,14 @@ def resolve_preset(preset: Any) -> Any:
             )
     if not callable(preset):
         raise ParameterError(f"preset={preset!r} is not callable on (y, sr)")
+    if not callable(getattr(preset, "frames", None)):
+        layout = getattr(preset, "layout", None)
+        if layout not in LAYOUTS:
+            raise ParameterError(
+                f"preset={preset!r} must declare the layout of preset(y, sr) in its "
+                f"'layout' attribute, one of {', '.join(map(repr, LAYOUTS))} "
+                f"(melforge.presets.FRAMES_X_FEATURES, ...), got {layout!r}"
+            )
     return preset
 
 
@@ -168,46 +177,44 @@ def single_threaded() -> Any:
     return _CONTROLLER[0][1].limit(limits=1)
 
 
-def _as_frames(features: Any, n_features: int) -> np.ndarray:
-    """Return features as a C-contiguous float32 (frames, n_features) array."""
+#: The layouts a preset may declare in its ``layout`` attribute.
+LAYOUTS = (FRAMES_X_FEATURES, FEATURES_X_FRAMES, SAMPLES)
+
+
+def _as_frames(features: Any, n_features: int, layout: str) -> np.ndarray:
+    """Return features given in ``layout`` as a C-contiguous float32 (frames, n_features).
+
+    The layout is the preset's declaration, never guessed from the shape (a square
+    output would be ambiguous); an output that does not fit it is refused.
+    """
     a = np.asarray(features)
     if a.ndim == 3 and a.shape[0] == 1:
         a = a[0]
-    if a.ndim != 2:
-        raise ValueError(f"preset returned features of shape {a.shape}, expected 2-D")
-    if a.shape[1] != n_features and a.shape[0] == n_features:
-        a = a.T  # (n_features, frames), librosa's layout
+    want = 1 if layout == SAMPLES else 2
+    if a.ndim != want or (layout == SAMPLES and n_features != 1):
+        raise ValueError(
+            f"the preset returned features of shape {a.shape}, which does not match its "
+            f"declared layout {layout} with n_features={n_features}"
+        )
+    if layout == SAMPLES:
+        a = a[:, None]
+    elif layout == FEATURES_X_FRAMES:
+        a = a.T
     if a.shape[1] != n_features:
-        raise ValueError(f"preset returned features of shape {a.shape}, expected (*, {n_features})")
+        raise ValueError(
+            f"the preset returned features of shape {tuple(np.asarray(features).shape)}, "
+            f"which does not match its declared layout {layout} with n_features={n_features}"
+        )
     return np.ascontiguousarray(a, dtype=np.float32)
-
-
-def _test_hooks(job: Job, path: str) -> None:
-    if job.delay:
-        time.sleep(job.delay)
-    pattern = job.crash_on or ""
-    segv = pattern.startswith("segv:")
-    pattern = pattern.removeprefix("segv:")
-    if pattern and pattern in path:
-        import faulthandler
-
-        faulthandler.disable()  # no traceback dump: this crash is on purpose
-        if segv:  # a real segmentation fault, as in a decoder
-            import ctypes
-
-            ctypes.string_at(0)
-        os.abort()
-    if job.hang_on and job.hang_on in path:
-        while True:
-            time.sleep(3600)
 
 
 def featurize_array(job: Job, y: np.ndarray, sr: int) -> np.ndarray:
     """Apply the job's preset to one signal; return (frames, n_features) float32."""
     preset = job.preset
     frames = getattr(preset, "frames", None)  # melforge presets: (n_frames, n_features)
-    out = frames(y, sr) if callable(frames) else preset(y, sr)
-    return _as_frames(out, int(preset.n_features))
+    if callable(frames):
+        return _as_frames(frames(y, sr), int(preset.n_features), FRAMES_X_FEATURES)
+    return _as_frames(preset(y, sr), int(preset.n_features), str(preset.layout))
 
 
 def run_task(job: Job, task: Task) -> TaskResult:
@@ -217,7 +224,6 @@ def run_task(job: Job, task: Task) -> TaskResult:
     rid = segment_id(task.id, task.offset) if task.segmented else task.id
     result = TaskResult(task.seq, task.index)
     try:
-        _test_hooks(job, task.path)
         target = int(job.preset.sample_rate)
         if task.segmented:
             y, sr = load(

@@ -12,28 +12,28 @@ from typing import Any
 
 from melforge._errors import ParameterError
 from melforge._validate import check_positive_int, check_positive_number
-from melforge.pipeline._compute import (
-    TEST_CRASH_ENV,
-    TEST_DELAY_ENV,
-    TEST_HANG_ENV,
-    Job,
-    resolve_preset,
-)
+from melforge.pipeline._compute import Job, resolve_preset
 from melforge.pipeline.inputs import Source, describe_inputs, iter_sources
+from melforge.pipeline.lock import OutputLock
+from melforge.pipeline.plan import Plan, Work, fresh_plan, resume_plan, unique
 from melforge.pipeline.shards import (
     SHARD_PATTERN,
     ShardInfo,
-    ids_digest,
     infer_carried_schema,
     read_shard_index,
 )
-from melforge.pipeline.store import Store, open_store
+from melforge.pipeline.sink import REWRITE
+from melforge.pipeline.store import FsspecStore, Store, open_store
 from melforge.pipeline.summary import Summary
 
 __all__ = ["featurize", "MANIFEST_NAME", "ERRORS_NAME"]
 
 MANIFEST_NAME = "_melforge.json"
-ERRORS_NAME = "_errors.parquet"
+#: The errors log: JSON lines, so that a ``*.parquet`` glob of the folder (DuckDB,
+#: polars, Spark) never mixes its rows into the dataset.
+ERRORS_NAME = "_errors.jsonl"
+#: Where melforge <= 0.x wrote it (read on resume, replaced by ERRORS_NAME).
+LEGACY_ERRORS_NAME = "_errors.parquet"
 _FIXED = {"id", "path", "offset_s", "duration_s", "sample_rate", "num_frames", "features",
           "features_path"}  # fmt: skip
 
@@ -53,6 +53,7 @@ def featurize(
     files_per_shard: int | None = None,
     resume: bool = True,
     overwrite: bool = False,
+    verify_content: bool = False,
     timeout: float | None = 600.0,
     progress: bool = False,
 ) -> Summary:
@@ -66,12 +67,15 @@ def featurize(
         other columns are carried to the output), or any iterable of paths or of
         mappings with ``path_column`` (consumed lazily).
     out : path or URL
-        Output folder (created); an fsspec URL works with either engine.
+        Output folder, created if missing (its parent folder must exist); an fsspec
+        URL works with either engine.  One run at a time writes into a local folder
+        (a second one raises :class:`~melforge.pipeline.OutputInUseError`).
     preset : str or preset object
         Feature recipe: a :mod:`melforge.presets` name (``"whisper-80"``,
         ``"kaldi-fbank-80"``, ``"wav2vec2"``, ``"librosa-mel"``, ``"mfcc-13"``) or a
         preset object (``sample_rate``, ``n_features``, ``to_dict()``, callable on
-        ``(y, sr)``).
+        ``(y, sr)`` returning features in the layout its ``layout`` attribute
+        declares, ``melforge.presets.FRAMES_X_FEATURES`` or ``FEATURES_X_FRAMES``).
     workers : int or None
         Local engine: worker processes (default: every usable CPU).  Dask engine without
         ``scheduler``: workers of the ``LocalCluster`` it starts.
@@ -97,10 +101,16 @@ def featurize(
         ``inputs`` is a lazy iterable that cannot be counted.  It depends on the inputs
         only, never on the number of workers.
     resume : bool
-        Skip inputs already in complete shards of a matching earlier run (default).
+        Continue a matching earlier run in ``out`` (default): inputs whose rows are
+        there and whose file did not change (size and modification time) are kept;
+        changed inputs are computed again, inputs that failed are retried, inputs no
+        longer listed are dropped, and new inputs are added as new shards.
         ``False`` refuses to touch an existing dataset unless ``overwrite``.
     overwrite : bool
         Delete an existing dataset in ``out`` first (needed to change the recipe).
+    verify_content : bool
+        Also record each input's SHA-256, and on resume keep an input's rows only when
+        its bytes still hash the same (every input is read once more).
     timeout : float or None
         Seconds one file (or segment) may take before its worker process is killed and
         the file recorded as failed (``TimeoutError``); with the Dask engine the killed
@@ -116,8 +126,12 @@ def featurize(
     Raises
     ------
     ParameterError
-        Bad options, a different recipe already in ``out``, or inputs that changed under
-        a complete shard.
+        Bad options, a different recipe already in ``out``, an input listed twice.
+    OutputInUseError
+        Another run is writing into ``out`` (its PID and host are named).
+    OutputError
+        ``out`` cannot be written: permission denied, read-only storage, disk full,
+        missing parent folder (the path and the operating system's error are named).
     """
     t0 = time.monotonic()
     if engine not in ("local", "dask"):
@@ -135,103 +149,233 @@ def featurize(
     if scheduler is not None and engine != "dask":
         raise ParameterError(f"{scheduler=} needs engine='dask'")
     preset_obj = resolve_preset(preset)
-    if files_per_shard is None:
-        files_per_shard = auto_files_per_shard(inputs, segment_seconds, path_column, root)
-    job = Job(
-        preset_obj,
-        segment_seconds,
-        crash_on=os.environ.get(TEST_CRASH_ENV) or None,
-        hang_on=os.environ.get(TEST_HANG_ENV) or None,
-        delay=float(os.environ.get(TEST_DELAY_ENV) or 0.0),
-    )
-    recipe = {
-        "preset": preset_obj.to_dict(),
-        "segment_seconds": segment_seconds,
-        "format": format,
-        "files_per_shard": files_per_shard,
-    }
-    store = open_store(out)
     description = describe_inputs(inputs, path_column=path_column, root=root)
-    _prepare(store, recipe, description, resume=resume, overwrite=overwrite)
-    index = read_shard_index(store)
+    store = open_store(out)
+    store.create_root()
+    lock = None if isinstance(store, FsspecStore) else OutputLock(store.root).acquire()
+    try:
+        run = _Run(store, inputs, description, preset_obj, path_column, root, segment_seconds,
+                   format, files_per_shard, verify_content,
+                   lock is not None and lock.read_only)  # fmt: skip
+        run.prepare(resume=resume, overwrite=overwrite)
+        if engine == "local":
+            from melforge.pipeline.local import default_workers
 
-    groups = _groups(iter_sources(inputs, path_column=path_column, root=root), files_per_shard)
-    first = next(groups, None)
-    if first is None:
-        warnings.warn(
-            f"no audio inputs found in {inputs!r} (audio files are recognized by their "
-            f"extension); nothing to featurize",
-            stacklevel=2,
+            n_workers = workers or default_workers()
+            stats = _run_local(store, run.job, run.carried, format, run.pending(), n_workers,
+                               timeout, progress)  # fmt: skip
+        else:
+            from melforge.pipeline.dask_engine import run_dask
+
+            bar = _progress_bar(progress)
+            try:
+                stats = run_dask(store, run.job, run.carried, format, run.pending(), workers,
+                                 scheduler, bar.update if bar else None, timeout)  # fmt: skip
+            finally:
+                if bar:
+                    bar.close()
+            n_workers = stats.pop("workers")
+        return run.finish(stats, engine, n_workers, t0)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+class _Run:
+    """One featurize run: the output folder's state, the plan, and the bookkeeping."""
+
+    def __init__(
+        self,
+        store: Store,
+        inputs: Any,
+        description: dict[str, Any],
+        preset: Any,
+        path_column: str,
+        root: Any,
+        segment_seconds: float | None,
+        fmt: str,
+        files_per_shard: int | None,
+        verify_content: bool,
+        read_only: bool,
+    ) -> None:
+        self.store = store
+        self.inputs = inputs
+        self.path_column = path_column
+        self.root = root
+        self.segment_seconds = segment_seconds
+        self.fmt = fmt
+        self.files_per_shard = files_per_shard
+        self.read_only = read_only
+        self.preset = preset
+        self.job = Job(preset, segment_seconds, verify_content)
+        self.recipe: dict[str, Any] = {}
+        self.description = description
+        self.plan = Plan()
+        self.work: Iterator[Work] = iter(())
+        self.carried: Any = None
+        self.running = False
+
+    def sources(self) -> Iterator[Source]:
+        """Return the inputs, each id once (a repeated id is refused)."""
+        return unique(iter_sources(self.inputs, path_column=self.path_column, root=self.root))
+
+    def prepare(self, *, resume: bool, overwrite: bool) -> None:
+        """Check the folder against the recipe, clean it or refuse; plan the work."""
+        store = self.store
+        names = store.listdir()
+        manifest = json.loads(store.read_bytes(MANIFEST_NAME)) if MANIFEST_NAME in names else None
+        recorded = (manifest or {}).get("recipe") or {}
+        size = self.files_per_shard
+        if size is None and not overwrite and recorded.get("files_per_shard"):
+            size = int(recorded["files_per_shard"])  # resume: the dataset's own shard size
+        if _lists_paths(self.inputs):  # countable: every id is checked once, up front
+            n = sum(1 for _ in self.sources())
+            if size is None:
+                size = _default_size(n, self.segment_seconds, lazy=False)
+        elif size is None:
+            size = _default_size(0, self.segment_seconds, lazy=True)
+        self.recipe = {
+            "preset": self.preset.to_dict(),
+            "segment_seconds": self.segment_seconds,
+            "format": self.fmt,
+            "files_per_shard": size,
+        }
+        _check_folder(store, names, manifest, self.recipe, resume=resume, overwrite=overwrite)
+        if overwrite:
+            _clear(store, names)
+        elif not self.read_only:
+            for name in names:  # leftovers of killed runs (the lock says no run is writing)
+                if name.startswith(".") and name.endswith(".tmp"):
+                    store.remove(name)
+        index = read_shard_index(store)
+        if not index:
+            groups = fresh_plan(self.sources(), size)
+            first = next(groups, None)
+            if first is None:
+                warnings.warn(
+                    f"no audio inputs found in {self.inputs!r} (audio files are recognized by "
+                    "their extension); nothing to featurize",
+                    stacklevel=3,
+                )
+            self.carried = _carried_schema(store, index, first)
+            self.work = itertools.chain([first], groups) if first is not None else iter(())
+            return
+        self.plan = resume_plan(store, index, list(self.sources()), size,
+                                verify_content=self.job.verify_content,
+                                retry_failed=not self.read_only)  # fmt: skip
+        if self.plan.not_retried:
+            warnings.warn(
+                f"{store.root} is read-only: {self.plan.not_retried} failed input(s) were not "
+                "retried",
+                stacklevel=3,
+            )
+        self.carried = _carried_schema(store, index, None)
+        self.work = iter(self.plan.work)
+        if self.plan.drop:
+            self._mark_running()
+            for k in self.plan.drop:
+                _remove_shard(store, index[k].name)
+
+    def _mark_running(self) -> None:
+        if self.running:
+            return
+        self.running = True
+        self.store.write_bytes_atomic(MANIFEST_NAME, self._manifest("running", None))
+
+    def pending(self) -> Iterator[Work]:
+        """Yield the shards to write; the manifest says "running" once the first is taken."""
+        for item in self.work:
+            if item[3].get(REWRITE, True):  # not a shard that may only be verified
+                self._mark_running()
+            yield item
+
+    def _manifest(self, status: str, counts: dict[str, Any] | None) -> bytes:
+        import melforge
+
+        doc: dict[str, Any] = {
+            "melforge_version": melforge.__version__,
+            "layout": "melforge-features/1",
+            "status": status,
+            "recipe": self.recipe,
+            "inputs": self.description,
+        }
+        if counts is not None:
+            doc["counts"] = counts
+        return json.dumps(doc, indent=2, default=str).encode()
+
+    def finish(self, stats: dict[str, Any], engine: str, workers: int, t0: float) -> Summary:
+        """Write the errors log and the manifest (only where they change); summarize."""
+        store = self.store
+        index = read_shard_index(store)
+        failed = [f for k in sorted(index) for f in index[k].failed]
+        errors_path = _write_errors(store, failed, read_only=self.read_only)
+        counts = {
+            "shards": len(index),
+            "inputs": sum(i.n_inputs for i in index.values()),
+            "rows": sum(i.rows for i in index.values()),
+            "failed": len(failed),
+            "audio_seconds": sum(i.audio_seconds for i in index.values()),
+        }
+        store.write_bytes_if_changed(MANIFEST_NAME, self._manifest("complete", counts))
+        output_bytes = sum(store.size(info.name) for info in index.values())
+        return Summary(
+            out=store.root,
+            files_ok=int(stats["files_ok"]),
+            files_failed=int(stats["files_failed"]),
+            files_skipped=self.plan.skipped + int(stats.get("reused", 0)),
+            rows=int(stats["rows"]),
+            audio_seconds=float(stats["audio_seconds"]),
+            wall_seconds=time.monotonic() - t0,
+            output_bytes=output_bytes,
+            engine=engine,
+            workers=workers,
+            errors_path=errors_path,
+            worker_peak_rss=int(stats.get("max_rss", 0)),
         )
-    carried = _carried_schema(store, index, first)
-    if first is not None:
-        groups = itertools.chain([first], groups)
-    counts = {"skipped": 0}
-    pending = _skip_complete(groups, index, counts)
-
-    if engine == "local":
-        from melforge.pipeline.local import default_workers
-
-        n_workers = workers or default_workers()
-        stats = _run_local(store, job, carried, format, pending, n_workers, timeout, progress)
-    else:
-        from melforge.pipeline.dask_engine import run_dask
-
-        bar = _progress_bar(progress)
-        try:
-            stats = run_dask(store, job, carried, format, pending, workers, scheduler,
-                             bar.update if bar else None, timeout)  # fmt: skip
-        finally:
-            if bar:
-                bar.close()
-        n_workers = stats.pop("workers")
-
-    return _finish(store, recipe, description, stats, counts, engine, n_workers, t0)
 
 
-def auto_files_per_shard(
-    inputs: Any, segment_seconds: float | None, path_column: str, root: Any
-) -> int:
-    """Return the default shard size for these inputs (counted when they are not lazy)."""
-    hi, lazy = (256, 64) if segment_seconds is None else (16, 4)
-    if not isinstance(inputs, (str, os.PathLike, list, tuple)):
-        return lazy
-    n = sum(1 for _ in iter_sources(inputs, path_column=path_column, root=root))
+def _lists_paths(inputs: Any) -> bool:
+    """Whether ``inputs`` names paths (countable), rather than being a lazy iterable."""
+    return isinstance(inputs, (str, os.PathLike, list, tuple))
+
+
+def _default_size(n: int, segment_seconds: float | None, *, lazy: bool) -> int:
+    hi, lazy_size = (256, 64) if segment_seconds is None else (16, 4)
+    if lazy:
+        return lazy_size
     return min(hi, max(1, -(-n // 64)))  # up to 64 shards, so every worker gets work
 
 
-def _groups(sources: Iterator[Source], size: int) -> Iterator[tuple[int, int, list[Source]]]:
-    """Chunk the inputs into shards: (shard number, first input number, sources)."""
-    for k in itertools.count():
-        chunk = list(itertools.islice(sources, size))
-        if not chunk:
-            return
-        yield k, k * size, chunk
+def _remove_shard(store: Store, name: str) -> None:
+    """Delete a shard (and, for npy datasets, the feature files it lists)."""
+    import pyarrow.parquet as pq
+
+    try:
+        with store.open_read(name) as f:
+            pf = pq.ParquetFile(f)
+            if "features_path" in pf.schema_arrow.names:
+                for p in pf.read(columns=["features_path"]).column(0).to_pylist():
+                    store.remove(p)
+    except (OSError, ValueError):  # a damaged shard is removed all the same
+        pass
+    store.remove(name)
 
 
-def _skip_complete(
-    groups: Iterator[tuple[int, int, list[Source]]],
-    index: dict[int, ShardInfo],
-    counts: dict[str, int],
-) -> Iterator[tuple[int, int, list[Source]]]:
-    """Drop shards that are already complete, after checking they hold these inputs."""
-    for k, first, sources in groups:
-        done = index.get(k)
-        if done is None:
-            yield k, first, sources
-            continue
-        if done.ids_sha1 != ids_digest(s.id for s in sources) or done.first_index != first:
-            raise ParameterError(
-                f"the inputs changed since {done.name} was written (its ids differ from "
-                f"inputs {first}..{first + len(sources) - 1}); featurize into a new folder "
-                "or pass overwrite=True"
-            )
-        counts["skipped"] += len(sources)
+def _write_errors(store: Store, failed: list[dict[str, str]], *, read_only: bool) -> str | None:
+    """Write (or remove) the errors log; return its path when the dataset has failures."""
+    if failed:
+        text = "".join(json.dumps(f, ensure_ascii=False) + "\n" for f in failed)
+        store.write_bytes_if_changed(ERRORS_NAME, text.encode("utf-8"))
+    elif store.exists(ERRORS_NAME):
+        store.remove(ERRORS_NAME)
+    if store.exists(LEGACY_ERRORS_NAME):  # an earlier version's log, replaced by ours
+        if read_only and not store.exists(ERRORS_NAME):
+            return store.url(LEGACY_ERRORS_NAME) if failed else None
+        store.remove(LEGACY_ERRORS_NAME)
+    return store.url(ERRORS_NAME) if failed else None
 
 
-def _carried_schema(
-    store: Store, index: dict[int, ShardInfo], first: tuple[int, int, list[Source]] | None
-) -> Any:
+def _carried_schema(store: Store, index: dict[int, ShardInfo], first: Work | None) -> Any:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -243,55 +387,34 @@ def _carried_schema(
     return infer_carried_schema(rows)
 
 
-def _prepare(
+def _check_folder(
     store: Store,
+    names: list[str],
+    manifest: dict[str, Any] | None,
     recipe: dict[str, Any],
-    description: dict[str, Any],
     *,
     resume: bool,
     overwrite: bool,
 ) -> None:
-    """Check the output folder against the recipe; clean it or refuse; write the manifest."""
-    names = store.listdir()
+    """Refuse a folder holding another dataset (unless ``overwrite``)."""
     has_shards = any(SHARD_PATTERN.match(n) for n in names)
-    manifest = None
-    if MANIFEST_NAME in names:
-        manifest = json.loads(store.read_bytes(MANIFEST_NAME))
-    if (manifest is not None or has_shards) and not overwrite:
-        if manifest is None:
-            raise ParameterError(
-                f"out={store.root!r} holds part-*.parquet files but no {MANIFEST_NAME}; "
-                "choose another folder or pass overwrite=True"
-            )
-        if _normalize(manifest.get("recipe")) != _normalize(recipe):
-            raise ParameterError(
-                f"out={store.root!r} holds a dataset made with a different recipe; "
-                "pass overwrite=True (--overwrite) to replace it, or choose another folder"
-            )
-        if not resume:
-            raise ParameterError(
-                f"out={store.root!r} already holds this dataset and resume=False; "
-                "pass overwrite=True (--overwrite) to start over"
-            )
-    if overwrite:
-        _clear(store, names)
-        names = store.listdir()
-    for n in names:  # leftovers of killed runs
-        if n.startswith(".") and n.endswith(".tmp"):
-            store.remove(n)
-    store.makedirs()
-    import melforge
-
-    doc = {
-        "melforge_version": melforge.__version__,
-        "layout": "melforge-features/1",
-        "status": "running",
-        "recipe": recipe,
-        "inputs": description,
-    }
-    if manifest is not None and not overwrite:
-        doc["counts"] = manifest.get("counts")
-    store.write_bytes_atomic(MANIFEST_NAME, json.dumps(doc, indent=2, default=str).encode())
+    if (manifest is None and not has_shards) or overwrite:
+        return
+    if manifest is None:
+        raise ParameterError(
+            f"out={store.root!r} holds part-*.parquet files but no {MANIFEST_NAME}; "
+            "choose another folder or pass overwrite=True"
+        )
+    if _normalize(manifest.get("recipe")) != _normalize(recipe):
+        raise ParameterError(
+            f"out={store.root!r} holds a dataset made with a different recipe; "
+            "pass overwrite=True to replace it, or choose another folder"
+        )
+    if not resume:
+        raise ParameterError(
+            f"out={store.root!r} already holds this dataset and resume=False; "
+            "pass overwrite=True to start over"
+        )
 
 
 def _normalize(obj: Any) -> Any:
@@ -312,7 +435,9 @@ def _clear(store: Store, names: list[str]) -> None:
             except Exception:  # noqa: BLE001 - a damaged shard is removed all the same
                 pass
             store.remove(n)
-        elif n in (MANIFEST_NAME, ERRORS_NAME) or (n.startswith(".") and n.endswith(".tmp")):
+        elif n in (MANIFEST_NAME, ERRORS_NAME, LEGACY_ERRORS_NAME) or (
+            n.startswith(".") and n.endswith(".tmp")
+        ):
             store.remove(n)
 
 
@@ -321,7 +446,7 @@ def _run_local(
     job: Job,
     carried: Any,
     fmt: str,
-    pending: Iterator[tuple[int, int, list[Source]]],
+    pending: Iterator[Work],
     workers: int,
     timeout: float | None,
     progress: bool,
@@ -397,74 +522,3 @@ class _Bar:
 
 def _progress_bar(progress: bool) -> _Bar | None:
     return _Bar() if progress else None
-
-
-def _finish(
-    store: Store,
-    recipe: dict[str, Any],
-    description: dict[str, Any],
-    stats: dict[str, Any],
-    counts: dict[str, int],
-    engine: str,
-    workers: int,
-    t0: float,
-) -> Summary:
-    """Write ``_errors.parquet`` from every shard's footer, update the manifest, summarize."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    index = read_shard_index(store)
-    failed = [f for k in sorted(index) for f in index[k].failed]
-    errors_path = None
-    if failed:
-        import io
-
-        table = pa.Table.from_pylist(
-            failed,
-            schema=pa.schema(
-                [
-                    ("id", pa.string()),
-                    ("path", pa.string()),
-                    ("error", pa.string()),
-                    ("message", pa.string()),
-                ]  # fmt: skip
-            ),
-        )
-        buf = io.BytesIO()
-        pq.write_table(table, buf, compression="zstd")
-        store.write_bytes_atomic(ERRORS_NAME, buf.getvalue())
-        errors_path = store.url(ERRORS_NAME)
-    else:
-        store.remove(ERRORS_NAME)
-    output_bytes = sum(store.size(info.name) for info in index.values())
-    import melforge
-
-    doc = {
-        "melforge_version": melforge.__version__,
-        "layout": "melforge-features/1",
-        "status": "complete",
-        "recipe": recipe,
-        "inputs": description,
-        "counts": {
-            "shards": len(index),
-            "inputs": sum(i.n_inputs for i in index.values()),
-            "rows": sum(i.rows for i in index.values()),
-            "failed": len(failed),
-            "audio_seconds": sum(i.audio_seconds for i in index.values()),
-        },
-    }
-    store.write_bytes_atomic(MANIFEST_NAME, json.dumps(doc, indent=2, default=str).encode())
-    return Summary(
-        out=store.root,
-        files_ok=int(stats["files_ok"]),
-        files_failed=int(stats["files_failed"]),
-        files_skipped=counts["skipped"],
-        rows=int(stats["rows"]),
-        audio_seconds=float(stats["audio_seconds"]),
-        wall_seconds=time.monotonic() - t0,
-        output_bytes=output_bytes,
-        engine=engine,
-        workers=workers,
-        errors_path=errors_path,
-        worker_peak_rss=int(stats.get("max_rss", 0)),
-    )

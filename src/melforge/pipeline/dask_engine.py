@@ -26,9 +26,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from melforge.pipeline._compute import Failure, Job
+from melforge.pipeline.errors import OutputError
 from melforge.pipeline.inputs import Source
 from melforge.pipeline.shards import shard_name
-from melforge.pipeline.sink import ShardSink, write_shard
+from melforge.pipeline.sink import REWRITE, write_shard
 from melforge.pipeline.store import Store
 
 __all__ = ["run_dask"]
@@ -56,11 +57,12 @@ def _shard_task(
     first: int,
     sources: list[Source],
     timeout: float | None,
+    reuse: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write shard ``k`` in a Dask worker; kill that worker if a file overruns ``timeout``."""
     known = _read_marker(store, k)
     if timeout is None:
-        return write_shard(store, job, carried, fmt, k, first, sources, known)
+        return write_shard(store, job, carried, fmt, k, first, sources, known, None, reuse)
     current: list[Any] = [None]  # (row id, path, start time) of the file being computed
 
     def report(kind: str, *args: Any) -> None:
@@ -82,7 +84,7 @@ def _shard_task(
     thread = threading.Thread(target=watchdog, name=f"melforge-timeout-{k}", daemon=True)
     thread.start()
     try:
-        return write_shard(store, job, carried, fmt, k, first, sources, known, report)
+        return write_shard(store, job, carried, fmt, k, first, sources, known, report, reuse)
     finally:
         done.set()
 
@@ -92,7 +94,7 @@ def run_dask(
     job: Job,
     carried: Any,
     fmt: str,
-    pending: Iterator[tuple[int, int, list[Source]]],
+    pending: Iterator[tuple[int, int, list[Source], dict[str, Any]]],
     workers: int | None,
     scheduler: str | None,
     on_progress: Callable[[int, float], None] | None = None,
@@ -117,26 +119,30 @@ def run_dask(
         client = Client(cluster)
     else:
         client = Client(scheduler)
-    totals = {"files_ok": 0, "files_failed": 0, "rows": 0, "audio_seconds": 0.0, "max_rss": 0}
+    totals = {"files_ok": 0, "files_failed": 0, "rows": 0, "audio_seconds": 0.0, "max_rss": 0,
+              "reused": 0}  # fmt: skip
     try:
         n_workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
         window = 2 * n_workers + 2
-        shards: dict[Any, tuple[int, int, list[Source]]] = {}
+        shards: dict[Any, tuple[int, int, list[Source], dict[str, Any]]] = {}
         ac = as_completed()
         for _ in range(window):
             if not _submit(client, ac, shards, pending, store, job, carried, fmt, timeout):
                 break
         for future in ac:
-            k, first, sources = shards.pop(future)
+            k, first, sources, reuse = shards.pop(future)
             try:
                 stats = future.result()
+            except OutputError:  # the disk is full, the folder read-only, ...: stop
+                raise
             except Exception as e:  # the shard's task kept killing workers
-                stats = _record_lost_shard(store, job, carried, fmt, k, first, sources, e)
+                stats = _record_lost_shard(store, job, carried, fmt, k, first, sources, e, reuse)
             totals["files_ok"] += stats["files_ok"]
             totals["files_failed"] += stats["failures"]
             totals["rows"] += stats["rows"]
             totals["audio_seconds"] += stats["audio_seconds"]
             totals["max_rss"] = max(totals["max_rss"], stats.get("max_rss", 0))
+            totals["reused"] += stats.get("reused", 0)
             if on_progress is not None:  # per shard: files and audio seconds
                 on_progress(stats["n_inputs"], stats["audio_seconds"])
             _tidy(store, k)
@@ -162,9 +168,9 @@ def _submit(
     item = next(pending, None)
     if item is None:
         return False
-    k, first, sources = item
+    k, first, sources, reuse = item
     future = client.submit(
-        _shard_task, store, job, carried, fmt, k, first, sources, timeout,
+        _shard_task, store, job, carried, fmt, k, first, sources, timeout, reuse,
         key=f"melforge-shard-{k:05d}-{id(shards):x}", pure=False,
     )  # fmt: skip
     shards[future] = item
@@ -189,18 +195,20 @@ def _record_lost_shard(
     first: int,
     sources: list[Source],
     error: BaseException,
+    reuse: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Write shard ``k`` from the client with every input failed (its task kept dying)."""
-    sink = ShardSink(store, job, carried, fmt)
-    sink.begin(k, first)
+    """Write shard ``k`` from the client with every input failed (its task kept dying).
+
+    On a resume, the inputs whose rows the earlier version of the shard holds keep them
+    (copied, as the task would have); only the others are recorded as failed.
+    """
     message = (
         f"the Dask task for shard {k} failed ({type(error).__name__}: {error}); "
         "a worker crashed or overran the timeout on its files too many times"
     )
-    for s in sources:
-        sink.add_input(s, Failure(s.id, s.path, "WorkerCrashed", message))
-    sink.end()
-    return {
-        "files_ok": 0, "failures": len(sources), "rows": 0, "audio_seconds": 0.0,
-        "n_inputs": len(sources),
-    }  # fmt: skip
+    kept = {i for i in (reuse or {}) if i != REWRITE}
+    known = {s.id: Failure(s.id, s.path, "WorkerCrashed", message)
+             for s in sources if s.id not in kept}  # fmt: skip
+    stats = write_shard(store, job, carried, fmt, k, first, sources, known, None,
+                        {**(reuse or {}), REWRITE: True})  # fmt: skip
+    return {**stats, "n_inputs": len(sources)}

@@ -8,6 +8,7 @@ file's ``path`` and the manifest columns carried through to the output.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
@@ -86,22 +87,44 @@ def _walk(directory: str) -> Iterator[str]:
                 yield _posix(rel)
 
 
-def _manifest_rows(path: str) -> Iterator[dict[str, Any]]:
-    """Yield the rows of a CSV / TSV / JSONL / Parquet manifest as dicts, lazily."""
+def _manifest_rows(path: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Yield (where, row) for the rows of a CSV / TSV / JSONL / Parquet manifest, lazily.
+
+    ``where`` names the row for messages: ``"row 3 (line 4)"`` (data rows counted from
+    1, header excluded).  A UTF-8 byte-order mark (as spreadsheet programs write) is
+    skipped; a CSV/TSV row with more or fewer cells than the header is refused.
+    """
     ext = os.path.splitext(path)[1].lower()
     if ext in (".csv", ".tsv"):
-        with open(path, newline="", encoding="utf-8") as f:
+        with open(path, newline="", encoding="utf-8-sig") as f:
             if ext == ".tsv":
                 # Common Voice style: tab separated, quotes are part of the text.
-                reader = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+                reader = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
             else:
-                reader = csv.DictReader(f)
-            yield from reader
+                reader = csv.reader(f)
+            header = next(reader, None)
+            if header is None:
+                return
+            n = 0
+            for cells in reader:
+                if not cells:
+                    continue  # a blank line
+                n += 1
+                if len(cells) != len(header):
+                    raise ParameterError(
+                        f"manifest {path!r} row {n} (line {reader.line_num}) has "
+                        f"{len(cells)} cells but the header has {len(header)} "
+                        f"({', '.join(header)}); fix the row (quote cells that hold the "
+                        "separator)"
+                    )
+                yield f"row {n} (line {reader.line_num})", dict(zip(header, cells, strict=True))
     elif ext in (".jsonl", ".ndjson"):
-        with open(path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8-sig") as f:
+            n = 0
             for lineno, line in enumerate(f, 1):
                 if not line.strip():
                     continue
+                n += 1
                 try:
                     row = json.loads(line)
                 except json.JSONDecodeError as e:
@@ -110,18 +133,28 @@ def _manifest_rows(path: str) -> Iterator[dict[str, Any]]:
                     ) from e
                 if not isinstance(row, dict):
                     raise ParameterError(f"manifest {path!r} line {lineno} is not a JSON object")
-                yield row
+                yield f"row {n} (line {lineno})", row
     else:
         import pyarrow.parquet as pq
 
+        n = 0
         with pq.ParquetFile(path) as pf:
             for batch in pf.iter_batches(batch_size=4096):
-                yield from batch.to_pylist()
+                for row in batch.to_pylist():
+                    n += 1
+                    yield f"row {n}", row
+
+
+def _id_key(source_id: str) -> int:
+    """Return a 64-bit digest of an id (a set of these finds duplicates in little memory)."""
+    digest = hashlib.blake2b(source_id.encode("utf-8", "surrogatepass"), digest_size=8)
+    return int.from_bytes(digest.digest(), "little")
 
 
 def _manifest_sources(manifest: str, *, path_column: str, root: str | None) -> Iterator[Source]:
     base = root if root is not None else os.path.dirname(os.path.abspath(manifest))
-    for n, row in enumerate(_manifest_rows(manifest)):
+    seen: set[int] = set()
+    for where, row in _manifest_rows(manifest):
         if path_column not in row:
             raise ParameterError(
                 f"{path_column=} is not a column of manifest {manifest!r} "
@@ -130,7 +163,7 @@ def _manifest_sources(manifest: str, *, path_column: str, root: str | None) -> I
         value = row[path_column]
         if not isinstance(value, str) or not value:
             raise ParameterError(
-                f"manifest {manifest!r} row {n}: {path_column} must be a non-empty string, "
+                f"manifest {manifest!r} {where}: {path_column} must be a non-empty string, "
                 f"got {value!r}"
             )
         columns = {k: v for k, v in row.items() if k != path_column}
@@ -140,7 +173,21 @@ def _manifest_sources(manifest: str, *, path_column: str, root: str | None) -> I
                 f"manifest {manifest!r} has column(s) {sorted(clash)} that melforge writes "
                 "itself; rename them"
             )
-        yield Source(id=_posix(value), path=_resolve(value, base), columns=columns)
+        source_id = _posix(value)
+        key = _id_key(source_id)
+        if key in seen:
+            rows = []
+            for w, r in _manifest_rows(manifest):  # again, up to here: name both rows
+                if _posix(str(r.get(path_column))) == source_id:
+                    rows.append(w)
+                if w == where:
+                    break
+            raise ParameterError(
+                f"manifest {manifest!r} lists {source_id!r} more than once ({', '.join(rows)}); "
+                "each input may appear once (its id keys the output rows)"
+            )
+        seen.add(key)
+        yield Source(id=source_id, path=_resolve(value, base), columns=columns)
 
 
 def _classify(item: str) -> str:

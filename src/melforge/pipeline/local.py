@@ -29,7 +29,9 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from melforge.pipeline._compute import Failure, Job, single_threaded
+from melforge.pipeline.errors import OutputError
 from melforge.pipeline.inputs import Source
+from melforge.pipeline.lock import close_inherited
 from melforge.pipeline.shards import shard_name
 from melforge.pipeline.sink import write_shard
 from melforge.pipeline.store import Store
@@ -45,7 +47,10 @@ _MAX_UNATTRIBUTED = 3
 #: Segments of one file that may crash or time out before the whole file is skipped.
 _MAX_LOST_SEGMENTS = 2
 
-Shard = tuple[int, int, list[Source]]
+#: (shard number, first input number, sources, reusable old rows by source id)
+Shard = tuple[int, int, list[Source], dict[str, Any]]
+#: A shard as given to a worker: with the failures already known.
+Given = tuple[int, int, list[Source], dict[str, Failure], dict[str, Any]]
 
 
 def _die_with_parent() -> None:
@@ -66,7 +71,10 @@ def _worker_main(
 ) -> None:
     """Loop of a worker process: receive a shard, write it, report, until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    if hasattr(signal, "SIGXFSZ"):  # over RLIMIT_FSIZE: an EFBIG error to report, not a death
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     _die_with_parent()
+    close_inherited()  # only the run's main process holds the output folder's lock
     for c in inherited:  # forked: other workers' pipe ends would hide the parent's death
         try:
             c.close()
@@ -81,7 +89,10 @@ def _worker_main(
         pass
 
     def report(*message: Any) -> None:
-        conn.send(message)
+        try:
+            conn.send(message)
+        except (OSError, ValueError) as e:  # the parent is gone
+            raise _ParentGone from e
 
     while True:
         try:
@@ -90,14 +101,25 @@ def _worker_main(
             return  # the parent is gone
         if item is None:
             return
-        k, first, sources, known = item
+        k, first, sources, known, reuse = item
         try:
-            stats = write_shard(store, job, carried, fmt, k, first, sources, known, report)
-            conn.send(("done", stats))
-        except (BrokenPipeError, OSError):
+            stats = write_shard(store, job, carried, fmt, k, first, sources, known, report,
+                                reuse)  # fmt: skip
+            message: tuple[Any, ...] = ("done", stats)
+        except _ParentGone:
             return
-        except Exception as e:  # noqa: BLE001 - e.g. the output folder vanished
-            conn.send(("error", f"{type(e).__name__}: {e}"))
+        except OutputError as e:  # the disk is full, the folder read-only, ...
+            message = ("output-error", str(e), e.errno)
+        except Exception as e:  # noqa: BLE001 - reported, the parent stops the run
+            message = ("error", f"{type(e).__name__}: {e}")
+        try:
+            conn.send(message)
+        except (OSError, ValueError):
+            return
+
+
+class _ParentGone(Exception):
+    """The pipe to the parent broke: the worker just exits."""
 
 
 def _context() -> Any:
@@ -127,11 +149,11 @@ class _Worker:
         self.proc.start()
         child.close()
         self.conn: Connection = parent
-        self.shard: tuple[int, int, list[Source], dict[str, Failure]] | None = None
+        self.shard: Given | None = None
         self.current: tuple[str, str] | None = None  # (row id, path) being computed
         self.started = 0.0
 
-    def send(self, shard: tuple[int, int, list[Source], dict[str, Failure]]) -> None:
+    def send(self, shard: Given) -> None:
         self.shard = shard
         self.current = None
         self.started = time.monotonic()
@@ -191,14 +213,15 @@ def run_local(
         warm = None
     args = (job, store, carried, fmt)
     totals: dict[str, Any] = {
-        "files_ok": 0, "files_failed": 0, "rows": 0, "audio_seconds": 0.0, "max_rss": 0
+        "files_ok": 0, "files_failed": 0, "rows": 0, "audio_seconds": 0.0, "max_rss": 0,
+        "reused": 0,
     }  # fmt: skip
     pool: list[_Worker] = []
-    retry: deque[tuple[int, int, list[Source], dict[str, Failure]]] = deque()
+    retry: deque[Given] = deque()
     lost_without_file: dict[int, int] = {}
     exhausted = False
 
-    def next_task() -> tuple[int, int, list[Source], dict[str, Failure]] | None:
+    def next_task() -> Given | None:
         nonlocal exhausted
         if retry:
             return retry.popleft()
@@ -206,7 +229,7 @@ def run_local(
         if item is None:
             exhausted = True
             return None
-        return (item[0], item[1], item[2], {})
+        return (item[0], item[1], item[2], {}, item[3])
 
     try:
         while True:
@@ -279,13 +302,16 @@ def _wait(
         w = handles[h]
         if id(w) in lost or w.shard is None:
             continue
-        try:
-            while w.conn.poll():  # drain every message that is there
-                _handle(w, w.conn.recv(), totals, on_progress)
-                if w.shard is None:
+        while True:  # drain every message that is there
+            try:
+                if not w.conn.poll():
                     break
-        except (EOFError, OSError):
-            pass
+                message = w.conn.recv()
+            except (EOFError, OSError):  # the worker is gone (handled below)
+                break
+            _handle(w, message, totals, on_progress)  # may raise OutputError: not caught
+            if w.shard is None:
+                break
         if w.shard is not None and not w.proc.is_alive():
             w.proc.join(5)
             lost[id(w)] = (w, "WorkerCrashed", _crash_message(w))
@@ -318,8 +344,11 @@ def _handle(
         totals["rows"] += stats["rows"]
         totals["audio_seconds"] += stats["audio_seconds"]
         totals["max_rss"] = max(totals["max_rss"], stats["max_rss"])
+        totals["reused"] += stats["reused"]
         w.shard = None
         w.current = None
+    elif kind == "output-error":  # the shard could not be written: stop the run
+        raise OutputError(message[1], errno=message[2])
     else:  # "error": the shard could not be written at all
         raise RuntimeError(f"worker failed to write shard {w.shard and w.shard[0]}: {message[1]}")
 
@@ -332,12 +361,12 @@ def _replace(
     args: tuple[Any, ...],
     pool: list[_Worker],
     store: Store,
-    retry: deque[tuple[int, int, list[Source], dict[str, Failure]]],
+    retry: deque[Given],
     lost_without_file: dict[int, int],
 ) -> _Worker:
     """Kill a lost worker, record its file as failed, requeue its shard, start another."""
     assert w.shard is not None  # noqa: S101 - internal invariant
-    k, first, sources, known = w.shard
+    k, first, sources, known, reuse = w.shard
     pid = w.proc.pid
     w.kill()
     if w.current is not None:
@@ -354,7 +383,7 @@ def _replace(
         if lost_without_file[k] >= _MAX_UNATTRIBUTED:
             raise RuntimeError(f"worker processes died {_MAX_UNATTRIBUTED} times on shard {k}")
     _remove_partial(store, k, pid)
-    retry.appendleft((k, first, sources, known))
+    retry.appendleft((k, first, sources, known, reuse))
     i = pool.index(w)
     return _Worker(ctx, args, pool[:i] + pool[i + 1 :])
 

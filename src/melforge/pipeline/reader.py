@@ -1,10 +1,11 @@
 """Reading a featurized dataset back: numpy arrays and a PyTorch-style ``Dataset``.
 
 The folder is a plain Parquet dataset; ``pyarrow.dataset.dataset(out)``,
-``pandas.read_parquet(out)`` and DuckDB's ``read_parquet('out/part-*.parquet')`` open it
-directly.  The helpers here add the one thing those do not: turning the ``features``
-column into ``(frames, n_features)`` float32 arrays without copying, and random access
-by row that loads one row group at a time.
+``pandas.read_parquet(out)`` and DuckDB's ``read_parquet('out/*.parquet')`` open it
+directly (the errors log, ``_errors.jsonl``, is not Parquet, so no glob mixes it in).
+The helpers here add the one thing those do not: turning the ``features`` column into
+``(frames, n_features)`` float32 arrays without copying, and random access by row that
+loads one row group at a time.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 from melforge._errors import ParameterError
 from melforge.pipeline.shards import SHARD_PATTERN
 from melforge.pipeline.store import Store, open_store
+from melforge.presets.base import FEATURES_X_FRAMES, FRAMES_X_FEATURES
 
 __all__ = ["FeatureDataset", "features_to_numpy"]
 
@@ -63,17 +65,38 @@ class FeatureDataset:
     columns : sequence of str or None
         Columns to return besides ``id`` and ``features`` (e.g. ``["transcript"]``);
         default: all of them.
+    layout : str
+        Layout of the returned ``features``: ``"(n_frames, n_features)"``
+        (``melforge.presets.FRAMES_X_FEATURES``, the default: as stored, time first, as
+        Kaldi and ``preset.frames()``), or ``"(n_features, n_frames)"``
+        (``melforge.presets.FEATURES_X_FRAMES``: as ``preset(y, sr)``, librosa and
+        transformers' extractors return them; a transposed view, no copy).
 
     Examples
     --------
     >>> ds = FeatureDataset("features/")  # doctest: +SKIP
     >>> item = ds[0]  # doctest: +SKIP
     >>> item["features"].shape  # (frames, n_features), float32  # doctest: +SKIP
+    >>> from melforge.presets import FEATURES_X_FRAMES
+    >>> ds = FeatureDataset("features/", layout=FEATURES_X_FRAMES)  # doctest: +SKIP
+    >>> ds[0]["features"].shape  # (n_features, frames), like preset(y, sr)  # doctest: +SKIP
     """
 
-    def __init__(self, out: str | os.PathLike[str], *, columns: Sequence[str] | None = None):
+    def __init__(
+        self,
+        out: str | os.PathLike[str],
+        *,
+        columns: Sequence[str] | None = None,
+        layout: str = FRAMES_X_FEATURES,
+    ):
         import pyarrow.parquet as pq
 
+        if layout not in (FRAMES_X_FEATURES, FEATURES_X_FRAMES):
+            raise ParameterError(
+                f"{layout=} must be {FRAMES_X_FEATURES!r} or {FEATURES_X_FRAMES!r} "
+                "(melforge.presets.FRAMES_X_FEATURES or FEATURES_X_FRAMES)"
+            )
+        self.layout = layout
         self.out = os.fspath(out)
         store = open_store(self.out)
         self._names = [n for n in store.listdir() if SHARD_PATTERN.match(n)]
@@ -148,7 +171,8 @@ class FeatureDataset:
         j = int(i - self._starts[g])
         item = {"id": data["id"][j]}
         if data["features"] is not None:
-            item["features"] = data["features"][j]
+            f = data["features"][j]
+            item["features"] = f.T if self.layout == FEATURES_X_FRAMES else f
         for c in self.columns:
             item[c] = data[c][j]
         return item

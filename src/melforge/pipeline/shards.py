@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from melforge.pipeline._compute import Failure, Row
+from melforge.pipeline.errors import output_error
 from melforge.pipeline.store import Store, temp_name
 
 __all__ = [
@@ -182,6 +183,12 @@ class ShardInfo:
     rows: int
     audio_seconds: float
     failed: list[dict[str, str]] = field(default_factory=list)
+    #: One record per input, in shard order: ``id``, ``size`` (bytes) and ``mtime_ns``
+    #: of the file when it was read (None for URLs), ``sha256`` (with
+    #: ``verify_content``), ``columns`` (a digest of its carried columns), ``rows``
+    #: (its rows in this shard), ``failed``.  Empty in shards of melforge <= 0.x that
+    #: did not record them.
+    inputs: list[dict[str, Any]] = field(default_factory=list)
     name: str = ""
 
 
@@ -217,7 +224,8 @@ class ShardWriter:
         self.tmp = temp_name(self.name)
         self._file = store.open_write(self.tmp)
         fixed = {"id", "path", "offset_s", "duration_s", "num_frames", "features", "features_path"}
-        self._writer = pq.ParquetWriter(
+        self._writer = self._guarded(
+            pq.ParquetWriter,
             self._file,
             schema,
             compression="zstd",
@@ -231,18 +239,43 @@ class ShardWriter:
         self._pending: list[Any] = []
         self._pending_bytes = 0
         self.failed: list[dict[str, str]] = []
+        self.records: list[dict[str, Any]] = []
         self.ids: list[str] = []
         self.rows = 0
         self.audio_seconds = 0.0
         self.n_features = 0 if npy_writer else schema.field("features").type.value_type.list_size
 
-    def add_input(self, source_id: str) -> None:
-        """Record that the next input of this shard is ``source_id``."""
+    def add_input(self, source_id: str, record: dict[str, Any] | None = None) -> None:
+        """Record that the next input of this shard is ``source_id`` (and its record)."""
         self.ids.append(source_id)
+        self.records.append({"id": source_id, **(record or {}), "rows": 0, "failed": False})
 
     def add_failure(self, failure: Failure) -> None:
-        """Record a failed input or segment."""
+        """Record a failed input or segment (of the current input)."""
         self.failed.append(failure.to_dict())
+        if self.records:
+            self.records[-1]["failed"] = True
+
+    def add_table(self, table: Any) -> None:
+        """Append rows copied from an earlier version of this shard (the current input's)."""
+        if table.num_rows == 0:
+            return
+        table = table.cast(self.schema) if not table.schema.equals(self.schema) else table
+        for batch in table.to_batches():
+            self._pending.append(batch)
+            self._pending_bytes += batch.nbytes
+        if self._pending_bytes >= ROW_GROUP_BYTES:
+            self._guarded(self._flush)
+        self.rows += table.num_rows
+        self.records[-1]["rows"] += table.num_rows
+        self.audio_seconds += float(sum(table.column("duration_s").to_pylist()))
+
+    def _guarded(self, write: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a write; an OSError (disk full, ...) becomes an OutputError naming the shard."""
+        try:
+            return write(*args, **kwargs)
+        except OSError as e:
+            raise output_error(e, self.store.url(self.name)) from e
 
     def add_rows(self, path: str, columns: Mapping[str, Any], rows: Sequence[Row]) -> None:
         """Write the rows of one input as one row group."""
@@ -271,8 +304,10 @@ class ShardWriter:
         self._pending.append(batch)
         self._pending_bytes += batch.nbytes
         if self._pending_bytes >= ROW_GROUP_BYTES:
-            self._flush()
+            self._guarded(self._flush)
         self.rows += n
+        if self.records:
+            self.records[-1]["rows"] += n
         self.audio_seconds += sum(r.duration_s for r in rows)
 
     def _flush(self) -> None:
@@ -294,25 +329,31 @@ class ShardWriter:
             rows=self.rows,
             audio_seconds=self.audio_seconds,
             failed=self.failed,
+            inputs=self.records,
             name=self.name,
         )
-        self._flush()
         meta = {k: v for k, v in info.__dict__.items() if k != "name"}
-        self._writer.add_key_value_metadata({META_KEY.decode(): json.dumps(meta)})
+        self._guarded(self._finish, json.dumps(meta))
+        self.store.rename(self.tmp, self.name)
+        return info
+
+    def _finish(self, meta: str) -> None:
+        self._flush()
+        self._writer.add_key_value_metadata({META_KEY.decode(): meta})
         self._writer.close()
         # No fsync: a killed process loses nothing the kernel already has, and after a
         # power loss a shard whose bytes never reached the disk fails to open and is
         # recomputed (read_shard_index).  fsync cost ~3.5 ms per shard here, and two
         # workers' fsyncs queue on the same journal.
         self._file.close()
-        self.store.rename(self.tmp, self.name)
-        return info
 
     def abort(self) -> None:
         """Drop the temporary file."""
         try:
             self._writer.close()
             self._file.close()
+        except OSError:
+            pass  # the write that failed (a full disk) fails again here
         finally:
             self.store.remove(self.tmp)
 

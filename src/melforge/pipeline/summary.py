@@ -18,9 +18,10 @@ class Summary:
     files_ok : int
         Inputs featurized in this run without any failure.
     files_failed : int
-        Inputs (or segments) recorded in ``_errors.parquet`` by this run.
+        Inputs (or segments) recorded in ``_errors.jsonl`` by this run.
     files_skipped : int
-        Inputs already in complete shards from an earlier run (resume).
+        Inputs whose rows an earlier run wrote and that did not change (resume): kept
+        as they are, not computed again.
     rows : int
         Rows written by this run (one per clip, or per segment).
     audio_seconds : float

@@ -20,7 +20,6 @@ The recipe, per frame of ``frame_length_ms`` (400 samples at 16 kHz) every
 from __future__ import annotations
 
 import functools
-import threading
 from typing import Any
 
 import numpy as np
@@ -32,15 +31,20 @@ from melforge._validate import (
     check_positive_number,
     check_sr,
 )
-from melforge.feature._clips import _as_signal, _for_each_clip
-from melforge.spectral import _fft
+from melforge.feature._clips import _as_signal
+from melforge.feature._kernel import (
+    _cut_bands,
+    _for_each_clip,
+    _power_spectrum,
+    _project,
+    _thread_cached,
+)
 
 __all__ = ["kaldi_fbank"]
 
 _EPS32 = float(np.finfo(np.float32).eps)
 _WINDOWS = ("povey", "hanning", "hann", "hamming", "rectangular", "blackman", "sine")
 _BLOCK_FRAMES = 1024  # frames per block: ~6 MB of scratch; faster than 2048 on long clips
-_MELS_PER_BAND = 8  # mel filters per block of the banded filterbank product
 
 
 def _mel_scale(freq: np.ndarray | float) -> np.ndarray:
@@ -157,17 +161,7 @@ def _bank_bands(
     product by these blocks skips the zeros of the triangles (about 3.5x faster than
     the dense product; the sums differ from it only in rounding, ~2e-7 relative).
     """
-    weights = _mel_banks(num_bins, n_fft, sr, low_freq, high_freq)
-    nonzero = weights != 0
-    bands = []
-    for j0 in range(0, weights.shape[1], _MELS_PER_BAND):
-        j1 = min(j0 + _MELS_PER_BAND, weights.shape[1])
-        rows = np.flatnonzero(nonzero[:, j0:j1].any(axis=1))
-        k0, k1 = int(rows[0]), int(rows[-1]) + 1
-        block = np.ascontiguousarray(weights[k0:k1, j0:j1])
-        block.flags.writeable = False
-        bands.append((j0, j1, k0, k1, block))
-    return tuple(bands)
+    return _cut_bands(_mel_banks(num_bins, n_fft, sr, low_freq, high_freq))
 
 
 class _Scratch:
@@ -189,15 +183,12 @@ class _Scratch:
         self.power = np.empty((rows, n_fft // 2 + 1), dtype=np.float32)
 
 
-_SCRATCH = threading.local()
-
-
 def _scratch(rows: int, frame_length: int, n_fft: int) -> _Scratch:
     """Return the calling thread's :class:`_Scratch`, rebuilt if a call needs a bigger one."""
-    held = getattr(_SCRATCH, "value", None)
-    if held is None or held.key != (frame_length, n_fft) or held.rows < rows:
-        held = _SCRATCH.value = _Scratch(rows, frame_length, n_fft)
-    return held
+    return _thread_cached(
+        "kaldi", (frame_length, n_fft), lambda: _Scratch(rows, frame_length, n_fft),
+        lambda held: held.rows >= rows,
+    )  # fmt: skip
 
 
 def _preemphasize(buf: np.ndarray, coeff: np.float32, tmp: np.ndarray) -> None:
@@ -260,16 +251,11 @@ def _fbank_frames(
         _preemphasize(buf, np.float32(preemphasis), scratch.tmp[:m])
     frame = scratch.padded[:m]
     np.multiply(buf, window, out=frame[:, : buf.shape[1]])  # the tail stays zero
-    spec = _fft.rfft(frame, workers=1)
-    squares = spec.view(np.float32)  # re, im interleaved; squared in place
-    np.square(squares, out=squares)
-    power = scratch.power[:m]
-    np.add(squares[:, 0::2], squares[:, 1::2], out=power)
+    power = _power_spectrum(frame, n_fft, scratch.power[:m])
     if not use_power:
         np.sqrt(power, out=power)
     mel = out[:, 1:] if use_energy else out
-    for j0, j1, k0, k1, weights in bands:
-        np.matmul(power[:, k0:k1], weights, out=mel[:, j0:j1])
+    _project(power, bands, mel, bins_first=False)
     if use_log_fbank:
         np.maximum(mel, np.float32(_EPS32), out=mel)
         np.log(mel, out=mel)

@@ -101,9 +101,10 @@ def _power_spectrum(frames: np.ndarray, n_fft: int, out: np.ndarray) -> np.ndarr
 
     The frames are zero-padded at their end to ``n_fft`` by the FFT.  Re and im are
     squared in place in the FFT's own output and summed into ``out``; returns ``out``.
+    float32 frames give a float32 power, float64 frames a float64 one (``out``'s dtype).
     """
     spec = _fft.rfft(frames, n=n_fft, workers=1)
-    squares = spec.view(np.float32)  # re, im interleaved; squared in place
+    squares = spec.view(out.dtype)  # re, im interleaved; squared in place
     np.square(squares, out=squares)
     np.add(squares[:, 0::2], squares[:, 1::2], out=out)
     return out

@@ -52,8 +52,10 @@ def _mel_scale(freq: np.ndarray | float) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=32)
-def _window(kind: str, length: int, blackman_coeff: float = 0.42) -> np.ndarray:
-    """Kaldi's analysis windows (symmetric, over ``length - 1``), read-only float32."""
+def _window(
+    kind: str, length: int, blackman_coeff: float = 0.42, dtype: type = np.float32
+) -> np.ndarray:
+    """Kaldi's analysis windows (symmetric, over ``length - 1``), read-only ``dtype``."""
     i = np.arange(length, dtype=np.float64)
     a = 2.0 * np.pi / (length - 1) if length > 1 else 0.0
     if kind in ("hanning", "hann"):
@@ -68,18 +70,26 @@ def _window(kind: str, length: int, blackman_coeff: float = 0.42) -> np.ndarray:
         w = blackman_coeff - 0.5 * np.cos(a * i) + (0.5 - blackman_coeff) * np.cos(2 * a * i)
     else:  # rectangular
         w = np.ones(length)
-    out = w.astype(np.float32)
+    out = w.astype(dtype)
     out.flags.writeable = False
     return out
 
 
 @functools.lru_cache(maxsize=32)
 def _mel_banks(
-    num_bins: int, n_fft: int, sr: float, low_freq: float, high_freq: float
+    num_bins: int,
+    n_fft: int,
+    sr: float,
+    low_freq: float,
+    high_freq: float,
+    keep_empty: bool = False,
+    dtype: type = np.float32,
 ) -> np.ndarray:
-    """Kaldi's triangular mel banks, ``(n_fft // 2 + 1, num_bins)`` float32, read-only.
+    """Kaldi's triangular mel banks, ``(n_fft // 2 + 1, num_bins)`` ``dtype``, read-only.
 
     The last row (the Nyquist bin) is zero: Kaldi's banks cover ``n_fft // 2`` bins.
+    A bin that covers no FFT bin is refused, as Kaldi does, unless ``keep_empty``
+    (torchaudio and transformers keep it: its filter is all zero).
     """
     nyquist = 0.5 * sr
     high = high_freq if high_freq > 0.0 else nyquist + high_freq
@@ -100,12 +110,12 @@ def _mel_banks(
     weights = np.where(mel <= centre, up, down)
     weights = np.where((mel > left) & (mel < right), weights, 0.0)
     empty = np.flatnonzero(~weights.any(axis=0))
-    if empty.size:
+    if empty.size and not keep_empty:
         raise ParameterError(
             f"num_mel_bins={num_bins} is too large for a {n_fft}-point FFT between "
             f"{low_freq} and {high} Hz: mel bin {int(empty[0])} covers no FFT bin"
         )
-    out = np.zeros((n_fft // 2 + 1, num_bins), dtype=np.float32)
+    out = np.zeros((n_fft // 2 + 1, num_bins), dtype=dtype)
     out[:-1] = weights
     out.flags.writeable = False
     return out
@@ -152,7 +162,13 @@ def _row_sums_in_order(buf: np.ndarray) -> np.ndarray:
 
 @functools.lru_cache(maxsize=32)
 def _bank_bands(
-    num_bins: int, n_fft: int, sr: float, low_freq: float, high_freq: float
+    num_bins: int,
+    n_fft: int,
+    sr: float,
+    low_freq: float,
+    high_freq: float,
+    keep_empty: bool = False,
+    dtype: type = np.float32,
 ) -> tuple[tuple[int, int, int, int, np.ndarray], ...]:
     """Cut :func:`_mel_banks` into bands of filters with their FFT-bin support.
 
@@ -161,7 +177,7 @@ def _bank_bands(
     product by these blocks skips the zeros of the triangles (about 3.5x faster than
     the dense product; the sums differ from it only in rounding, ~2e-7 relative).
     """
-    return _cut_bands(_mel_banks(num_bins, n_fft, sr, low_freq, high_freq))
+    return _cut_bands(_mel_banks(num_bins, n_fft, sr, low_freq, high_freq, keep_empty, dtype))
 
 
 class _Scratch:
@@ -174,20 +190,23 @@ class _Scratch:
     arithmetic.
     """
 
-    def __init__(self, rows: int, frame_length: int, n_fft: int) -> None:
+    def __init__(
+        self, rows: int, frame_length: int, n_fft: int, dtype: type = np.float32
+    ) -> None:
         self.key = (frame_length, n_fft)
         self.rows = rows
-        self.buf = np.empty((rows, frame_length), dtype=np.float32)
-        self.tmp = np.empty((rows, frame_length), dtype=np.float32)
-        self.padded = np.zeros((rows, n_fft), dtype=np.float32)
-        self.power = np.empty((rows, n_fft // 2 + 1), dtype=np.float32)
+        self.buf = np.empty((rows, frame_length), dtype=dtype)
+        self.tmp = np.empty((rows, frame_length), dtype=dtype)
+        self.padded = np.zeros((rows, n_fft), dtype=dtype)
+        self.power = np.empty((rows, n_fft // 2 + 1), dtype=dtype)
+        self.mel = np.empty((rows, 0), dtype=dtype)  # float64 filterbank rows, as needed
 
 
-def _scratch(rows: int, frame_length: int, n_fft: int) -> _Scratch:
+def _scratch(rows: int, frame_length: int, n_fft: int, dtype: type = np.float32) -> _Scratch:
     """Return the calling thread's :class:`_Scratch`, rebuilt if a call needs a bigger one."""
     return _thread_cached(
-        "kaldi", (frame_length, n_fft), lambda: _Scratch(rows, frame_length, n_fft),
-        lambda held: held.rows >= rows,
+        "kaldi" if dtype is np.float32 else "kaldi64", (frame_length, n_fft),
+        lambda: _Scratch(rows, frame_length, n_fft, dtype), lambda held: held.rows >= rows,
     )  # fmt: skip
 
 
@@ -231,12 +250,15 @@ def _fbank_frames(
     """
     m = frames.shape[0]
     buf = scratch.buf[:m]
+    real = buf.dtype.type  # float32, or float64 for precision="float64"
     np.copyto(buf, frames)
     if scale != 1.0:
-        buf *= np.float32(scale)  # contiguous: one flat pass
+        buf *= real(scale)  # contiguous: one flat pass
     if dither > 0.0 and rng is not None:
-        buf += np.float32(dither) * rng.standard_normal(buf.shape, dtype=np.float32)
-    if remove_dc_offset:
+        buf += real(dither) * rng.standard_normal(buf.shape, dtype=buf.dtype)
+    if remove_dc_offset and real is np.float64:
+        buf -= buf.mean(axis=1, keepdims=True)
+    elif remove_dc_offset:
         # Kaldi sums each frame left to right in float32 (a row-by-row reduction over
         # the transposed block does the same); that sum's rounding leaves a DC residue
         # which dominates the bins far below the frame's peak, so it is reproduced.
@@ -248,17 +270,20 @@ def _fbank_frames(
             log_energy = np.maximum(log_energy, log_energy_floor)
         out[:, 0] = log_energy
     if preemphasis != 0.0:
-        _preemphasize(buf, np.float32(preemphasis), scratch.tmp[:m])
+        _preemphasize(buf, real(preemphasis), scratch.tmp[:m])
     frame = scratch.padded[:m]
     np.multiply(buf, window, out=frame[:, : buf.shape[1]])  # the tail stays zero
     power = _power_spectrum(frame, n_fft, scratch.power[:m])
     if not use_power:
         np.sqrt(power, out=power)
     mel = out[:, 1:] if use_energy else out
-    _project(power, bands, mel, bins_first=False)
+    wide = scratch.mel[:m] if real is np.float64 else mel
+    _project(power, bands, wide, bins_first=False)
     if use_log_fbank:
-        np.maximum(mel, np.float32(_EPS32), out=mel)
-        np.log(mel, out=mel)
+        np.maximum(wide, real(_EPS32), out=wide)
+        np.log(wide, out=wide)
+    if wide is not mel:
+        mel[...] = wide
 
 
 def kaldi_fbank(
@@ -281,6 +306,8 @@ def kaldi_fbank(
     use_power: bool = True,
     waveform_scale: float = 32768.0,
     seed: int | np.random.Generator | None = None,
+    keep_empty_bins: bool = False,
+    precision: str = "float32",
 ) -> np.ndarray:
     """Kaldi-compatible log mel filterbank energies (``compute-fbank-feats``).
 
@@ -331,6 +358,19 @@ def kaldi_fbank(
         (``torchaudio.compliance.kaldi.fbank`` on a float waveform).
     seed : int, np.random.Generator or None
         Seed or generator for the dither noise; None draws fresh entropy.
+
+    Other Parameters
+    ----------------
+    keep_empty_bins : bool
+        Kaldi refuses ``num_mel_bins`` so large that a mel bin covers no FFT bin (128
+        bins on a 512-point FFT from 20 Hz do).  ``torchaudio.compliance.kaldi.fbank``
+        and transformers keep such bins: their filter is zero, so they hold the log
+        floor (``log(1.1920929e-07)``).  True reproduces that.
+    precision : {"float32", "float64"}
+        Arithmetic of the frames, FFT and filterbank.  ``"float32"`` (default) follows
+        Kaldi, including its float32 frame sum for the DC removal.  ``"float64"``
+        computes as transformers' numpy extractors do (a float64 mean, a float64 FFT),
+        about 1.5x slower; the output is float32 either way.
 
     Returns
     -------
@@ -383,9 +423,13 @@ def kaldi_fbank(
             f"{frame_length_ms=} and {frame_shift_ms=} give {frame_length} and {frame_shift} "
             f"samples at sr={sr}; need at least 2 and 1"
         )
+    if precision not in ("float32", "float64"):
+        raise ParameterError(f"{precision=} must be 'float32' or 'float64'")
+    real = np.float64 if precision == "float64" else np.float32
     n_fft = 1 << (frame_length - 1).bit_length()
-    bands = _bank_bands(num_mel_bins, n_fft, sr, float(low_freq), float(high_freq))
-    win = _window(window, frame_length)
+    bands = _bank_bands(num_mel_bins, n_fft, sr, float(low_freq), float(high_freq),
+                        bool(keep_empty_bins), real)  # fmt: skip
+    win = _window(window, frame_length, dtype=real)
     rng = np.random.default_rng(seed) if dither > 0.0 else None
 
     batch, n = y2.shape
@@ -408,7 +452,9 @@ def kaldi_fbank(
     )
 
     def work(clips: range) -> None:
-        scratch = _scratch(min(n_frames, _BLOCK_FRAMES), frame_length, n_fft)
+        scratch = _scratch(min(n_frames, _BLOCK_FRAMES), frame_length, n_fft, real)
+        if real is np.float64 and scratch.mel.shape[1] != num_mel_bins:
+            scratch.mel = np.empty((scratch.rows, num_mel_bins), dtype=real)
         for b in clips:
             frames = _frame_view(y2[b], frame_length, frame_shift, bool(snip_edges))
             for start in range(0, n_frames, _BLOCK_FRAMES):

@@ -53,7 +53,7 @@ def _mel_scale(freq: np.ndarray | float) -> np.ndarray:
 
 @functools.lru_cache(maxsize=32)
 def _window(
-    kind: str, length: int, blackman_coeff: float = 0.42, dtype: type = np.float32
+    kind: str, length: int, blackman_coeff: float = 0.42, dtype: Any = np.float32
 ) -> np.ndarray:
     """Kaldi's analysis windows (symmetric, over ``length - 1``), read-only ``dtype``."""
     i = np.arange(length, dtype=np.float64)
@@ -83,7 +83,7 @@ def _mel_banks(
     low_freq: float,
     high_freq: float,
     keep_empty: bool = False,
-    dtype: type = np.float32,
+    dtype: Any = np.float32,
 ) -> np.ndarray:
     """Kaldi's triangular mel banks, ``(n_fft // 2 + 1, num_bins)`` ``dtype``, read-only.
 
@@ -168,7 +168,7 @@ def _bank_bands(
     low_freq: float,
     high_freq: float,
     keep_empty: bool = False,
-    dtype: type = np.float32,
+    dtype: Any = np.float32,
 ) -> tuple[tuple[int, int, int, int, np.ndarray], ...]:
     """Cut :func:`_mel_banks` into bands of filters with their FFT-bin support.
 
@@ -191,7 +191,7 @@ class _Scratch:
     """
 
     def __init__(
-        self, rows: int, frame_length: int, n_fft: int, dtype: type = np.float32
+        self, rows: int, frame_length: int, n_fft: int, dtype: Any = np.float32
     ) -> None:
         self.key = (frame_length, n_fft)
         self.rows = rows
@@ -202,7 +202,7 @@ class _Scratch:
         self.mel = np.empty((rows, 0), dtype=dtype)  # float64 filterbank rows, as needed
 
 
-def _scratch(rows: int, frame_length: int, n_fft: int, dtype: type = np.float32) -> _Scratch:
+def _scratch(rows: int, frame_length: int, n_fft: int, dtype: Any = np.float32) -> _Scratch:
     """Return the calling thread's :class:`_Scratch`, rebuilt if a call needs a bigger one."""
     return _thread_cached(
         "kaldi" if dtype is np.float32 else "kaldi64", (frame_length, n_fft),

@@ -14,14 +14,21 @@ import numpy as np
 EPS32 = float(np.finfo(np.float32).eps)
 
 
-def float64_fbank(y: np.ndarray, mel_filters: np.ndarray, *, window: str, scale: float):
+def float64_fbank(
+    y: np.ndarray, mel_filters: np.ndarray, *, window: str, scale: float, snip_edges=True
+):
     """The recipe in plain float64 numpy: (n_frames, n_bins) natural-log filterbanks.
 
-    400-sample frames every 160 (snip edges), scaled, DC removed, pre-emphasis 0.97
-    (first sample times 0.03), symmetric Povey or Hann window, 512-point power
+    400-sample frames every 160 (snip edges, or ``round(n / 160)`` frames over the
+    signal mirrored at its ends, edge sample repeated), scaled, DC removed, pre-emphasis
+    0.97 (first sample times 0.03), symmetric Povey or Hann window, 512-point power
     spectrum (257 bins), the given (257, n_bins) mel bank, log floored at float32 eps.
     """
     x = y.astype(np.float64) * scale
+    if not snip_edges:
+        n_frames = (x.size + 80) // 160
+        right = (n_frames - 1) * 160 + 400 - x.size - 120
+        x = np.concatenate([x[:120][::-1], x, x[x.size - right :][::-1]])
     frames = np.lib.stride_tricks.sliding_window_view(x, 400)[::160].copy()
     frames -= frames.mean(axis=1, keepdims=True)
     frames[:, 1:] -= 0.97 * frames[:, :-1].copy()
@@ -44,3 +51,20 @@ def check_fbank(ours: np.ndarray, ref: np.ndarray, exact: np.ndarray) -> tuple[f
     ref_err = np.abs(ref - exact).max()
     assert ours_err <= ref_err  # tolerance: no further from float64 than the reference
     return float(diff[near].max()), float(diff.max())
+
+
+def kaldi_bank(num_bins: int, *, low: float = 20.0, high: float = 8000.0) -> np.ndarray:
+    """Kaldi's mel bank for a 512-point FFT at 16 kHz, (257, num_bins), Nyquist row zero.
+
+    Triangles linear in ``1127 ln(1 + f / 700)`` between ``num_bins + 2`` equally spaced
+    mel edges, evaluated at the FFT bins; bins that cover no FFT bin stay zero.
+    """
+
+    def mel(f):
+        return 1127.0 * np.log1p(np.asarray(f, dtype=np.float64) / 700.0)
+
+    edges = mel(low) + np.arange(num_bins + 2) * (mel(high) - mel(low)) / (num_bins + 1)
+    m = mel(np.arange(256) * 16000 / 512)[:, None]
+    left, centre, right = edges[:-2], edges[1:-1], edges[2:]
+    w = np.clip(np.minimum((m - left) / (centre - left), (right - m) / (right - centre)), 0, None)
+    return np.vstack([w, np.zeros((1, num_bins))])

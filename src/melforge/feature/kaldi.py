@@ -35,6 +35,7 @@ from melforge.feature._clips import _as_signal
 from melforge.feature._kernel import (
     _cut_bands,
     _for_each_clip,
+    _frames,
     _power_spectrum,
     _project,
     _thread_cached,
@@ -127,23 +128,103 @@ def _n_frames(n: int, frame_length: int, frame_shift: int, snip_edges: bool) -> 
     return (n + frame_shift // 2) // frame_shift
 
 
-def _frame_view(
+def _framed_signal(
     y: np.ndarray, frame_length: int, frame_shift: int, snip_edges: bool
-) -> np.ndarray:
-    """Frames of one 1-D signal as ``(n_frames, frame_length)`` (a view when possible)."""
+) -> tuple[np.ndarray, int]:
+    """Return the 1-D signal whose frame ``t`` starts at ``t * frame_shift``, and ``n_frames``.
+
+    ``y`` itself with ``snip_edges``; else ``y`` mirrored at its ends as Kaldi does.
+    """
     n = y.shape[-1]
     n_frames = _n_frames(n, frame_length, frame_shift, snip_edges)
-    if n_frames == 0:
-        return np.empty((0, frame_length), dtype=y.dtype)
-    if not snip_edges:
+    if n_frames and not snip_edges:
         # Kaldi reflects out-of-range samples: s < 0 -> -s - 1, s >= n -> 2n - 1 - s.
         first = frame_shift // 2 - frame_length // 2
         last = (n_frames - 1) * frame_shift + first + frame_length
         left, right = max(0, -first), max(0, last - n)
         y = np.pad(y, (left, right), mode="symmetric")
         y = y[first + left :]
+    return y, n_frames
+
+
+def _frame_view(
+    y: np.ndarray, frame_length: int, frame_shift: int, snip_edges: bool
+) -> np.ndarray:
+    """Frames of one 1-D signal as ``(n_frames, frame_length)`` (a view when possible)."""
+    y, n_frames = _framed_signal(y, frame_length, frame_shift, snip_edges)
+    if n_frames == 0:
+        return np.empty((0, frame_length), dtype=y.dtype)
     windows = np.lib.stride_tricks.sliding_window_view(y, frame_length)
     return windows[: (n_frames - 1) * frame_shift + 1 : frame_shift]
+
+
+def _fbank_clip64(
+    y: np.ndarray,
+    *,
+    scratch: _Scratch,
+    window: np.ndarray,
+    bands: tuple[tuple[int, int, int, int, np.ndarray], ...],
+    n_fft: int,
+    frame_length: int,
+    frame_shift: int,
+    snip_edges: bool,
+    scale: float,
+    preemphasis: float,
+    remove_dc_offset: bool,
+    use_log_fbank: bool,
+    use_power: bool,
+    out: np.ndarray,
+) -> None:
+    """One clip's fbank rows in float64, without dither or energy, into ``out``.
+
+    The frame steps are linear, so they are rearranged to touch each frame twice:
+    the scale is applied to the clip, pre-emphasis runs once over the clip (each
+    frame's first sample is then corrected to Kaldi's ``x[0] * (1 - c)``), and the
+    frame's mean ``m`` is removed as ``(1 - c) m`` after pre-emphasis, since
+    pre-emphasizing a constant ``m`` gives ``(1 - c) m`` everywhere.  Equal to the
+    step-by-step recipe up to float64 rounding.  Everything stays in float64 until
+    the log, rounded once into the float32 output: rounding the power or the mel
+    energies to float32 first left the output slightly further from an exact
+    computation than transformers' own output is.
+    """
+    x = y.astype(np.float64)
+    if scale != 1.0:
+        x *= scale
+    sig, n_frames = _framed_signal(x, frame_length, frame_shift, snip_edges)
+    raw = _frames(sig, frame_length, frame_shift)[:n_frames]
+    c = preemphasis
+    emph = raw
+    if c != 0.0 and n_frames:
+        pe = np.empty_like(sig)
+        pe[0] = sig[0]  # never read: each frame's first sample is rewritten below
+        np.multiply(sig[:-1], c, out=pe[1:])
+        np.subtract(sig[1:], pe[1:], out=pe[1:])
+        emph = _frames(pe, frame_length, frame_shift)[:n_frames]
+    dc_gain = 1.0 - c  # pre-emphasis of a constant
+    w0 = float(window[0])
+    for start in range(0, raw.shape[0], _BLOCK_FRAMES):
+        stop = min(start + _BLOCK_FRAMES, raw.shape[0])
+        m = stop - start
+        buf = scratch.padded[:m, :frame_length]
+        if remove_dc_offset:
+            mean = raw[start:stop].mean(axis=1)
+            np.subtract(emph[start:stop], (dc_gain * mean)[:, None], out=buf)
+            first = raw[start:stop, 0] - mean
+        else:
+            np.copyto(buf, emph[start:stop])
+            first = raw[start:stop, 0]
+        buf *= window
+        if c != 0.0:
+            buf[:, 0] = (w0 * dc_gain) * first
+        power = _power_spectrum(scratch.padded[:m], n_fft, scratch.power[:m])
+        if not use_power:
+            np.sqrt(power, out=power)
+        wide = scratch.mel[:m]
+        _project(power, bands, wide, bins_first=False)
+        if use_log_fbank:
+            np.maximum(wide, _EPS32, out=wide)
+            np.log(wide, out=wide)
+        out[start:stop] = wide
 
 
 def _row_sums_in_order(buf: np.ndarray) -> np.ndarray:
@@ -451,11 +532,22 @@ def kaldi_fbank(
         use_power=bool(use_power),
     )
 
+    fast64 = real is np.float64 and rng is None and not use_energy
+    fast_options = dict(
+        window=win, bands=bands, n_fft=n_fft, frame_length=frame_length,
+        frame_shift=frame_shift, snip_edges=bool(snip_edges), scale=waveform_scale,
+        preemphasis=float(preemphasis), remove_dc_offset=bool(remove_dc_offset),
+        use_log_fbank=bool(use_log_fbank), use_power=bool(use_power),
+    )  # fmt: skip
+
     def work(clips: range) -> None:
         scratch = _scratch(min(n_frames, _BLOCK_FRAMES), frame_length, n_fft, real)
         if real is np.float64 and scratch.mel.shape[1] != num_mel_bins:
             scratch.mel = np.empty((scratch.rows, num_mel_bins), dtype=real)
         for b in clips:
+            if fast64:
+                _fbank_clip64(y2[b], scratch=scratch, out=out[b], **fast_options)  # type: ignore[arg-type]
+                continue
             frames = _frame_view(y2[b], frame_length, frame_shift, bool(snip_edges))
             for start in range(0, n_frames, _BLOCK_FRAMES):
                 stop = min(start + _BLOCK_FRAMES, n_frames)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -64,15 +64,23 @@ def _mel_bands(
     fmin: float = 0.0,
     fmax: float | None = None,
     scale: float = 1.0,
+    htk: bool = False,
+    norm: str | None = "slaney",
+    dtype: Any = np.float32,
 ) -> Bands:
-    """Return the Slaney mel basis (times ``scale``), transposed, cut by :func:`_cut_bands`."""
+    """Return a mel basis (times ``scale``), transposed, cut by :func:`_cut_bands`.
+
+    The basis is :func:`melforge.filters.mel`'s (Slaney scale and norm by default;
+    ``htk``/``norm`` as there), in ``dtype``.
+    """
     from melforge.filters import mel_basis_cached
 
     basis = mel_basis_cached(
-        sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, dtype=np.float32
-    ).T
+        sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm,
+        dtype=dtype,
+    ).T  # fmt: skip
     if scale != 1.0:
-        basis = basis * np.float32(scale)
+        basis = basis * basis.dtype.type(scale)
     return _cut_bands(basis)
 
 
@@ -142,16 +150,25 @@ class _MelKernel:
         n_fft: int = 400,
         *,
         track_peak: bool = False,
+        dtype: Any = np.float32,
+        block_frames: int = _BLOCK_FRAMES,
     ) -> None:
         self.bands = bands
         self.window = _periodic_hann(n_fft) if window is None else window
+        if self.window.dtype != dtype:  # float64 recipes
+            self.window = self.window.astype(dtype)
         self.n_fft = n_fft
         self.track_peak = track_peak
         self.peak = 0.0
         self.finite = True
-        self.buf = np.empty((_BLOCK_FRAMES, self.window.size), dtype=np.float32)
+        # Dither: Gaussian noise of this standard deviation added to every frame before
+        # the window, drawn from ``rng`` frame after frame (transformers' order).
+        self.dither = 0.0
+        self.rng: np.random.RandomState | None = None
+        self.block = block_frames  # frames per FFT call: keep buf and spectrum in cache
+        self.buf = np.empty((block_frames, self.window.size), dtype=dtype)
         self.window_tile = np.tile(self.window, _WINDOW_TILE_ROWS)  # rows of windows, flat
-        self.power = np.empty((_BLOCK_FRAMES, n_fft // 2 + 1), dtype=np.float32)
+        self.power = np.empty((block_frames, n_fft // 2 + 1), dtype=dtype)
 
     def _window_rows(self, segments: list[np.ndarray], start: int, stop: int) -> None:
         """Windowed frames ``start:stop`` of the concatenated ``segments`` into ``buf``.
@@ -167,6 +184,10 @@ class _MelKernel:
                 np.copyto(self.buf[lo - start : hi - start], seg[lo - offset : hi - offset])
             offset += seg.shape[0]
         m = stop - start
+        if self.rng is not None and self.dither != 0.0:
+            noise = self.rng.standard_normal((m, self.window.size))
+            noise *= self.dither
+            self.buf[:m] += noise
         whole = m - m % _WINDOW_TILE_ROWS
         if whole:
             flat = self.buf[:whole].reshape(-1, self.window_tile.size)
@@ -184,8 +205,8 @@ class _MelKernel:
         """
         segments = frames if isinstance(frames, list) else [frames]
         total = sum(seg.shape[0] for seg in segments)
-        for start in range(0, total, _BLOCK_FRAMES):
-            stop = min(start + _BLOCK_FRAMES, total)
+        for start in range(0, total, self.block):
+            stop = min(start + self.block, total)
             m = stop - start
             self._window_rows(segments, start, stop)
             power = _power_spectrum(self.buf[:m], self.n_fft, self.power[:m])

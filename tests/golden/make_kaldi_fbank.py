@@ -14,8 +14,10 @@ Writes, depending on what the venv can import:
 - ``tests/golden/lhotse_fbank.npz`` — lhotse's ``Fbank`` (``lhotse-fbank-80``), when
   lhotse is installed (``pip install lhotse urllib3``; it needs torch, not torchaudio).
 
-Inputs are stored with the outputs (float32 16 kHz excerpts of the bundled clips, read
-with soundfile and resampled with soxr, plus seeded noise), with the library versions.
+The inputs (float32 16 kHz excerpts of the bundled clips, read with soundfile and
+resampled with soxr, plus seeded noise) are written once to
+``tests/golden/kaldi_fbank_inputs.npz`` and reused by later runs, so that fixtures made
+in different venvs share them; each fixture records its library versions.
 """
 
 from __future__ import annotations
@@ -134,9 +136,15 @@ def lhotse_fbank(clips: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return out
 
 
+INPUTS = HERE / "kaldi_fbank_inputs.npz"
+
+
 def main() -> None:
-    clips = inputs()
-    meta = {f"input/{k}": v for k, v in clips.items()}
+    if not INPUTS.exists():
+        np.savez_compressed(INPUTS, **inputs())
+    with np.load(INPUTS) as data:
+        clips = {k: data[k] for k in data.files}
+    meta: dict[str, np.ndarray] = {}
     have_ta = importlib.util.find_spec("torchaudio") is not None
     info = versions()
     meta["versions"] = np.array(repr(info))

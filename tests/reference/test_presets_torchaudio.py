@@ -29,8 +29,12 @@ NAMES = ["speech", "music", "chirp", "noise"]
 
 
 def _load(name: str) -> dict[str, np.ndarray]:
-    with np.load(GOLDEN / name) as data:
-        return {k: data[k] for k in data.files}
+    """A fixture's arrays plus the shared inputs, as ``input/<clip>``."""
+    with np.load(GOLDEN / name) as data, np.load(GOLDEN / "kaldi_fbank_inputs.npz") as inputs:
+        return {
+            **{k: data[k] for k in data.files},
+            **{f"input/{k}": inputs[k] for k in inputs.files},
+        }
 
 
 @pytest.fixture(scope="module")

@@ -29,8 +29,11 @@ ATOL = 1e-4
 
 @pytest.fixture(scope="module")
 def golden():
-    with np.load(GOLDEN) as data:
-        return {k: data[k] for k in data.files}
+    with np.load(GOLDEN) as data, np.load(GOLDEN.parent / "kaldi_fbank_inputs.npz") as inputs:
+        return {
+            **{k: data[k] for k in data.files},
+            **{f"input/{k}": inputs[k] for k in inputs.files},
+        }
 
 
 def _clips(golden, key):

@@ -94,3 +94,18 @@ def test_live_against_transformers(golden):
         ref = fe(clips, sampling_rate=16000, return_tensors="np")["input_values"]
         got = from_pretrained(fe.to_dict()).batch(clips, 16000)["input_values"]
         assert np.abs(got - ref).max() <= ATOL  # tolerance: 1e-4 absolute
+
+
+@pytest.mark.parametrize("n", [47_839, 47_840, 47_841, 60_000, 1_000])
+def test_samples_past_max_length_are_not_needed(n):
+    # Only the first max_length frames are kept, so the clip is cut before the fbank;
+    # the result is bit-equal to computing every frame and cutting after (as
+    # transformers does).  300 frames read 299 * 160 + 400 = 48240 samples.
+    y = (0.1 * np.random.default_rng(n).standard_normal(n)).astype(np.float32)
+    preset = from_pretrained({"feature_extractor_type": "ASTFeatureExtractor", "max_length": 300})
+    got = preset(y, 16000)
+    full = fbank_features([y], num_mel_bins=128, window="hanning", waveform_scale=1.0)[0]
+    kept = np.zeros((300, 128), dtype=np.float32)
+    kept[: min(300, full.shape[0])] = full[:300]
+    expected = ((kept.astype(np.float64) + 4.2677393) / (2 * 4.5689974)).astype(np.float32)
+    np.testing.assert_array_equal(got, expected)

@@ -19,6 +19,7 @@ import numpy as np
 
 from melforge.presets.base import FRAMES_X_FEATURES, _check_bool, _check_float, _check_int
 from melforge.presets.hf._fbank import (
+    FRAME_LENGTH,
     HOP,
     config_bool,
     config_float,
@@ -102,9 +103,14 @@ class ASTFamily(PretrainedPreset):
         return HOP
 
     def _batch(self, clips: list[np.ndarray]) -> dict[str, Any]:
+        # Frames past max_length are cut anyway, and frame t reads only samples
+        # t * 160 ... t * 160 + 399: the samples after the last kept frame are not
+        # computed (transformers computes every frame, then cuts).
+        keep = (self.max_length - 1) * HOP + FRAME_LENGTH
         feats = fbank_features(
-            clips, num_mel_bins=self.num_mel_bins, window="hanning", waveform_scale=1.0
-        )
+            [y[:keep] for y in clips], num_mel_bins=self.num_mel_bins, window="hanning",
+            waveform_scale=1.0,
+        )  # fmt: skip
         out = np.zeros((len(feats), self.max_length, self.num_mel_bins), dtype=np.float32)
         for b, x in enumerate(feats):
             n = min(x.shape[0], self.max_length)

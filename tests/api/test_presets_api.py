@@ -15,7 +15,8 @@ import melforge.presets as presets
 from melforge.feature import kaldi_fbank, normalize_waveform, whisper_log_mel
 
 EXPECTED = [
-    "kaldi-fbank-80", "librosa-mel", "mfcc-13", "nemo-80", "wav2vec2", "whisper-128", "whisper-80",
+    "kaldi-fbank-80", "lhotse-fbank-80", "librosa-mel", "mfcc-13", "nemo-80",
+    "torchaudio-fbank-80", "wav2vec2", "whisper-128", "whisper-80",
 ]  # fmt: skip
 LAYOUTS = {presets.FEATURES_X_FRAMES, presets.FRAMES_X_FEATURES, presets.SAMPLES}
 
@@ -105,6 +106,7 @@ def test_kaldi_fbank_signature_matches_issue():
         "y", "sr", "num_mel_bins", "frame_length_ms", "frame_shift_ms", "dither", "preemphasis",
         "remove_dc_offset", "window", "snip_edges", "low_freq", "high_freq", "use_energy",
         "energy_floor", "use_log_fbank", "use_power", "waveform_scale", "seed",
+        "keep_empty_bins", "precision",
     ]  # fmt: skip
     assert all(p.kind is p.KEYWORD_ONLY for p in list(sig.parameters.values())[1:])
     defaults = {k: v.default for k, v in sig.parameters.items()}
@@ -114,9 +116,15 @@ def test_kaldi_fbank_signature_matches_issue():
 
 
 def test_kaldi_preset_fields_mirror_the_function():
-    fields = [f.name for f in dataclasses.fields(presets.KaldiFbankPreset)]
+    # kaldi-fbank-80 keeps its serialized form: kaldi_fbank's two "Other Parameters"
+    # (keep_empty_bins, precision) are fields of the torchaudio/lhotse presets only.
+    from melforge.presets.recipes import TorchaudioFbankPreset
+
+    fields = [f.name for f in dataclasses.fields(TorchaudioFbankPreset)]
     params = list(inspect.signature(kaldi_fbank).parameters)[2:]
     assert fields == ["name", "sample_rate", *params]
+    kaldi_fields = [f.name for f in dataclasses.fields(presets.KaldiFbankPreset)]
+    assert kaldi_fields == fields[:-2] and fields[-2:] == ["keep_empty_bins", "precision"]
     defaults = {k: v.default for k, v in inspect.signature(kaldi_fbank).parameters.items()}
     for f in dataclasses.fields(presets.KaldiFbankPreset):
         if f.name in defaults:

@@ -15,7 +15,8 @@ from melforge.feature import kaldi_fbank, normalize_waveform, whisper_log_mel
 NAMES = melforge.presets.names()
 FAST = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Shortest clip each preset accepts (mfcc-13 needs 9 frames for its deltas).
-MIN_SAMPLES = {"mfcc-13": 4096, "kaldi-fbank-80": 400, "librosa-mel": 2048, "wav2vec2": 1}
+MIN_SAMPLES = {"mfcc-13": 4096, "kaldi-fbank-80": 400, "librosa-mel": 2048, "wav2vec2": 1,
+               "torchaudio-fbank-80": 400}  # fmt: skip
 
 
 def _signal(seed: int, n: int, scale: float = 0.1) -> np.ndarray:

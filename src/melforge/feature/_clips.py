@@ -1,4 +1,4 @@
-"""Boundary checks and the batch loop shared by the model-exact front ends.
+"""Boundary checks shared by the model-exact front ends (the batch loop is in ``_kernel``).
 
 Used by :mod:`melforge.feature.whisper`, :mod:`~melforge.feature.kaldi`,
 :mod:`~melforge.feature.nemo`, :mod:`~melforge.feature.wav2vec2` and the presets.
@@ -6,14 +6,13 @@ Used by :mod:`melforge.feature.whisper`, :mod:`~melforge.feature.kaldi`,
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from melforge._errors import ParameterError
 from melforge._validate import check_audio_array
-from melforge.spectral import _fft
+from melforge.feature._kernel import _for_each_clip  # noqa: F401 - moved; old imports work
 
 
 def _as_signal(
@@ -41,24 +40,3 @@ def _as_signal(
     if y.shape[-1] == 0:
         raise ParameterError(f"{name} is empty (shape={y.shape}); need at least one sample")
     return np.atleast_2d(np.asarray(y, dtype=np.float32))
-
-
-def _for_each_clip(n_clips: int, work: Callable[[range], None]) -> None:
-    """Run ``work(range_of_clips)`` over ``range(n_clips)``, split across threads.
-
-    The thread count is scipy.fft's worker setting (1 unless the caller raises it with
-    ``scipy.fft.set_workers(n)``), so batched front ends use several cores only when
-    asked to.  Each chunk of clips runs in one thread with its own scratch buffers;
-    numpy and pocketfft release the GIL in the heavy calls.
-    """
-    workers = max(1, min(_fft._workers(), n_clips))
-    if workers == 1:
-        work(range(n_clips))
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    bounds = np.linspace(0, n_clips, workers + 1).astype(int)
-    chunks = [range(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for future in [pool.submit(work, chunk) for chunk in chunks]:
-            future.result()

@@ -27,8 +27,8 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge._validate import check_positive_int, check_sr
-from melforge.feature._clips import _as_signal, _for_each_clip
-from melforge.feature.whisper import _frames, _mel_bands, _MelKernel
+from melforge.feature._clips import _as_signal
+from melforge.feature._kernel import _for_each_clip, _frames, _mel_bands, _MelKernel
 
 __all__ = ["nemo_log_mel"]
 

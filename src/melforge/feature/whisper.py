@@ -27,7 +27,11 @@ import numpy as np
 from melforge._errors import ParameterError
 from melforge._validate import check_audio_array, check_nonnegative_int, check_positive_int
 from melforge.feature._clips import _as_signal, _for_each_clip
-from melforge.spectral import _fft
+from melforge.feature._kernel import (  # noqa: F401 - moved there; importable from here
+    _frames,
+    _mel_bands,
+    _MelKernel,
+)
 
 __all__ = ["whisper_log_mel"]
 
@@ -51,41 +55,6 @@ def _hann() -> np.ndarray:
     w = (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(N_FFT) / N_FFT)).astype(np.float32)
     w.flags.writeable = False
     return w
-
-
-@functools.lru_cache(maxsize=8)
-def _mel_bands(
-    n_mels: int,
-    sr: float = SAMPLE_RATE,
-    n_fft: int = N_FFT,
-    fmin: float = 0.0,
-    fmax: float | None = None,
-    scale: float = 1.0,
-) -> tuple[tuple[int, int, int, int, np.ndarray], ...]:
-    """Cut the Slaney mel basis (times ``scale``) into bands of filters with their support.
-
-    Each entry is ``(j0, j1, k0, k1, weights)`` with ``weights`` the read-only float32
-    block ``(k1 - k0, j1 - j0)`` of the transposed basis: filters ``j0:j1`` are zero
-    outside FFT bins ``k0:k1``.  Multiplying by these blocks skips the zeros of the
-    triangular filters (about 4x fewer operations than the dense product).
-    """
-    from melforge.filters import mel_basis_cached
-
-    basis = mel_basis_cached(
-        sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, dtype=np.float32
-    ).T
-    if scale != 1.0:
-        basis = basis * np.float32(scale)
-    nonzero = basis != 0
-    bands = []
-    for j0 in range(0, n_mels, _MELS_PER_BAND):
-        j1 = min(j0 + _MELS_PER_BAND, n_mels)
-        rows = np.flatnonzero(nonzero[:, j0:j1].any(axis=1))
-        k0, k1 = (int(rows[0]), int(rows[-1]) + 1) if rows.size else (0, 1)
-        block = np.ascontiguousarray(basis[k0:k1, j0:j1])
-        block.flags.writeable = False
-        bands.append((j0, j1, k0, k1, block))
-    return tuple(bands)
 
 
 def _signal_and_live_frames(
@@ -118,83 +87,6 @@ def _signal_and_live_frames(
     return x, n_live
 
 
-class _MelKernel:
-    """Windowed FFT, power and banded mel product for blocks of frames, with scratch.
-
-    With ``track_peak=True`` the largest mel value seen is kept in :attr:`peak`
-    (Whisper's clamp needs each clip's maximum; see :func:`_log_clamp`), and
-    :attr:`finite` turns False when a block holds NaN or Inf (non-finite input reaches
-    every mel value of its frames, so the small output is checked, not the input).
-    """
-
-    def __init__(
-        self,
-        bands: tuple[Any, ...],
-        window: np.ndarray | None = None,
-        n_fft: int = N_FFT,
-        *,
-        track_peak: bool = False,
-    ) -> None:
-        self.bands = bands
-        self.window = _hann() if window is None else window
-        self.n_fft = n_fft
-        self.track_peak = track_peak
-        self.peak = 0.0
-        self.finite = True
-        self.buf = np.empty((_BLOCK_FRAMES, self.window.size), dtype=np.float32)
-        self.window_tile = np.tile(self.window, _WINDOW_TILE_ROWS)  # rows of windows, flat
-        self.power = np.empty((_BLOCK_FRAMES, n_fft // 2 + 1), dtype=np.float32)
-
-    def _window_rows(self, segments: list[np.ndarray], start: int, stop: int) -> None:
-        """Windowed frames ``start:stop`` of the concatenated ``segments`` into ``buf``.
-
-        The overlapping frames are first copied (numpy's strided copy is fast), then
-        windowed in place as long flat runs of ``_WINDOW_TILE_ROWS`` frames: numpy
-        multiplies a strided 2-D view row by row, which took twice as long.
-        """
-        offset = 0
-        for seg in segments:
-            lo, hi = max(start, offset), min(stop, offset + seg.shape[0])
-            if lo < hi:
-                np.copyto(self.buf[lo - start : hi - start], seg[lo - offset : hi - offset])
-            offset += seg.shape[0]
-        m = stop - start
-        whole = m - m % _WINDOW_TILE_ROWS
-        if whole:
-            flat = self.buf[:whole].reshape(-1, self.window_tile.size)
-            np.multiply(flat, self.window_tile, out=flat)
-        if whole < m:
-            np.multiply(self.buf[whole:m], self.window, out=self.buf[whole:m])
-
-    def __call__(self, frames: np.ndarray | list[np.ndarray], out: np.ndarray) -> None:
-        """Mel power of ``frames`` ``(m, window.size)`` into ``out`` ``(n_mels, m)``.
-
-        ``frames`` may be a list of frame arrays, taken as one concatenated sequence
-        (a clip's padded edges and its interior), so that blocks span them.  The
-        windowed frame is zero-padded at its end to ``n_fft``; a centred window
-        (torch's) only differs by a circular shift, which leaves the power unchanged.
-        """
-        segments = frames if isinstance(frames, list) else [frames]
-        total = sum(seg.shape[0] for seg in segments)
-        for start in range(0, total, _BLOCK_FRAMES):
-            stop = min(start + _BLOCK_FRAMES, total)
-            m = stop - start
-            self._window_rows(segments, start, stop)
-            spec = _fft.rfft(self.buf[:m], n=self.n_fft, workers=1)
-            squares = spec.view(np.float32)  # re, im interleaved; squared in place
-            np.square(squares, out=squares)
-            power = self.power[:m]
-            np.add(squares[:, 0::2], squares[:, 1::2], out=power)
-            block = out[:, start:stop]
-            for j0, j1, k0, k1, weights in self.bands:
-                np.matmul(weights.T, power[:, k0:k1].T, out=block[j0:j1])
-            if self.track_peak:
-                top = float(block.max())  # in cache: cheap
-                self.peak = max(self.peak, top)
-                if not top <= _FLOAT32_MAX:  # NaN or Inf
-                    self.finite = False
-
-
 _KERNELS = threading.local()
 
 
@@ -213,18 +105,6 @@ def _thread_kernel(n_mels: int) -> _MelKernel:
         )
     kernel.peak, kernel.finite = 0.0, True
     return kernel
-
-
-def _frames(padded: np.ndarray, length: int = N_FFT, hop: int = HOP_LENGTH) -> np.ndarray:
-    """Frames of ``length`` samples every ``hop`` samples (a read-only strided view).
-
-    ``as_strided`` directly: ``sliding_window_view`` costs ~10 us of Python per call.
-    """
-    step = padded.strides[-1]
-    count = max(0, (padded.shape[-1] - length) // hop + 1)
-    return np.lib.stride_tricks.as_strided(
-        padded, shape=(count, length), strides=(hop * step, step), writeable=False
-    )
 
 
 def _reflect_edges(y: np.ndarray, n_frames: int) -> list[np.ndarray]:

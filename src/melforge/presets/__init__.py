@@ -2,8 +2,8 @@
 
 >>> import melforge.presets
 >>> melforge.presets.names()  # doctest: +NORMALIZE_WHITESPACE
-['kaldi-fbank-80', 'librosa-mel', 'mfcc-13', 'nemo-80', 'wav2vec2', 'whisper-128',
- 'whisper-80']
+['kaldi-fbank-80', 'lhotse-fbank-80', 'librosa-mel', 'mfcc-13', 'nemo-80',
+ 'torchaudio-fbank-80', 'wav2vec2', 'whisper-128', 'whisper-80']
 
 ``preset = melforge.presets.get(name)`` is callable: ``preset(y, sr)`` resamples to
 ``preset.sample_rate`` with soxr (``soxr_hq``) when ``sr`` differs and returns float32
@@ -25,6 +25,7 @@ from melforge.presets.recipes import (
     LibrosaMelPreset,
     MfccPreset,
     NemoPreset,
+    TorchaudioFbankPreset,
     Wav2Vec2Preset,
     WhisperPreset,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "NemoPreset",
     "Preset",
     "PretrainedPreset",
+    "TorchaudioFbankPreset",
     "Wav2Vec2Preset",
     "WhisperPreset",
     "from_dict",

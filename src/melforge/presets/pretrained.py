@@ -40,6 +40,9 @@ __all__ = [
 #: reproduces it.  Modules are imported on first use.  One line per extractor class.
 _FAMILIES: dict[str, str] = {
     "Wav2Vec2FeatureExtractor": "melforge.presets.hf.wav2vec2:Wav2Vec2Family",
+    "SeamlessM4TFeatureExtractor": "melforge.presets.hf.seamless_m4t:SeamlessM4TFamily",
+    "Speech2TextFeatureExtractor": "melforge.presets.hf.speech2text:Speech2TextFamily",
+    "ASTFeatureExtractor": "melforge.presets.hf.ast:ASTFamily",
 }
 
 #: Config keys that never change the numbers (bookkeeping written by transformers).

@@ -29,6 +29,7 @@ __all__ = [
     "LibrosaMelPreset",
     "MfccPreset",
     "NemoPreset",
+    "TorchaudioFbankPreset",
 ]
 
 
@@ -391,3 +392,51 @@ class NemoPreset(Preset):
         options = self.params()
         sr = options.pop("sample_rate")
         return nemo_log_mel(y, sr=sr, **options)
+
+
+@dataclasses.dataclass(frozen=True)
+class TorchaudioFbankPreset(KaldiFbankPreset):
+    """``torchaudio.compliance.kaldi.fbank``'s conventions, under Kaldi's option names.
+
+    The differences from :class:`KaldiFbankPreset` (``compute-fbank-feats``) are
+    torchaudio's defaults: the waveform is used as given (``waveform_scale=1.0``; recipes
+    that feed int16-range audio, such as WeNet's, multiply by 32768 first and should set
+    ``waveform_scale=32768.0``), ``energy_floor=1.0`` (it only acts with
+    ``use_energy``), and mel bins that cover no FFT bin are kept (``keep_empty_bins``)
+    instead of refused.  Everything else — Povey window, ``snip_edges=True``,
+    ``low_freq=20``, ``high_freq=0`` (Nyquist), dither 0, pre-emphasis 0.97, DC removal,
+    log floored at float32 epsilon — is Kaldi's and torchaudio's alike.
+
+    torchaudio computes in float32; this preset computes in float64
+    (``precision="float64"``), so it is closer to the exact recipe than torchaudio
+    itself: the differences from torchaudio are torchaudio's own float32 rounding (see
+    ``docs/presets.md``).
+
+    Attributes
+    ----------
+    keep_empty_bins : bool
+        Keep mel bins that cover no FFT bin (torchaudio's behaviour).
+    precision : {"float32", "float64"}
+        Arithmetic of :func:`melforge.feature.kaldi_fbank`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import melforge.presets
+    >>> p = melforge.presets.get("torchaudio-fbank-80")
+    >>> p(np.zeros(16000, np.float32), 16000).shape  # (n_frames, num_mel_bins)
+    (98, 80)
+    """
+
+    waveform_scale: float = 1.0
+    energy_floor: float = 1.0
+    keep_empty_bins: bool = True
+    precision: str = "float64"
+
+    kind: ClassVar[str] = "torchaudio-fbank"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_bool("keep_empty_bins", self.keep_empty_bins)
+        if self.precision not in ("float32", "float64"):
+            raise ParameterError(f"precision={self.precision!r} must be 'float32' or 'float64'")

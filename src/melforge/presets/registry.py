@@ -12,6 +12,7 @@ from melforge.presets.recipes import (
     LibrosaMelPreset,
     MfccPreset,
     NemoPreset,
+    TorchaudioFbankPreset,
     Wav2Vec2Preset,
     WhisperPreset,
 )
@@ -22,7 +23,8 @@ __all__ = ["get", "names", "from_dict", "resolve"]
 _KINDS: dict[str, type[Preset]] = {
     cls.kind: cls
     for cls in (
-        WhisperPreset, KaldiFbankPreset, Wav2Vec2Preset, LibrosaMelPreset, MfccPreset, NemoPreset
+        WhisperPreset, KaldiFbankPreset, Wav2Vec2Preset, LibrosaMelPreset, MfccPreset, NemoPreset,
+        TorchaudioFbankPreset,
     )
 }
 
@@ -37,6 +39,12 @@ _PRESETS: dict[str, Preset] = {
         LibrosaMelPreset(name="librosa-mel"),
         MfccPreset(name="mfcc-13", n_mfcc=13),
         NemoPreset(name="nemo-80", n_mels=80),
+        TorchaudioFbankPreset(name="torchaudio-fbank-80", num_mel_bins=80),
+        # lhotse's Fbank (1.x): torchaudio's mel banks and framing, its own defaults
+        TorchaudioFbankPreset(
+            name="lhotse-fbank-80", num_mel_bins=80, snip_edges=False, high_freq=-400.0,
+            energy_floor=1e-10,
+        ),  # fmt: skip
     )
 }
 

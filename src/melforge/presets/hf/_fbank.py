@@ -1,0 +1,92 @@
+"""What the Kaldi-fbank families (SeamlessM4T, Speech2Text, AST) share.
+
+transformers' numpy path for these extractors is one recipe: 400-sample frames every
+160 samples (snip edges), float64 arithmetic, DC removal, pre-emphasis 0.97, a
+symmetric window, a 512-point power spectrum, a Kaldi-scale mel bank triangular in mel
+space from 20 Hz to Nyquist (bins that cover no FFT bin kept at zero), and
+``log(max(mel, 1.1920929e-07))``.  :func:`melforge.feature.kaldi_fbank` computes it
+with ``precision="float64"`` and ``keep_empty_bins=True``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from melforge._errors import ParameterError
+from melforge.feature.kaldi import kaldi_fbank
+
+__all__ = ["config_bool", "config_int", "config_float", "fbank_features"]
+
+FRAME_LENGTH = 400  # samples (25 ms at 16 kHz); transformers fixes it in samples
+HOP = 160  # samples (10 ms)
+
+
+def config_bool(config: dict[str, Any], key: str, default: bool) -> bool:
+    """Pop ``key`` (a JSON boolean) from ``config``."""
+    value = config.pop(key, default)
+    if not isinstance(value, bool):
+        raise ParameterError(f"config {key}={value!r} must be true or false")
+    return value
+
+
+def config_int(config: dict[str, Any], key: str, default: int, *, minimum: int = 1) -> int:
+    """Pop ``key`` (an integer >= ``minimum``) from ``config``."""
+    value = config.pop(key, default)
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        raise ParameterError(f"config {key}={value!r} must be an integer >= {minimum}")
+    return int(value)
+
+
+def config_float(config: dict[str, Any], key: str, default: float) -> float:
+    """Pop ``key`` (a finite number) from ``config``."""
+    value = config.pop(key, default)
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not np.isfinite(value):
+        raise ParameterError(f"config {key}={value!r} must be a finite number")
+    return float(value)
+
+
+def config_rate(config: dict[str, Any]) -> int:
+    """Pop ``sampling_rate``: 16000 only (the frames are fixed at 400/160 samples)."""
+    rate = config.pop("sampling_rate", 16000)
+    if rate != 16000:
+        raise ParameterError(
+            f"config sampling_rate={rate!r}: this recipe is implemented at 16000 Hz only "
+            "(transformers fixes its frames at 400 samples every 160, its mel bank at the "
+            "configured rate)"
+        )
+    return 16000
+
+
+def fbank_features(
+    clips: list[np.ndarray],
+    *,
+    num_mel_bins: int,
+    window: str,
+    waveform_scale: float,
+    dither: float = 0.0,
+    seed: Optional[int] = None,
+) -> list[np.ndarray]:
+    """Log-mel filterbanks ``(n_frames_i, num_mel_bins)`` float32 of each 16 kHz clip.
+
+    Raises
+    ------
+    ParameterError
+        A clip shorter than one 400-sample frame (transformers fails on it too).
+    """
+    for i, y in enumerate(clips):
+        if y.shape[-1] < FRAME_LENGTH:
+            raise ParameterError(
+                f"clip {i} has {y.shape[-1]} samples; this recipe needs at least "
+                f"{FRAME_LENGTH} (one 25 ms frame at 16 kHz)"
+            )
+    rng = np.random.default_rng(seed) if dither > 0.0 else None
+    return [
+        kaldi_fbank(
+            y, sr=16000, num_mel_bins=num_mel_bins, window=window, dither=dither,
+            waveform_scale=waveform_scale, seed=rng, keep_empty_bins=True,
+            precision="float64",
+        )  # fmt: skip
+        for y in clips
+    ]

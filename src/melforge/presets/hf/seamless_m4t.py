@@ -1,0 +1,151 @@
+"""SeamlessM4T / w2v-BERT 2.0 input: stacked, per-bin normalized Kaldi filterbanks.
+
+Reproduces transformers' ``SeamlessM4TFeatureExtractor`` (SeamlessM4T v1/v2,
+``facebook/w2v-bert-2.0``): Kaldi fbank of the waveform x 32768 (80 bins, Povey
+window; see :mod:`melforge.presets.hf._fbank`), each clip normalized per mel bin
+(mean, and the ``ddof=1`` standard deviation with ``+ 1e-7`` under the root) *before*
+padding, padded (``pad_to_multiple_of=2`` by default), cut to a multiple of ``stride``
+frames, then ``stride`` consecutive frames stacked into one 160-dim vector; the
+attention mask keeps every ``stride``-th entry from index 1 (``mask[:, 1::2]``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar, Optional
+
+import numpy as np
+
+from melforge._errors import ParameterError
+from melforge.presets._padding import pad_sequences
+from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
+from melforge.presets.hf._fbank import (
+    HOP,
+    config_bool,
+    config_float,
+    config_int,
+    config_rate,
+    fbank_features,
+)
+from melforge.presets.pretrained import PretrainedPreset
+
+__all__ = ["SeamlessM4TFamily"]
+
+
+def _per_bin_cmvn(x: np.ndarray) -> np.ndarray:
+    """``(x - mean) / sqrt(var(ddof=1) + 1e-7)`` over frames, per bin (float64 inside).
+
+    One frame has no ``ddof=1`` variance: NaN, as in transformers.
+    """
+    x64 = x.astype(np.float64)
+    mean = x64.mean(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = x64.var(axis=0, ddof=1)
+    return ((x64 - mean) / np.sqrt(var + 1e-7)).astype(np.float32)
+
+
+@dataclasses.dataclass(frozen=True)
+class SeamlessM4TFamily(PretrainedPreset):
+    """transformers' ``SeamlessM4TFeatureExtractor``: stacked Kaldi filterbanks.
+
+    ``preset(y, sr)`` returns the clip's ``(n_frames // stride, num_mel_bins * stride)``
+    features; ``preset.batch(clips, sr)`` returns ``{"input_features": (batch, t, 160),
+    "attention_mask": (batch, t)}`` as the extractor does with its defaults
+    (``padding=True``, ``pad_to_multiple_of=2``).
+
+    Attributes
+    ----------
+    num_mel_bins : int
+        Mel bins per frame (80).
+    stride : int
+        Frames stacked into one output vector (2).
+    padding_value : float
+        Value of padded frames (they are padded after normalization).
+    padding_side : {"right", "left"}
+        Where padding goes.
+    feature_size : int
+        transformers' padding feature size (must be > 1: frames are padded as vectors).
+    """
+
+    sample_rate: int = 16000
+    num_mel_bins: int = 80
+    stride: int = 2
+    padding_value: float = 0.0
+    padding_side: str = "right"
+    feature_size: int = 80
+
+    kind: ClassVar[str] = "hf-seamless-m4t"
+    layout: ClassVar[str] = FRAMES_X_FEATURES
+    extractor_types: ClassVar[tuple[str, ...]] = ("SeamlessM4TFeatureExtractor",)
+    main_input: ClassVar[str] = "input_features"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_int("num_mel_bins", self.num_mel_bins)
+        _check_int("stride", self.stride)
+        _check_int("feature_size", self.feature_size, minimum=2)
+        _check_float("padding_value", self.padding_value, minimum=-np.inf)
+        if self.padding_side not in ("right", "left"):
+            raise ParameterError(f"padding_side={self.padding_side!r} must be 'right' or 'left'")
+
+    @classmethod
+    def _fields_from_config(cls, config: dict[str, Any]) -> dict[str, Any]:
+        fields = {
+            "sample_rate": config_rate(config),
+            "num_mel_bins": config_int(config, "num_mel_bins", 80),
+            "stride": config_int(config, "stride", 2),
+            "padding_value": config_float(config, "padding_value", 0.0),
+            "padding_side": config.pop("padding_side", "right"),
+            "feature_size": config_int(config, "feature_size", 80, minimum=2),
+        }
+        # The extractor's __init__ overwrites return_attention_mask with True whatever
+        # the config says; the call option decides.  Inert, so popped.
+        config_bool(config, "return_attention_mask", True)
+        return fields
+
+    @property
+    def n_features(self) -> int:
+        """Feature dimension: ``num_mel_bins * stride`` (160)."""
+        return self.num_mel_bins * self.stride
+
+    @property
+    def hop_length(self) -> int:
+        """Samples between output vectors: ``160 * stride`` (320 = 20 ms)."""
+        return HOP * self.stride
+
+    def _batch(
+        self,
+        clips: list[np.ndarray],
+        *,
+        padding: Any = True,
+        pad_to_multiple_of: Optional[int] = 2,
+        max_length: Optional[int] = None,
+        truncation: bool = False,
+        return_attention_mask: Optional[bool] = None,
+        do_normalize_per_mel_bins: Optional[bool] = True,
+    ) -> dict[str, Any]:
+        feats = fbank_features(
+            clips, num_mel_bins=self.num_mel_bins, window="povey", waveform_scale=32768.0
+        )
+        if do_normalize_per_mel_bins:
+            feats = [_per_bin_cmvn(x) for x in feats]
+        padded = pad_sequences(
+            feats, padding=padding, max_length=max_length, truncation=truncation,
+            pad_to_multiple_of=pad_to_multiple_of, return_attention_mask=True,
+            padding_value=self.padding_value, padding_side=self.padding_side,
+        )  # fmt: skip
+        if not isinstance(padded.values, np.ndarray):
+            raise ParameterError(
+                "clips of different lengths need padding (padding=True, 'longest' or "
+                "'max_length'): the SeamlessM4T extractor stacks frames of one array "
+                "(transformers fails on this call too)"
+            )
+        values, mask = padded.values, padded.mask
+        batch, n_frames, n_bins = values.shape
+        usable = n_frames - n_frames % self.stride
+        values = values[:, :usable].reshape(batch, usable // self.stride, n_bins * self.stride)
+        out: dict[str, Any] = {"input_features": np.ascontiguousarray(values)}
+        if return_attention_mask is None or return_attention_mask:
+            keep = np.arange(usable) % self.stride == 1  # transformers' rule (none if stride 1)
+            out["attention_mask"] = np.ascontiguousarray(mask[:, :usable][:, keep])
+        return out

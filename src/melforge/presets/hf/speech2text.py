@@ -1,0 +1,167 @@
+"""Speech2Text input: Kaldi filterbanks with utterance-level CMVN.
+
+Reproduces transformers' ``Speech2TextFeatureExtractor`` (``facebook/s2t-*``) on its
+numpy path, the one it takes when torchaudio is not installed: Kaldi fbank of the
+waveform x 32768 (80 bins, Povey window; see :mod:`melforge.presets.hf._fbank`),
+padded, then each clip's first ``n`` frames (``n`` from the attention mask when padding,
+else all) give the per-bin mean and population standard deviation; padded frames are
+reset to ``padding_value``.  With torchaudio installed transformers calls
+``torchaudio.compliance.kaldi.fbank`` instead (float32 arithmetic), which differs from
+its numpy path in the deep bins.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar, Optional
+
+import numpy as np
+
+from melforge._errors import ParameterError
+from melforge.presets._padding import pad_sequences, padding_strategy
+from melforge.presets.base import FRAMES_X_FEATURES, _check_bool, _check_float, _check_int
+from melforge.presets.hf._fbank import (
+    HOP,
+    config_bool,
+    config_float,
+    config_int,
+    config_rate,
+    fbank_features,
+)
+from melforge.presets.pretrained import PretrainedPreset
+
+__all__ = ["Speech2TextFamily"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Speech2TextFamily(PretrainedPreset):
+    """transformers' ``Speech2TextFeatureExtractor``: fbank + utterance CMVN.
+
+    ``preset(y, sr)`` returns the clip's ``(n_frames, num_mel_bins)`` features;
+    ``preset.batch(clips, sr, padding=True)`` returns ``{"input_features": (batch, t,
+    80), "attention_mask": (batch, t)}``; unpadded calls return lists.
+
+    Attributes
+    ----------
+    num_mel_bins : int
+        Mel bins per frame (80).
+    do_ceptral_normalize, normalize_means, normalize_vars : bool
+        Utterance CMVN switches (transformers' names, typo included).
+    dither : float
+        Gaussian noise std added to each frame in int16 units (0 = off).  Seeded with the
+        ``seed`` option of :meth:`batch`; transformers draws from numpy's global
+        generator, so dithered output is reproducible but not equal to transformers'.
+    padding_value : float
+        Value of padded frames.
+    padding_side : {"right", "left"}
+        Where padding goes.
+    feature_size : int
+        transformers' padding feature size (must be > 1: frames are padded as vectors).
+    """
+
+    sample_rate: int = 16000
+    num_mel_bins: int = 80
+    do_ceptral_normalize: bool = True
+    normalize_means: bool = True
+    normalize_vars: bool = True
+    dither: float = 0.0
+    padding_value: float = 0.0
+    padding_side: str = "right"
+    feature_size: int = 80
+
+    kind: ClassVar[str] = "hf-speech2text"
+    layout: ClassVar[str] = FRAMES_X_FEATURES
+    extractor_types: ClassVar[tuple[str, ...]] = ("Speech2TextFeatureExtractor",)
+    main_input: ClassVar[str] = "input_features"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_int("num_mel_bins", self.num_mel_bins)
+        _check_int("feature_size", self.feature_size, minimum=2)
+        for name in ("do_ceptral_normalize", "normalize_means", "normalize_vars"):
+            _check_bool(name, getattr(self, name))
+        _check_float("dither", self.dither)
+        _check_float("padding_value", self.padding_value, minimum=-np.inf)
+        if self.padding_side not in ("right", "left"):
+            raise ParameterError(f"padding_side={self.padding_side!r} must be 'right' or 'left'")
+
+    @classmethod
+    def _fields_from_config(cls, config: dict[str, Any]) -> dict[str, Any]:
+        fields = {
+            "sample_rate": config_rate(config),
+            "num_mel_bins": config_int(config, "num_mel_bins", 80),
+            "do_ceptral_normalize": config_bool(config, "do_ceptral_normalize", True),
+            "normalize_means": config_bool(config, "normalize_means", True),
+            "normalize_vars": config_bool(config, "normalize_vars", True),
+            "dither": config_float(config, "dither", 0.0),
+            "padding_value": config_float(config, "padding_value", 0.0),
+            "padding_side": config.pop("padding_side", "right"),
+            "feature_size": config_int(config, "feature_size", 80, minimum=2),
+        }
+        # __init__ overwrites return_attention_mask with True whatever the config says.
+        config_bool(config, "return_attention_mask", True)
+        return fields
+
+    @property
+    def n_features(self) -> int:
+        """Feature dimension: ``num_mel_bins`` (80)."""
+        return self.num_mel_bins
+
+    @property
+    def hop_length(self) -> int:
+        """Samples between frames: 160 (10 ms)."""
+        return HOP
+
+    def _batch(
+        self,
+        clips: list[np.ndarray],
+        *,
+        padding: Any = False,
+        max_length: Optional[int] = None,
+        truncation: bool = False,
+        pad_to_multiple_of: Optional[int] = None,
+        return_attention_mask: Optional[bool] = None,
+        seed: Optional[int] = None,
+    ) -> dict[str, Any]:
+        want_mask = True if return_attention_mask is None else bool(return_attention_mask)
+        pads = padding_strategy(padding, max_length) != "do_not_pad"
+        if pads and not want_mask and self.do_ceptral_normalize:
+            raise ParameterError(
+                "padding with return_attention_mask=False: the Speech2Text extractor takes "
+                "the CMVN lengths from the attention mask (transformers fails on this call)"
+            )
+        feats = fbank_features(
+            clips, num_mel_bins=self.num_mel_bins, window="povey", waveform_scale=32768.0,
+            dither=self.dither, seed=seed,
+        )  # fmt: skip
+        padded = pad_sequences(
+            feats, padding=padding, max_length=max_length, truncation=truncation,
+            pad_to_multiple_of=pad_to_multiple_of, return_attention_mask=want_mask,
+            padding_value=self.padding_value, padding_side=self.padding_side,
+        )  # fmt: skip
+        values = padded.values
+        if self.do_ceptral_normalize:
+            lengths = padded.lengths if pads else [x.shape[0] for x in values]
+            values = [self._cmvn(x, int(n)) for x, n in zip(values, lengths, strict=True)]
+            if isinstance(padded.values, np.ndarray):
+                values = np.stack(values)
+        out: dict[str, Any] = {"input_features": values}
+        if want_mask:
+            out["attention_mask"] = padded.mask
+        return out
+
+    def _cmvn(self, x: np.ndarray, length: int) -> np.ndarray:
+        """Apply transformers' ``utterance_cmvn`` with the first ``length`` frames' statistics.
+
+        Computed in float64 (transformers: float32).  A bin that is constant over the
+        clip has zero deviation: NaN/Inf, as in transformers.
+        """
+        x64 = x.astype(np.float64)
+        if self.normalize_means:
+            x64 = x64 - x64[:length].mean(axis=0)
+        if self.normalize_vars:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                x64 = x64 / x64[:length].std(axis=0)
+        if length < x64.shape[0]:
+            x64[length:] = self.padding_value
+        return x64.astype(np.float32)

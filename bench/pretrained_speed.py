@@ -3,7 +3,8 @@
     PYTHONPATH=src python -m bench.pretrained_speed whisper [clap ...]
 
 A batch of 32 clips of mixed lengths (1-30 s, seeded), each side called on the same
-list with the same options; interleaved runs, median wall time, one thread
+list with the same options; interleaved runs, median CPU time
+(``time.process_time``, less disturbed by a loaded machine), one thread
 (threadpoolctl for BLAS, scipy.fft/pocketfft workers=1).  Prints one line per family.
 """
 
@@ -41,6 +42,7 @@ def _families() -> dict[str, Callable[[], tuple[Any, Any, list[np.ndarray], dict
         def build():
             p = from_pretrained(fe.to_dict())
             return fe, p, _clips(p.sample_rate, channels=channels), options, ref_options
+
         return build
 
     return {
@@ -49,6 +51,15 @@ def _families() -> dict[str, Callable[[], tuple[Any, Any, list[np.ndarray], dict
             tf.WhisperFeatureExtractor(feature_size=128, return_attention_mask=True),
             {"padding": "longest", "return_attention_mask": True},
         ),
+        "encodec-48khz-stereo": make(
+            tf.EncodecFeatureExtractor(
+                sampling_rate=48000, feature_size=2, chunk_length_s=1.0, overlap=0.01
+            ),
+            {},
+            channels=2,
+        ),
+        "dac-44khz": make(tf.DacFeatureExtractor(sampling_rate=44100), {}),
+        "speecht5": make(tf.SpeechT5FeatureExtractor(do_normalize=True), {"padding": True}),
     }
 
 
@@ -62,12 +73,15 @@ def measure(name: str, build: Callable, repeats: int = 5) -> str:
     t_ours, t_ref = [], []
     for _ in range(repeats):
         for fn, acc in ((ours, t_ours), (theirs, t_ref)):
-            t0 = time.perf_counter()
+            t0 = time.process_time()
             fn()
-            acc.append(time.perf_counter() - t0)
+            acc.append(time.process_time() - t0)
     a, b = statistics.median(t_ours), statistics.median(t_ref)
     secs = sum(c.shape[-1] for c in clips) / sr
-    return f"{name}: melforge {a * 1e3:.1f} ms, transformers {b * 1e3:.1f} ms, {b / a:.1f}x ({len(clips)} clips, {secs:.0f} s of audio)"
+    return (
+        f"{name}: melforge {a * 1e3:.1f} ms, transformers {b * 1e3:.1f} ms, {b / a:.1f}x "
+        f"({len(clips)} clips, {secs:.0f} s of audio)"
+    )
 
 
 def main(names: list[str]) -> None:
@@ -76,7 +90,8 @@ def main(names: list[str]) -> None:
     families = _families()
     with threadpool_limits(1):
         for name in names or list(families):
-            print(measure(name, families[name], repeats=3 if "quick" in sys.argv else 5), flush=True)
+            repeats = 3 if "quick" in sys.argv else 5
+            print(measure(name, families[name], repeats=repeats), flush=True)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,10 @@ __all__ = [
 _FAMILIES: dict[str, str] = {
     "Wav2Vec2FeatureExtractor": "melforge.presets.hf.wav2vec2:Wav2Vec2Family",
     "WhisperFeatureExtractor": "melforge.presets.hf.whisper:WhisperFamily",
+    "EncodecFeatureExtractor": "melforge.presets.hf.codecs:EncodecFamily",
+    "DacFeatureExtractor": "melforge.presets.hf.codecs:DacFamily",
+    "DiaFeatureExtractor": "melforge.presets.hf.codecs:DiaFamily",
+    "SpeechT5FeatureExtractor": "melforge.presets.hf.speecht5:SpeechT5Family",
 }
 
 #: Config keys that never change the numbers (bookkeeping written by transformers).

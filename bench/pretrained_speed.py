@@ -40,6 +40,8 @@ def _families() -> dict[str, Callable[[], tuple[Any, Any, list[np.ndarray], dict
 
     def make(fe: Any, options: dict, channels: int = 0, ref_options: dict | None = None):
         def build():
+            nonlocal fe
+            fe = fe() if callable(fe) and not hasattr(fe, "to_dict") else fe
             p = from_pretrained(fe.to_dict())
             return fe, p, _clips(p.sample_rate, channels=channels), options, ref_options
 
@@ -60,6 +62,13 @@ def _families() -> dict[str, Callable[[], tuple[Any, Any, list[np.ndarray], dict
         ),
         "dac-44khz": make(tf.DacFeatureExtractor(sampling_rate=44100), {}),
         "speecht5": make(tf.SpeechT5FeatureExtractor(do_normalize=True), {"padding": True}),
+        # transformers' CLAP extractor needs torch: run this row in a torch venv
+        "clap-fused": make(
+            lambda: tf.ClapFeatureExtractor(frequency_min=50, truncation="fusion"), {}
+        ),
+        "clap-unfused": make(
+            lambda: tf.ClapFeatureExtractor(frequency_min=50, truncation="rand_trunc"), {}
+        ),
     }
 
 

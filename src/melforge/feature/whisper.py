@@ -61,8 +61,14 @@ def _mel_bands(
     fmin: float = 0.0,
     fmax: float | None = None,
     scale: float = 1.0,
+    htk: bool = False,
+    norm: str | None = "slaney",
+    dtype: Any = np.float32,
 ) -> tuple[tuple[int, int, int, int, np.ndarray], ...]:
-    """Cut the Slaney mel basis (times ``scale``) into bands of filters with their support.
+    """Cut the mel basis (times ``scale``) into bands of filters with their support.
+
+    The basis is :func:`melforge.filters.mel`'s (Slaney scale and norm by default;
+    ``htk``/``norm`` as there), in ``dtype``.
 
     Each entry is ``(j0, j1, k0, k1, weights)`` with ``weights`` the read-only float32
     block ``(k1 - k0, j1 - j0)`` of the transposed basis: filters ``j0:j1`` are zero
@@ -72,10 +78,11 @@ def _mel_bands(
     from melforge.filters import mel_basis_cached
 
     basis = mel_basis_cached(
-        sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, dtype=np.float32
-    ).T
+        sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm,
+        dtype=dtype,
+    ).T  # fmt: skip
     if scale != 1.0:
-        basis = basis * np.float32(scale)
+        basis = basis * basis.dtype.type(scale)
     nonzero = basis != 0
     bands = []
     for j0 in range(0, n_mels, _MELS_PER_BAND):
@@ -139,9 +146,13 @@ class _MelKernel:
         n_fft: int = N_FFT,
         *,
         track_peak: bool = False,
+        dtype: Any = np.float32,
+        block_frames: int = _BLOCK_FRAMES,
     ) -> None:
         self.bands = bands
         self.window = _hann() if window is None else window
+        if self.window.dtype != dtype:  # float64: the Slaney/HTK recipes without a clamp
+            self.window = self.window.astype(dtype)
         self.n_fft = n_fft
         self.track_peak = track_peak
         self.peak = 0.0
@@ -150,9 +161,10 @@ class _MelKernel:
         # the window, drawn from ``rng`` frame after frame (transformers' order).
         self.dither = 0.0
         self.rng: np.random.RandomState | None = None
-        self.buf = np.empty((_BLOCK_FRAMES, self.window.size), dtype=np.float32)
+        self.block = block_frames  # frames per FFT call: keep buf and spectrum in cache
+        self.buf = np.empty((block_frames, self.window.size), dtype=dtype)
         self.window_tile = np.tile(self.window, _WINDOW_TILE_ROWS)  # rows of windows, flat
-        self.power = np.empty((_BLOCK_FRAMES, n_fft // 2 + 1), dtype=np.float32)
+        self.power = np.empty((block_frames, n_fft // 2 + 1), dtype=dtype)
 
     def _window_rows(self, segments: list[np.ndarray], start: int, stop: int) -> None:
         """Windowed frames ``start:stop`` of the concatenated ``segments`` into ``buf``.
@@ -189,12 +201,12 @@ class _MelKernel:
         """
         segments = frames if isinstance(frames, list) else [frames]
         total = sum(seg.shape[0] for seg in segments)
-        for start in range(0, total, _BLOCK_FRAMES):
-            stop = min(start + _BLOCK_FRAMES, total)
+        for start in range(0, total, self.block):
+            stop = min(start + self.block, total)
             m = stop - start
             self._window_rows(segments, start, stop)
             spec = _fft.rfft(self.buf[:m], n=self.n_fft, workers=1)
-            squares = spec.view(np.float32)  # re, im interleaved; squared in place
+            squares = spec.view(self.buf.dtype)  # re, im interleaved; squared in place
             np.square(squares, out=squares)
             power = self.power[:m]
             np.add(squares[:, 0::2], squares[:, 1::2], out=power)

@@ -45,6 +45,7 @@ _FAMILIES: dict[str, str] = {
     "DacFeatureExtractor": "melforge.presets.hf.codecs:DacFamily",
     "DiaFeatureExtractor": "melforge.presets.hf.codecs:DiaFamily",
     "SpeechT5FeatureExtractor": "melforge.presets.hf.speecht5:SpeechT5Family",
+    "ClapFeatureExtractor": "melforge.presets.hf.clap:ClapFamily",
 }
 
 #: Config keys that never change the numbers (bookkeeping written by transformers).

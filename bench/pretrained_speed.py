@@ -62,6 +62,8 @@ def _families() -> dict[str, Callable[[], tuple[Any, Any, list[np.ndarray], dict
         ),
         "dac-44khz": make(tf.DacFeatureExtractor(sampling_rate=44100), {}),
         "speecht5": make(tf.SpeechT5FeatureExtractor(do_normalize=True), {"padding": True}),
+        "gemma3n": make(tf.Gemma3nAudioFeatureExtractor(), {}),
+        "gemma4": make(tf.Gemma4AudioFeatureExtractor(), {}),
         # transformers' CLAP extractor needs torch: run this row in a torch venv
         "clap-fused": make(
             lambda: tf.ClapFeatureExtractor(frequency_min=50, truncation="fusion"), {}

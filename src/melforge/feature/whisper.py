@@ -161,6 +161,7 @@ class _MelKernel:
         # the window, drawn from ``rng`` frame after frame (transformers' order).
         self.dither = 0.0
         self.rng: np.random.RandomState | None = None
+        self.magnitude = False
         self.block = block_frames  # frames per FFT call: keep buf and spectrum in cache
         self.buf = np.empty((block_frames, self.window.size), dtype=dtype)
         self.window_tile = np.tile(self.window, _WINDOW_TILE_ROWS)  # rows of windows, flat
@@ -210,6 +211,8 @@ class _MelKernel:
             np.square(squares, out=squares)
             power = self.power[:m]
             np.add(squares[:, 0::2], squares[:, 1::2], out=power)
+            if self.magnitude:  # |X| instead of |X|^2 (Gemma's magnitude mel)
+                np.sqrt(power, out=power)
             block = out[:, start:stop]
             for j0, j1, k0, k1, weights in self.bands:
                 np.matmul(weights.T, power[:, k0:k1].T, out=block[j0:j1])

@@ -46,6 +46,8 @@ _FAMILIES: dict[str, str] = {
     "DiaFeatureExtractor": "melforge.presets.hf.codecs:DiaFamily",
     "SpeechT5FeatureExtractor": "melforge.presets.hf.speecht5:SpeechT5Family",
     "ClapFeatureExtractor": "melforge.presets.hf.clap:ClapFamily",
+    "Gemma3nAudioFeatureExtractor": "melforge.presets.hf.gemma:Gemma3nFamily",
+    "Gemma4AudioFeatureExtractor": "melforge.presets.hf.gemma:Gemma4Family",
 }
 
 #: Config keys that never change the numbers (bookkeeping written by transformers).

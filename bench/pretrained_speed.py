@@ -19,9 +19,11 @@ from typing import Any
 import numpy as np
 
 
-def _clips(sr: int, n: int = 32, seed: int = 0, channels: int = 0) -> list[np.ndarray]:
+def _clips(
+    sr: int, n: int = 32, seed: int = 0, channels: int = 0, longest: float = 30.0
+) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)
-    secs = rng.uniform(1.0, 30.0, n)
+    secs = rng.uniform(1.0, longest, n)
     t_shape = (lambda m: (channels, m)) if channels else (lambda m: (m,))
     out = []
     for s in secs:
@@ -39,11 +41,12 @@ def _families() -> dict[str, Callable[[], tuple[Any, Any, list[np.ndarray], dict
     from melforge.presets import from_pretrained
 
     def make(fe: Any, options: dict, channels: int = 0, ref_options: dict | None = None):
-        def build():
+        def build(n: int = 32, longest: float = 30.0):
             nonlocal fe
             fe = fe() if callable(fe) and not hasattr(fe, "to_dict") else fe
             p = from_pretrained(fe.to_dict())
-            return fe, p, _clips(p.sample_rate, channels=channels), options, ref_options
+            clips = _clips(p.sample_rate, n, channels=channels, longest=longest)
+            return fe, p, clips, options, ref_options
 
         return build
 

@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: demo test lint bench bench-smoke install clean docs
+.PHONY: demo test test-torch lint bench bench-smoke install clean docs
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,14 @@ test: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy src
 	$(VENV)/bin/pytest
+
+# Live comparisons with torch-only references (tests marked `torch`), in a separate venv
+# so that `make test` stays free of torch; torch 2.13.0 is the CPU wheel.
+TORCH_VENV ?= .venv-torch
+test-torch:
+	test -x $(TORCH_VENV)/bin/python || $(PYTHON) -m venv $(TORCH_VENV)
+	$(TORCH_VENV)/bin/python -m pip install --quiet -e '.[test]' torch==2.13.0
+	$(TORCH_VENV)/bin/pytest -m torch
 
 bench: $(VENV)/.installed-bench
 	$(PY) -m bench

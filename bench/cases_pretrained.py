@@ -17,18 +17,11 @@ SECONDS = (1.0, 30.0)  # shortest, longest clip
 SECONDS_SMOKE = (0.5, 1.5)
 
 #: (case id, table title, transformers class, constructor kwargs, call options); the
-#: Kaldi-fbank families (SeamlessM4T, Speech2Text, AST) are in cases_pretrained_kaldi.
+#: other families' rows are in cases_pretrained_kaldi (SeamlessM4T, Speech2Text, AST)
+#: and cases_pretrained_whisper (Whisper, codecs, SpeechT5, CLAP, Gemma).
 FAMILIES = [
     ("hf.wav2vec2", "wav2vec2 (padding, mask)", "Wav2Vec2FeatureExtractor",
      {"return_attention_mask": True}, {"padding": True}),
-    ("hf.whisper", "Whisper 80 (30 s max_length)", "WhisperFeatureExtractor", {}, {}),
-    ("hf.whisper.longest", "Whisper 128 (longest, mask)", "WhisperFeatureExtractor",
-     {"feature_size": 128}, {"padding": "longest", "return_attention_mask": True}),
-    ("hf.clap", "CLAP (fusion)", "ClapFeatureExtractor", {}, {}),
-    ("hf.gemma3n", "Gemma 3n audio", "Gemma3nAudioFeatureExtractor", {}, {}),
-    ("hf.encodec", "EnCodec 24 kHz", "EncodecFeatureExtractor", {}, {"padding": True}),
-    ("hf.dac", "DAC", "DacFeatureExtractor", {}, {"padding": True}),
-    ("hf.speecht5", "SpeechT5 (audio input)", "SpeechT5FeatureExtractor", {}, {"padding": True}),
 ]
 
 

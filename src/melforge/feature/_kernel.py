@@ -165,6 +165,7 @@ class _MelKernel:
         # the window, drawn from ``rng`` frame after frame (transformers' order).
         self.dither = 0.0
         self.rng: np.random.RandomState | None = None
+        self.magnitude = False  # |X| instead of |X|^2 (Gemma's magnitude mel)
         self.block = block_frames  # frames per FFT call: keep buf and spectrum in cache
         self.buf = np.empty((block_frames, self.window.size), dtype=dtype)
         self.window_tile = np.tile(self.window, _WINDOW_TILE_ROWS)  # rows of windows, flat
@@ -210,6 +211,8 @@ class _MelKernel:
             m = stop - start
             self._window_rows(segments, start, stop)
             power = _power_spectrum(self.buf[:m], self.n_fft, self.power[:m])
+            if self.magnitude:
+                np.sqrt(power, out=power)
             block = out[:, start:stop]
             _project(power, self.bands, block, bins_first=True)
             if self.track_peak:

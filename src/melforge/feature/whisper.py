@@ -49,16 +49,21 @@ _BASIS_SCALE = 1e4  # mel basis factor: +4 in log10, Whisper's (x + 4) / 4 offse
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-@functools.lru_cache(maxsize=1)
-def _hann() -> np.ndarray:
-    """Periodic Hann window of ``N_FFT`` samples (``torch.hann_window``), read-only."""
-    w = (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(N_FFT) / N_FFT)).astype(np.float32)
+@functools.lru_cache(maxsize=4)
+def _hann(n_fft: int = N_FFT) -> np.ndarray:
+    """Periodic Hann window of ``n_fft`` samples (``torch.hann_window``), read-only."""
+    w = (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n_fft) / n_fft)).astype(np.float32)
     w.flags.writeable = False
     return w
 
 
 def _signal_and_live_frames(
-    y: np.ndarray, keep: int, total: int, n_frames: int
+    y: np.ndarray,
+    keep: int,
+    total: int,
+    n_frames: int,
+    n_fft: int = N_FFT,
+    hop: int = HOP_LENGTH,
 ) -> tuple[np.ndarray, int]:
     """Clip ``y`` zero-extended toward ``total`` samples, and its frames that see it.
 
@@ -77,9 +82,9 @@ def _signal_and_live_frames(
     n = min(y.shape[-1], keep)
     if n == total:
         return y[:n], n_frames
-    half = N_FFT // 2
-    n_live = min(n_frames, -(-(n + half) // HOP_LENGTH))  # frames starting before n
-    length = min(total, (n_live - 1) * HOP_LENGTH + half + 1)  # no end reflection
+    half = n_fft // 2
+    n_live = min(n_frames, -(-(n + half) // hop))  # frames starting before n
+    length = min(total, (n_live - 1) * hop + half + 1)  # no end reflection
     if n_live == n_frames:
         length = total  # the real end: reflect it as Whisper does
     x = np.zeros(max(length, n), dtype=np.float32)
@@ -90,45 +95,54 @@ def _signal_and_live_frames(
 _KERNELS = threading.local()
 
 
-def _thread_kernel(n_mels: int) -> _MelKernel:
+def _thread_kernel(n_mels: int, sr: int = SAMPLE_RATE, n_fft: int = N_FFT) -> _MelKernel:
     """Return the calling thread's Whisper :class:`_MelKernel` for ``n_mels``, reset.
+
+    ``sr`` and ``n_fft`` other than Whisper's 16 kHz / 400 give transformers'
+    generalization (its mel basis always ends at 8 kHz).
 
     Kept between calls (~2.5 MB of scratch each): re-allocating it for every clip made
     glibc return the pages and fault them in again, which one-clip calls (the
     featurize pipeline's) paid for every time.
     """
     kernels = _KERNELS.__dict__.setdefault("by_n_mels", {})
-    kernel = kernels.get(n_mels)
+    key = n_mels if (sr, n_fft) == (SAMPLE_RATE, N_FFT) else (n_mels, sr, n_fft)
+    kernel = kernels.get(key)
     if kernel is None:
-        kernel = kernels[n_mels] = _MelKernel(
-            _mel_bands(n_mels, scale=_BASIS_SCALE), track_peak=True
-        )
+        if key == n_mels:
+            bands = _mel_bands(n_mels, scale=_BASIS_SCALE)
+        else:  # transformers: Slaney mel from 0 to 8000 Hz whatever the rate
+            bands = _mel_bands(n_mels, sr, n_fft, 0.0, 8000.0, _BASIS_SCALE)
+        kernel = kernels[key] = _MelKernel(bands, _hann(n_fft), n_fft, track_peak=True)
     kernel.peak, kernel.finite = 0.0, True
+    kernel.rng, kernel.dither = None, 0.0
     return kernel
 
 
-def _reflect_edges(y: np.ndarray, n_frames: int) -> list[np.ndarray]:
-    """Frames ``0:n_frames`` of ``y`` reflect-padded by ``N_FFT // 2``, as segments.
+def _reflect_edges(
+    y: np.ndarray, n_frames: int, n_fft: int = N_FFT, hop: int = HOP_LENGTH
+) -> list[np.ndarray]:
+    """Frames ``0:n_frames`` of ``y`` reflect-padded by ``n_fft // 2``, as segments.
 
     Only the few frames that reach into the padding are built from small padded
     copies (reflection without repeating the edge sample, ``np.pad(mode="reflect")``);
     the interior frames are a view of ``y``.
     """
-    half = N_FFT // 2
+    half = n_fft // 2
     n = y.shape[-1]
-    first = -(-half // HOP_LENGTH)  # first frame that lies inside y
-    last = (n - half) // HOP_LENGTH  # last frame that lies inside y
-    if n < 4 * N_FFT or last >= n_frames:
-        return [_frames(np.pad(y, half, mode="reflect"))[:n_frames]]
-    head_end = first * HOP_LENGTH + half  # samples of y the head frames read
+    first = -(-half // hop)  # first frame that lies inside y
+    last = (n - half) // hop  # last frame that lies inside y
+    if n < 4 * n_fft or last >= n_frames:
+        return [_frames(np.pad(y, half, mode="reflect"), n_fft, hop)[:n_frames]]
+    head_end = first * hop + half  # samples of y the head frames read
     head = np.concatenate([y[half:0:-1], y[:head_end]])
-    tail_start = (last + 1) * HOP_LENGTH - half
+    tail_start = (last + 1) * hop - half
     tail = np.concatenate([y[tail_start:], y[n - 2 : n - 2 - half : -1]])
-    body = y[first * HOP_LENGTH - half :]
+    body = y[first * hop - half :]
     return [
-        _frames(head)[:first],
-        _frames(body)[: last + 1 - first],
-        _frames(tail)[: n_frames - last - 1],
+        _frames(head, n_fft, hop)[:first],
+        _frames(body, n_fft, hop)[: last + 1 - first],
+        _frames(tail, n_fft, hop)[: n_frames - last - 1],
     ]
 
 
@@ -252,3 +266,80 @@ def whisper_log_mel(
     if not all(finite):
         check_audio_array(y, name="y")  # raises, unless finite input overflowed float32
     return out[0] if np.ndim(y) == 1 else out
+
+
+def _log_mel_batch(
+    items: list[tuple[np.ndarray, int]],
+    n_out: int,
+    *,
+    n_mels: int,
+    sr: int = SAMPLE_RATE,
+    n_fft: int = N_FFT,
+    hop: int = HOP_LENGTH,
+    dither: float = 0.0,
+    seed: int = 0,
+    batch_clamp: bool = False,
+) -> np.ndarray:
+    """Whisper log-mel of clips given as ``(x, total)``: ``x`` zero-extended to ``total``.
+
+    The recipe of :func:`whisper_log_mel` generalized as transformers' extractor
+    allows (any ``sr``, ``n_fft``, ``hop``): clip ``b`` is ``x`` followed by zeros up to
+    ``total`` samples, reflect-padded by ``n_fft // 2``, framed, and its first
+    ``n_out`` frames of the ``total // hop`` are returned (``(batch, n_mels, n_out)``).
+    Frames beyond ``total // hop`` hold the clip's floor.  The clamp uses each clip's
+    maximum over all its frames, or the batch's maximum with ``batch_clamp``
+    (openai-whisper's ``log_mel_spectrogram`` on a stacked batch).
+
+    ``dither`` adds Gaussian noise of that standard deviation to every frame (zeros
+    included) before the window, drawn from ``np.random.RandomState(seed)`` clip after
+    clip, frame after frame, ``n_fft`` values per frame, one extra frame per clip (the
+    dropped last frame): transformers' numpy path draws the same values from numpy's
+    global RNG, so ``np.random.seed(seed)`` before its call gives the same noise.
+    """
+    out = np.empty((len(items), n_mels, n_out), dtype=np.float32)
+    peaks = np.zeros(len(items))
+    live = np.zeros(len(items), dtype=np.int64)
+    rng = np.random.RandomState(seed) if dither else None
+
+    def work(clips: range) -> None:
+        kernel = _thread_kernel(n_mels, sr, n_fft)
+        kernel.rng, kernel.dither = rng, float(dither)
+        for b in clips:
+            x, total = items[b]
+            n_frames = total // hop
+            if rng is not None:  # noise reaches every frame: all are computed
+                signal = x if x.shape[-1] == total else np.zeros(total, dtype=np.float32)
+                if signal is not x:
+                    signal[: x.shape[-1]] = x
+                n_live = n_frames
+            else:
+                signal, n_live = _signal_and_live_frames(
+                    x, x.shape[-1], total, n_frames, n_fft, hop
+                )
+            kernel.peak = 0.0
+            dest = out[b, :, :n_live] if n_live <= n_out else np.empty((n_mels, n_live), np.float32)
+            kernel(_reflect_edges(signal, n_live, n_fft, hop), dest)
+            if n_live > n_out:
+                out[b] = dest[:, :n_out]
+            if rng is not None:
+                rng.standard_normal(n_fft)  # the noise of transformers' dropped last frame
+            peaks[b], live[b] = kernel.peak, min(n_live, n_out)
+            if not batch_clamp:
+                _clamp_clip(out[b], int(live[b]), kernel.peak)
+
+    if rng is not None:
+        work(range(len(items)))  # one RNG stream, in clip order
+    else:
+        _for_each_clip(len(items), work)
+    if batch_clamp:
+        peak = float(peaks.max()) if len(items) else 0.0
+        for b in range(len(items)):
+            _clamp_clip(out[b], int(live[b]), peak)
+    return out
+
+
+def _clamp_clip(mel: np.ndarray, n_live: int, peak: float) -> None:
+    """In place: log and clamp of frames ``:n_live``; later frames get the floor."""
+    floor = _log_clamp(mel[:, :n_live], peak)
+    if n_live < mel.shape[1]:
+        mel[:, n_live:] = _log_quarter(floor)

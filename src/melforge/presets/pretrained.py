@@ -43,6 +43,14 @@ _FAMILIES: dict[str, str] = {
     "SeamlessM4TFeatureExtractor": "melforge.presets.hf.seamless_m4t:SeamlessM4TFamily",
     "Speech2TextFeatureExtractor": "melforge.presets.hf.speech2text:Speech2TextFamily",
     "ASTFeatureExtractor": "melforge.presets.hf.ast:ASTFamily",
+    "WhisperFeatureExtractor": "melforge.presets.hf.whisper:WhisperFamily",
+    "EncodecFeatureExtractor": "melforge.presets.hf.codecs:EncodecFamily",
+    "DacFeatureExtractor": "melforge.presets.hf.codecs:DacFamily",
+    "DiaFeatureExtractor": "melforge.presets.hf.codecs:DiaFamily",
+    "SpeechT5FeatureExtractor": "melforge.presets.hf.speecht5:SpeechT5Family",
+    "ClapFeatureExtractor": "melforge.presets.hf.clap:ClapFamily",
+    "Gemma3nAudioFeatureExtractor": "melforge.presets.hf.gemma:Gemma3nFamily",
+    "Gemma4AudioFeatureExtractor": "melforge.presets.hf.gemma:Gemma4Family",
 }
 
 #: Config keys that never change the numbers (bookkeeping written by transformers).

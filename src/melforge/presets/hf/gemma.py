@@ -1,0 +1,286 @@
+"""Gemma 3n and Gemma 4 audio input (transformers' Gemma3n/Gemma4 audio extractors).
+
+The classes are ``Gemma3nAudioFeatureExtractor`` and ``Gemma4AudioFeatureExtractor``.
+
+A call pads the batch (transformers' ``pad()``; defaults: to the longest clip, at most
+480000 samples, rounded up to a multiple of 128), then per clip: optional dither and
+input scaling, frames of ``frame_length + 1`` samples every ``hop_length`` with no
+centring, per-frame pre-emphasis, periodic Hann window, magnitude spectrum of
+``fft_length`` points, HTK mel without norm, natural log with a floor, optional per-bin
+standardization.  ``input_features_mask`` marks the frames of real audio.
+
+Gemma 4 differs: 20 ms frames, 512-point FFT, no pre-emphasis, 0-8000 Hz,
+``log(mel + 0.001)``, ``frame_length // 2`` zeros prepended (semicausal), a frame is
+real only if its last sample is, and masked frames are zeroed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, ClassVar, Optional
+
+import numpy as np
+
+from melforge._errors import ParameterError
+from melforge.feature.gemma import log_mel
+from melforge.presets._padding import pad_sequences
+from melforge.presets.base import FRAMES_X_FEATURES, _check_bool, _check_float, _check_int
+from melforge.presets.pretrained import PretrainedPreset
+
+__all__ = ["Gemma3nFamily", "Gemma4Family"]
+
+
+def _stats(value: Any, name: str, n: int) -> Optional[tuple[float, ...]]:
+    if value is None:
+        return None
+    array = np.asarray(value, dtype=np.float64).reshape(-1)
+    if array.size != n or not np.isfinite(array).all():
+        raise ParameterError(f"{name} must hold {n} finite numbers (one per mel band)")
+    if name == "per_bin_stddev" and not (array != 0).all():
+        raise ParameterError("per_bin_stddev must not hold zeros")
+    return tuple(float(v) for v in array)
+
+
+@dataclasses.dataclass(frozen=True)
+class Gemma3nFamily(PretrainedPreset):
+    """transformers' ``Gemma3nAudioFeatureExtractor``: log mel magnitude, frames first.
+
+    ``preset(y, sr)`` returns ``(n_frames, feature_size)``; ``preset.batch(clips, sr)``
+    returns ``{"input_features": (batch, n_frames, 128), "input_features_mask":
+    (batch, n_frames) bool}``.
+
+    Attributes
+    ----------
+    feature_size : int
+        Mel bands (128).
+    frame_length_ms, hop_length_ms : float
+        Frame and hop in milliseconds (32 and 10: 512 and 160 samples at 16 kHz).
+    min_frequency, max_frequency : float
+        Mel band edges in Hz.
+    preemphasis : float
+        Per-frame pre-emphasis coefficient (0 = none).
+    preemphasis_htk_flavor : bool
+        HTK's in-frame pre-emphasis (first sample times ``1 - p``).
+    fft_overdrive : bool
+        Double the FFT size (the next power of two of the frame).
+    dither : float
+        Standard deviation of Gaussian noise added to the padded waveform.
+    input_scale_factor : float
+        Waveform gain before framing.
+    mel_floor : float
+        Floor of the mel magnitude before the log.
+    per_bin_mean, per_bin_stddev : tuple of float or None
+        Per-band standardization of the log mel.
+    padding_value : float
+        Value of padded samples.
+    padding_side : {"right", "left"}
+        Where padding goes.
+    return_attention_mask : bool
+        The config's mask default (used when a call passes ``return_attention_mask=None``).
+    seed : int
+        Seed of the dither noise: ``np.random.RandomState(seed)`` draws what
+        transformers draws from numpy's global RNG, clip after clip.
+    """
+
+    sample_rate: int = 16000
+    feature_size: int = 128
+    frame_length_ms: float = 32.0
+    hop_length_ms: float = 10.0
+    min_frequency: float = 125.0
+    max_frequency: float = 7600.0
+    preemphasis: float = 0.97
+    preemphasis_htk_flavor: bool = True
+    fft_overdrive: bool = True
+    dither: float = 0.0
+    input_scale_factor: float = 1.0
+    mel_floor: float = 1e-5
+    per_bin_mean: Optional[tuple[float, ...]] = None
+    per_bin_stddev: Optional[tuple[float, ...]] = None
+    padding_value: float = 0.0
+    padding_side: str = "right"
+    return_attention_mask: bool = True
+    seed: int = 0
+
+    kind: ClassVar[str] = "hf-gemma3n"
+    layout: ClassVar[str] = FRAMES_X_FEATURES
+    extractor_types: ClassVar[tuple[str, ...]] = ("Gemma3nAudioFeatureExtractor",)
+    main_input: ClassVar[str] = "input_features"
+    #: Gemma 4's recipe changes (class constants, not config keys)
+    _gemma4: ClassVar[bool] = False
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_int("feature_size", self.feature_size)
+        _check_int("seed", self.seed, minimum=0)
+        for key in ("frame_length_ms", "hop_length_ms", "mel_floor"):
+            _check_float(key, getattr(self, key), strict=True)
+        for key in ("min_frequency", "preemphasis", "dither", "input_scale_factor"):
+            _check_float(key, getattr(self, key))
+        _check_float("max_frequency", self.max_frequency, minimum=self.min_frequency,
+                     strict=True)  # fmt: skip
+        _check_float("padding_value", self.padding_value, minimum=-np.inf)
+        for key in ("preemphasis_htk_flavor", "fft_overdrive", "return_attention_mask"):
+            _check_bool(key, getattr(self, key))
+        if self.padding_side not in ("right", "left"):
+            raise ParameterError(f"padding_side={self.padding_side!r} must be 'right' or 'left'")
+        for key in ("per_bin_mean", "per_bin_stddev"):
+            object.__setattr__(self, key, _stats(getattr(self, key), key, self.feature_size))
+        if self.frame_length < 2 or self.hop_length < 1:
+            raise ParameterError(
+                f"frame_length_ms={self.frame_length_ms!r}, hop_length_ms="
+                f"{self.hop_length_ms!r} give {self.frame_length} and {self.hop_length} "
+                "samples; need at least 2 and 1"
+            )
+
+    # -- derived sizes (transformers' __init__) ---------------------------------------------
+    @property
+    def frame_length(self) -> int:
+        """Frame length in samples: ``round(sample_rate * frame_length_ms / 1000)``."""
+        return int(round(self.sample_rate * self.frame_length_ms / 1000.0))
+
+    @property
+    def hop_length(self) -> int:
+        """Samples between frames: ``round(sample_rate * hop_length_ms / 1000)``."""
+        return int(round(self.sample_rate * self.hop_length_ms / 1000.0))
+
+    @property
+    def fft_length(self) -> int:
+        """FFT size: the next power of two of the frame, doubled with ``fft_overdrive``."""
+        n = 2 ** math.ceil(math.log2(self.frame_length))
+        return n * 2 if self.fft_overdrive else n
+
+    @property
+    def n_features(self) -> int:
+        """Mel bands per frame: ``feature_size``."""
+        return self.feature_size
+
+    @classmethod
+    def _fields_from_config(cls, config: dict[str, Any]) -> dict[str, Any]:
+        defaults = {f.name: f.default for f in dataclasses.fields(cls)}
+        fields: dict[str, Any] = {"sample_rate": config.pop("sampling_rate", 16000)}
+        for key in ("feature_size", "frame_length_ms", "hop_length_ms", "min_frequency",
+                    "max_frequency", "preemphasis", "preemphasis_htk_flavor", "fft_overdrive",
+                    "dither", "input_scale_factor", "mel_floor", "per_bin_mean",
+                    "per_bin_stddev", "padding_value", "padding_side",
+                    "return_attention_mask"):  # fmt: skip
+            fields[key] = config.pop(key, defaults[key])
+        for key in ("frame_length_ms", "hop_length_ms", "min_frequency", "max_frequency",
+                    "preemphasis", "dither", "input_scale_factor", "padding_value"):  # fmt: skip
+            if isinstance(fields[key], int) and not isinstance(fields[key], bool):
+                fields[key] = float(fields[key])
+        floor = fields["mel_floor"]  # transformers saves np.array(mel_floor)
+        fields["mel_floor"] = (
+            float(np.asarray(floor).reshape(-1)[0]) if np.size(floor) == 1 else floor
+        )
+        _check_int("config sampling_rate", fields["sample_rate"])
+        preset = cls(name="config", **fields)  # validates; gives the derived sizes
+        # transformers recomputes these from the *_ms keys and fft_overdrive (the saved
+        # values are overwritten): accepted when they agree, refused otherwise.
+        for key in ("frame_length", "hop_length", "fft_length"):
+            saved = config.pop(key, getattr(preset, key))
+            if saved != getattr(preset, key):
+                raise ParameterError(
+                    f"config {key}={saved!r} disagrees with the {getattr(preset, key)} that "
+                    "transformers derives from frame_length_ms/hop_length_ms/fft_overdrive "
+                    f"and sampling_rate; fix or remove {key!r}"
+                )
+        return fields
+
+    # -- computing -------------------------------------------------------------------------
+    def _batch(
+        self,
+        clips: list[np.ndarray],
+        *,
+        padding: Any = "longest",
+        max_length: Optional[int] = 480_000,
+        truncation: bool = True,
+        pad_to_multiple_of: Optional[int] = 128,
+        return_attention_mask: Optional[bool] = True,
+    ) -> dict[str, Any]:
+        want_mask = (
+            self.return_attention_mask
+            if return_attention_mask is None
+            else bool(return_attention_mask)
+        )
+        if not want_mask:
+            raise ParameterError(
+                "return_attention_mask=False: the Gemma extractors need the mask to build "
+                "input_features_mask (transformers fails without it)"
+            )
+        plan = pad_sequences(
+            [np.empty((c.shape[-1], 0), dtype=np.float32) for c in clips],
+            padding=padding, max_length=max_length, truncation=truncation,
+            pad_to_multiple_of=pad_to_multiple_of, return_attention_mask=True,
+            padding_side=self.padding_side,
+        )  # fmt: skip
+        rng = np.random.RandomState(self.seed) if self.dither > 0.0 else None
+        feats: list[np.ndarray] = []
+        masks: list[np.ndarray] = []
+        stacked: Optional[np.ndarray] = None  # padded batches: written in place
+        for i, (clip, mask, n) in enumerate(zip(clips, plan.mask, plan.lengths, strict=True)):
+            total, n = mask.shape[0], int(n)
+            x = np.full(total, self.padding_value, dtype=np.float32)
+            if self.padding_side == "left":
+                x[total - n :] = clip[:n]
+            else:
+                x[:n] = clip[:n]
+            f, m = self._clip(x, np.asarray(mask), rng)
+            if isinstance(plan.values, np.ndarray):  # one length: one stacked output
+                if stacked is None:
+                    stacked = np.empty((len(clips),) + f.shape, dtype=np.float32)
+                stacked[i] = f
+            else:
+                feats.append(f)
+            masks.append(m)
+        if stacked is None:  # ragged (padding="do_not_pad")
+            return {"input_features": feats, "input_features_mask": masks}
+        return {"input_features": stacked, "input_features_mask": np.stack(masks)}
+
+    def _clip(
+        self, x: np.ndarray, mask: np.ndarray, rng: Optional[np.random.RandomState]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        if rng is not None:
+            x = x + self.dither * rng.randn(1, x.shape[0]).astype(np.float32)[0]
+        if self.input_scale_factor != 1.0:
+            x = x * np.float32(self.input_scale_factor)
+        if self._gemma4:  # semicausal: frame i centred at i * hop
+            pad = self.frame_length // 2
+            x = np.concatenate([np.zeros(pad, dtype=np.float32), x])
+            mask = np.concatenate([np.zeros(pad, dtype=mask.dtype), mask])
+        mel = log_mel(
+            np.ascontiguousarray(x, dtype=np.float32), n_mels=self.feature_size,
+            sr=self.sample_rate, frame_length=self.frame_length, hop=self.hop_length,
+            fft_length=self.fft_length, fmin=self.min_frequency, fmax=self.max_frequency,
+            preemphasis=self.preemphasis, htk_flavor=self.preemphasis_htk_flavor,
+            floor=self.mel_floor, add_floor=self._gemma4,
+        )  # fmt: skip
+        if self.per_bin_mean is not None:
+            mel -= np.asarray(self.per_bin_mean)
+        if self.per_bin_stddev is not None:
+            mel /= np.asarray(self.per_bin_stddev)
+        out = mel.astype(np.float32)
+        count = out.shape[0]
+        if self._gemma4:  # a frame is real when its last sample is; masked frames zeroed
+            ends = np.arange(count) * self.hop_length + self.frame_length
+            frame_mask = mask[ends].astype(bool)
+            out *= frame_mask[:, None]
+        else:
+            frame_mask = mask[:: self.hop_length].astype(bool)[:count]
+        return out, frame_mask
+
+
+@dataclasses.dataclass(frozen=True)
+class Gemma4Family(Gemma3nFamily):
+    """transformers' ``Gemma4AudioFeatureExtractor`` (see the module docstring)."""
+
+    frame_length_ms: float = 20.0
+    min_frequency: float = 0.0
+    max_frequency: float = 8000.0
+    preemphasis: float = 0.0
+    fft_overdrive: bool = False
+    mel_floor: float = 1e-3
+
+    kind: ClassVar[str] = "hf-gemma4"
+    extractor_types: ClassVar[tuple[str, ...]] = ("Gemma4AudioFeatureExtractor",)
+    _gemma4: ClassVar[bool] = True

@@ -150,7 +150,9 @@ def load(
     dt = _check_float_dtype(dtype)
     check_res_type(res_type)
 
-    y, sr_native = read_native(path, offset=offset, duration=duration, dtype=dt)
+    y, sr_native = read_native(
+        path, offset=offset, duration=duration, dtype=dt, target_sr=sr, mono=mono
+    )
     if mono:
         y = to_mono(y)
     if sr is not None:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from melforge._errors import CorruptAudioError
+from melforge.io.headers import check_stream_facts
 
 #: Seconds decoded and dropped before a seek target, to warm up the decoder.
 PREROLL_S = 0.5
@@ -84,8 +85,7 @@ class AvReader:
         else:
             self.channels = int(self._stream.codec_context.channels or 1)
             self.samplerate = int(self._stream.codec_context.sample_rate or 0)
-        if self.samplerate <= 0:
-            raise CorruptAudioError("FFmpeg reports no sample rate", path=self._path)
+        check_stream_facts(self._path, self.samplerate, self.channels, "FFmpeg")
         self._anchor: tuple[int, int] | None = None  # (pts, sample index) of frame 2
         self._frame_size: int | None = None  # constant frame length, if it is
         if len(head) >= 2 and head[1].pts is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import struct
 from dataclasses import dataclass
@@ -36,6 +37,33 @@ _SUBTYPE_BITS: dict[str, int | None] = {
 
 # Data chunk sizes that writers use as "unknown length" placeholders while streaming.
 _PLACEHOLDER_SIZES = (0, 0xFFFFFFFF)
+
+#: Most channels a file may declare (libsndfile's own limit, SF_MAX_CHANNELS).
+MAX_CHANNELS = 1024
+
+
+def check_stream_facts(path: Any, samplerate: Any, channels: Any, what: str) -> None:
+    """Raise CorruptAudioError unless the rate is finite and > 0 and 1 <= channels <= 1024.
+
+    ``what`` names who declared the values (``"the WAV header"``, ``"libsndfile"``,
+    ``"FFmpeg"``); the message names the field.
+    """
+    try:
+        rate_ok = math.isfinite(samplerate) and samplerate > 0
+    except (TypeError, ValueError, OverflowError):
+        rate_ok = False
+    if not rate_ok:
+        raise CorruptAudioError(
+            f"{what} declares samplerate={samplerate!r} Hz; a sample rate must be a finite "
+            "number > 0 (corrupt header)",
+            path=path,
+        )
+    if not (isinstance(channels, int) and 1 <= channels <= MAX_CHANNELS):
+        raise CorruptAudioError(
+            f"{what} declares channels={channels!r}; a channel count must be between 1 and "
+            f"{MAX_CHANNELS} (corrupt header)",
+            path=path,
+        )
 
 
 @dataclass(frozen=True)
@@ -158,16 +186,37 @@ def _truncated(src: Source, declared: int, available: int, frame_bytes: int, kin
 
 
 def _extended(b: bytes) -> float:
-    """Decode an 80-bit IEEE 754 extended float (AIFF's sample rate)."""
-    exponent = ((b[0] & 0x7F) << 8 | b[1]) - 16383
-    value = float(int.from_bytes(b[2:10], "big")) * 2.0 ** (exponent - 63)
+    """Decode an 80-bit IEEE 754 extended float (AIFF's sample rate).
+
+    Exponent all ones gives inf (zero fraction) or NaN; a value beyond the float64 range
+    gives inf.  Never raises.
+    """
+    biased = (b[0] & 0x7F) << 8 | b[1]
+    mantissa = int.from_bytes(b[2:10], "big")
+    if biased == 0x7FFF:
+        value = math.inf if mantissa & ((1 << 63) - 1) == 0 else math.nan
+    else:
+        try:
+            value = math.ldexp(float(mantissa), biased - 16383 - 63)
+        except OverflowError:
+            value = math.inf
     return -value if b[0] & 0x80 else value
 
 
 def _check_rate(src: Source, rate: float, kind: str) -> None:
-    if not rate > 0:  # also NaN
+    if not (rate > 0 and math.isfinite(rate)):  # also NaN
         raise CorruptAudioError(
-            f"{kind} header declares a sample rate of {rate:g} Hz; a sample rate must be > 0",
+            f"{kind} header declares a sample rate of {rate:g} Hz (samplerate field); a "
+            "sample rate must be a finite number > 0",
+            path=src.path,
+        )
+
+
+def _check_channels(src: Source, channels: int, kind: str) -> None:
+    if not 1 <= channels <= MAX_CHANNELS:
+        raise CorruptAudioError(
+            f"{kind} header declares channels={channels}; a channel count must be between 1 "
+            f"and {MAX_CHANNELS}",
             path=src.path,
         )
 
@@ -201,7 +250,8 @@ def check_declared_sizes(src: Source) -> None:
                 if cid == b"fmt ":
                     fmt = _read_at(fh, body, 16)
                     if len(fmt) >= 14:
-                        (rate,) = struct.unpack(endian + "I", fmt[4:8])
+                        (channels, rate) = struct.unpack(endian + "HI", fmt[2:8])
+                        _check_channels(src, channels, "WAV")
                         _check_rate(src, rate if rate < 2**31 else rate - 2**32, "WAV")
                         (block_align,) = struct.unpack(endian + "H", fmt[12:14])
                 elif cid == b"data":
@@ -216,6 +266,7 @@ def check_declared_sizes(src: Source) -> None:
                     if len(comm) == 18:
                         channels, _, bits = struct.unpack(">HIH", comm[:8])
                         frame_bytes = channels * ((bits + 7) // 8)
+                        _check_channels(src, channels, "AIFF")
                         _check_rate(src, _extended(comm[8:18]), "AIFF")
                 elif cid == b"SSND":
                     if n > src.size - body + 1:
@@ -279,3 +330,160 @@ def info(path: str | os.PathLike[str] | Any) -> AudioInfo:
 
     src = check_source(path)
     return reading.info_from_source(src)
+
+
+# ---------------------------------------------------------------- WAV with a placeholder size
+
+
+@dataclass(frozen=True)
+class RawLayout:
+    """Where a WAV's sample data starts and how it is encoded, for reading it as raw PCM."""
+
+    offset: int
+    subtype: str
+    channels: int
+    samplerate: int
+    endian: str  # "LITTLE" or "BIG"
+
+
+#: WAVE format tag (or WAVE_FORMAT_EXTENSIBLE sub-format) and bits -> libsndfile subtype.
+_WAV_RAW_SUBTYPES = {
+    (1, 8): "PCM_U8",
+    (1, 16): "PCM_16",
+    (1, 24): "PCM_24",
+    (1, 32): "PCM_32",
+    (3, 32): "FLOAT",
+    (3, 64): "DOUBLE",
+    (6, 8): "ALAW",
+    (7, 8): "ULAW",
+}
+
+
+def wav_placeholder_layout(src: Source) -> RawLayout | None:
+    """The raw layout of a WAV whose data chunk size is an "unknown length" placeholder.
+
+    Recorders that never finalize the header leave 0 or 0xFFFFFFFF there.  libsndfile
+    then reports 0 frames (size 0) or at most 2**31 - 1 frames (files over 4 GiB), so
+    such a file is read as raw PCM from the data chunk to the end of the file instead.
+    None for any other file.  CorruptAudioError when the encoding cannot be read that way.
+    """
+    if src.is_soundfile or src.size is None or src.size < 44:
+        return None
+    fh = src.obj if src.is_file_object else open(src.obj, "rb")  # noqa: SIM115
+    try:
+        head = _read_at(fh, 0, 12)
+        if head[8:12] != b"WAVE" or head[:4] not in (b"RIFF", b"RIFX"):
+            return None
+        endian = "<" if head[:4] == b"RIFF" else ">"
+        fmt = b""
+        for cid, n, body in _walk_chunks(fh, src.size, 12, endian):
+            if cid == b"fmt ":
+                fmt = _read_at(fh, body, min(n, 40))
+            elif cid == b"data":
+                if n not in _PLACEHOLDER_SIZES:
+                    return None
+                if len(fmt) < 16:
+                    raise CorruptAudioError(
+                        "the WAV data chunk has an unknown-length placeholder size and no "
+                        "readable fmt chunk before it",
+                        path=src.path,
+                    )
+                tag, channels, rate = struct.unpack(endian + "HHI", fmt[:8])
+                (bits,) = struct.unpack(endian + "H", fmt[14:16])
+                if tag == 0xFFFE and len(fmt) >= 26:
+                    (tag,) = struct.unpack(endian + "H", fmt[24:26])  # sub-format GUID
+                subtype = _WAV_RAW_SUBTYPES.get((tag, bits))
+                if subtype is None:
+                    raise CorruptAudioError(
+                        f"the WAV data chunk size is the unknown-length placeholder {n:#x} "
+                        f"and its encoding (format tag {tag:#x}, {bits} bits) cannot be read "
+                        "to the end of the file without it",
+                        path=src.path,
+                    )
+                _check_channels(src, channels, "WAV")
+                _check_rate(src, rate, "WAV")
+                return RawLayout(body, subtype, channels, rate, "LITTLE" if endian == "<" else "BIG")
+        return None
+    finally:
+        if src.is_file_object:
+            fh.seek(0)
+        else:
+            fh.close()
+
+
+# ---------------------------------------------------------------- MPEG audio frame walk
+
+_MPEG_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+_MPEG_KBPS = {
+    (3, 3): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
+    (3, 2): (0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384),
+    (3, 1): (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    (2, 3): (0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256),
+    (2, 2): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+    (2, 1): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+}
+
+
+def _mpeg_frame(data: Any, i: int) -> tuple[int, int] | None:
+    """(frame length in bytes, samples per frame) of the MPEG audio header at ``i``."""
+    if i + 4 > len(data) or data[i] != 0xFF or data[i + 1] & 0xE0 != 0xE0:
+        return None
+    version, layer = (data[i + 1] >> 3) & 3, (data[i + 1] >> 1) & 3
+    kbps_i, rate_i, pad = data[i + 2] >> 4, (data[i + 2] >> 2) & 3, (data[i + 2] >> 1) & 1
+    if version == 1 or layer == 0 or kbps_i in (0, 15) or rate_i == 3:
+        return None
+    kbps = _MPEG_KBPS[(3 if version == 3 else 2, layer)][kbps_i] * 1000
+    rate = _MPEG_RATES[version][rate_i]
+    if layer == 3:  # layer I
+        return (12 * kbps // rate + pad) * 4, 384
+    if layer == 1 and version != 3:  # layer III, MPEG-2/2.5
+        return 72 * kbps // rate + pad, 576
+    return 144 * kbps // rate + pad, 1152
+
+
+def mp3_stream_samples(source: Any) -> tuple[int, int] | None:
+    """Walk the MPEG audio frames of an MP3 file: (samples in its audio frames, samples per frame).
+
+    Counts the frames whose header is valid and is followed by another valid header or
+    the end of the data (tags at the end are skipped), after an ID3v2 tag; the first
+    frame is not counted when it holds a Xing/Info/VBRI tag.  None when the file cannot
+    be read or holds no frame.
+    """
+    try:
+        if hasattr(source, "read"):
+            pos = source.tell()
+            source.seek(0)
+            data = source.read()
+            source.seek(pos)
+        else:
+            with open(source, "rb") as fh:
+                data = fh.read()
+    except (OSError, ValueError):
+        return None
+    start = 0
+    if len(data) >= 10 and data[:3] == b"ID3":
+        size = 0
+        for b in data[6:10]:
+            size = (size << 7) | (b & 0x7F)
+        start = 10 + size + (10 if data[5] & 0x10 else 0)
+    n = len(data)
+    frames, spf, first, i = 0, 0, True, start
+    while i + 4 <= n:
+        fr = _mpeg_frame(data, i)
+        nxt = i + fr[0] if fr is not None and fr[0] > 4 else -1
+        if fr is None or not (nxt >= n or _mpeg_frame(data, nxt) is not None or nxt + 4 > n):
+            j = data.find(b"\xff", i + 1)
+            if j < 0:
+                break
+            i = j
+            continue
+        if first and any(t in data[i : i + min(fr[0], 200)] for t in (b"Xing", b"Info", b"VBRI")):
+            pass  # the tag frame holds no audio
+        else:
+            frames += 1
+            spf = fr[1]
+        first = False
+        i = nxt
+    if frames == 0:
+        return None
+    return frames * spf, spf

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import numpy as np
@@ -22,7 +23,14 @@ from melforge._errors import (
     UnsupportedFormatError,
 )
 from melforge.io._source import Source, check_source
-from melforge.io.headers import AudioInfo, bit_depth_of, check_declared_sizes
+from melforge.io._stderr import capture_stderr
+from melforge.io.headers import (
+    AudioInfo,
+    bit_depth_of,
+    check_declared_sizes,
+    check_stream_facts,
+    wav_placeholder_layout,
+)
 
 __all__ = [
     "Reader",
@@ -43,33 +51,169 @@ _PREALLOC_FLOOR = 256 << 20
 # libsndfile error codes that mean "not my format" (7 is what its MP3 probe reports).
 _SF_UNRECOGNISED = (1, 7)
 
-#: Most bytes one ``load`` may decode; None: half of this machine's physical memory
-#: (8 GiB where that is unknown).  A larger file (or a small one that decodes to
-#: gigabytes: Opus/Vorbis/FLAC silence compresses 1000x) raises AudioTooLargeError
-#: instead of exhausting memory.  ``melforge.stream`` is not limited.
+#: Most bytes one ``load`` may allocate for its result; None (default): no fixed cap, only
+#: what the process may really use (see :func:`memory_limit`).  A larger file (or a small
+#: one that decodes to gigabytes: Opus/Vorbis/FLAC silence compresses 1000x, a header
+#: rate of 1 Hz resampled to 22050 Hz asks for 22050x its samples) raises
+#: AudioTooLargeError instead of exhausting memory.  ``melforge.stream`` is not limited.
 MAX_DECODED_BYTES: int | None = None
+
+_GiB = float(1 << 30)
+
+
+def _read_int(path: str) -> int | None:
+    try:
+        with open(path) as fh:
+            text = fh.read().split()
+    except OSError:
+        return None
+    if not text or not text[0].isdigit():
+        return None  # "max" (no limit)
+    return int(text[0])
+
+
+def _meminfo(key: str) -> int | None:
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _cgroup_room() -> tuple[int, str] | None:
+    """Bytes left under this process's cgroup memory limit (v2, else v1), if it has one."""
+    try:
+        with open("/proc/self/cgroup") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        rel = parts[2].lstrip("/")
+        if parts[0] == "0" and parts[1] == "":  # cgroup v2
+            base = os.path.join("/sys/fs/cgroup", rel)
+            files = ("memory.max", "memory.current")
+        elif "memory" in parts[1].split(","):
+            base = os.path.join("/sys/fs/cgroup/memory", rel)
+            files = ("memory.limit_in_bytes", "memory.usage_in_bytes")
+        else:
+            continue
+        limit = _read_int(os.path.join(base, files[0]))
+        if limit is None or limit >= 1 << 60:
+            continue
+        used = _read_int(os.path.join(base, files[1])) or 0
+        return max(limit - used, 0), f"the cgroup memory limit ({limit / _GiB:.3g} GiB, {used / _GiB:.3g} GiB in use)"
+    return None
+
+
+def _address_space_room() -> tuple[int, str] | None:
+    """Bytes left under RLIMIT_AS, if one is set."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+    if soft == resource.RLIM_INFINITY:
+        return None
+    vm = 0
+    try:
+        with open("/proc/self/statm") as fh:
+            vm = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        pass
+    return max(soft - vm, 0), f"RLIMIT_AS ({soft / _GiB:.3g} GiB, {vm / _GiB:.3g} GiB mapped)"
+
+
+def memory_limit() -> tuple[int, str]:
+    """Bytes one ``load`` may allocate, and what sets the limit (for the message).
+
+    The smallest of: :data:`MAX_DECODED_BYTES` when set; the room left under the
+    cgroup memory limit; the room left under ``RLIMIT_AS``; the machine's available
+    memory (``MemAvailable``, else its physical memory).
+    """
+    rooms: list[tuple[int, str]] = []
+    if MAX_DECODED_BYTES is not None:
+        rooms.append((int(MAX_DECODED_BYTES), "melforge.io.reading.MAX_DECODED_BYTES"))
+    for room in (_cgroup_room(), _address_space_room()):
+        if room is not None:
+            rooms.append(room)
+    avail = _meminfo("MemAvailable")
+    if avail is not None:
+        rooms.append((avail, "the available memory (MemAvailable)"))
+    else:
+        try:
+            phys = int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+            rooms.append((phys, "the physical memory"))
+        except (AttributeError, OSError, ValueError):
+            rooms.append((8 << 30, "a default of 8 GiB"))
+    return min(rooms)
 
 
 def _decode_limit() -> int:
-    if MAX_DECODED_BYTES is not None:
-        return int(MAX_DECODED_BYTES)
-    try:
-        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")) // 2
-    except (AttributeError, OSError, ValueError):
-        return 8 << 30
+    return memory_limit()[0]
+
+
+def bytes_per_frame(
+    channels: int, sr: int, itemsize: int, *, target_sr: float | None, mono: bool
+) -> float:
+    """Peak bytes ``load`` holds per native frame: decode buffer, down-mix, resampled copy."""
+    decoded = channels * itemsize
+    out_ch = 1 if mono else channels
+    stages = [decoded + (itemsize if mono and channels > 1 else 0)]
+    if target_sr is not None and target_sr != sr:
+        stages.append(out_ch * itemsize * (1.0 + float(target_sr) / sr))
+    elif not mono and channels > 1:
+        stages.append(2.0 * decoded)  # the (channels, n) result is made contiguous
+    return float(max(stages))
+
+
+def _human(n: float) -> str:
+    return f"{n / _GiB:.4g} GiB" if n >= _GiB else f"{n / 2**20:.4g} MiB"
 
 
 def _too_large(
-    path: Any, n_bytes: int, limit: int, size: int | None, *, declared: bool
+    path: Any, n_bytes: float, limit: tuple[int, str], size: int | None, *, declared: bool
 ) -> AudioTooLargeError:
-    what = "the header declares" if declared else "decoding passed"
+    what = "the header's length" if declared else "the audio decoded so far"
     from_size = f" from a {size}-byte file" if size else ""
     return AudioTooLargeError(
-        f"the audio decodes to more than the {limit / 2**20:.6g} MiB limit ({what} "
-        f"{n_bytes / 2**20:.6g} MiB{from_size}); read it in parts with offset=/duration= "
-        "or melforge.stream, or raise melforge.io.reading.MAX_DECODED_BYTES",
+        f"loading needs {_human(n_bytes)} ({what}{from_size}, counted after down-mixing "
+        f"and resampling, in the output dtype) but {limit[1]} allows {_human(limit[0])}; "
+        "read it in parts with offset=/duration= or melforge.stream",
         path=path,
     )
+
+
+@contextmanager
+def guarded(path: Any, what: str = "decoding failed") -> Iterator[None]:
+    """Run a decoder call: capture its C stderr, and turn a raw exception into CorruptAudioError.
+
+    AudioErrors pass through with the decoder's stderr text appended; MemoryError too.
+    """
+    diag = None
+    try:
+        with capture_stderr() as diag:
+            yield
+    except AudioError as e:
+        _fold(e, diag)
+        raise
+    except MemoryError:
+        raise
+    except Exception as e:  # noqa: BLE001 - no raw decoder exception may escape
+        suffix = diag.suffix() if diag is not None else ""
+        raise CorruptAudioError(f"{what}: {type(e).__name__}: {e}{suffix}", path=path) from e
+
+
+def _fold(e: AudioError, diag: Any) -> None:
+    suffix = diag.suffix() if diag is not None else ""
+    if suffix and suffix not in str(e):
+        e.reason += suffix
+        e.args = (str(e) + suffix, *e.args[1:])
 
 
 class Reader(Protocol):
@@ -108,40 +252,74 @@ def _av_reason(e: BaseException) -> str:
     return str(text).strip().rstrip(".")
 
 
+def _open_libsndfile(src: Source) -> Any:
+    """Open ``src`` with libsndfile (as raw PCM for a WAV with a placeholder data size)."""
+    from melforge.io._soundfile import open_soundfile
+
+    return open_soundfile(src.obj, wav_placeholder_layout(src))
+
+
+def _libsndfile_usable(sfo: Any, src: Source) -> bool:
+    """Whether libsndfile's reader can be used for an opened file; False: use FFmpeg.
+
+    MP3: when soundfile's private read path is missing (public reads restart libmpg123
+    at every block), or when libsndfile's sample count understates the MPEG frames in
+    the file (a lying Xing/Info tag would give a short or empty result).
+    """
+    from melforge.io._soundfile import mp3_count_check, private_reads
+
+    if str(sfo.format) != "MP3":
+        return True
+    if not private_reads() or not hasattr(sfo, "_file"):
+        return False
+    return mp3_count_check(sfo, src.obj, src.path)
+
+
 def _open(src: Source) -> Reader:
     from melforge.io._ffmpeg import AvReader, NoAudioStreamError
-    from melforge.io._soundfile import SoundfileReader, open_soundfile
+    from melforge.io._soundfile import SoundfileReader, close_soundfile
 
     if src.is_soundfile:
         return SoundfileReader(src.obj, src.header, src.path, owned=False)
     reasons: list[str] = []
     recognized = False
     try:
-        sfo = open_soundfile(src.obj)
+        with capture_stderr() as diag:
+            sfo = _open_libsndfile(src)
+    except AudioError:
+        raise
     except Exception as e:  # noqa: BLE001 - every libsndfile failure is collected
         reason, known = _sf_reason(e)
-        reasons.append(f"libsndfile: {reason}")
+        reasons.append(f"libsndfile: {reason}{diag.suffix()}")
         recognized |= known
         last: BaseException = e
     else:
         try:
-            return SoundfileReader(sfo, src.obj, src.path)
+            if _libsndfile_usable(sfo, src):
+                return SoundfileReader(sfo, src.obj, src.path)
         except BaseException:
-            sfo.close()
+            close_soundfile(sfo)
             raise
+        close_soundfile(sfo)
+        reasons.append("libsndfile: MP3 handed to FFmpeg")
+        recognized = True
+        last = UnsupportedFormatError("MP3 handed to FFmpeg", path=src.path)
     src.rewind()
     try:
-        reader = AvReader(src.obj, src.path)
+        with capture_stderr() as diag:
+            reader = AvReader(src.obj, src.path)
     except NoAudioStreamError as e:
         raise UnsupportedFormatError(
             "the file has no audio stream (" + "; ".join(reasons) + ")", path=src.path
         ) from e
     except CorruptAudioError as e:
-        reasons.append(f"FFmpeg: {e.reason}")
+        reasons.append(f"FFmpeg: {e.reason}{diag.suffix()}")
         recognized = True
         last = e
+    except AudioError:
+        raise
     except Exception as e:  # noqa: BLE001 - every FFmpeg failure is collected
-        reasons.append(f"FFmpeg: {_av_reason(e)}")
+        reasons.append(f"FFmpeg: {_av_reason(e)}{diag.suffix()}")
         last = e
     else:
         # Drop libsndfile's error: its traceback pins this frame and its callers' frames
@@ -162,8 +340,15 @@ def open_reader(path: Any) -> tuple[Reader, Source]:
     Returns the reader (close it when done) and the checked source.
     """
     src = check_source(path)
-    check_declared_sizes(src)
-    return _open(src), src
+    with guarded(src.path, "opening failed"):
+        check_declared_sizes(src)
+        reader = _open(src)
+        try:
+            check_stream_facts(src.path, reader.samplerate, reader.channels, reader.backend)
+        except BaseException:
+            reader.close()
+            raise
+    return reader, src
 
 
 def _check_finite(data: np.ndarray, reader: Reader, path: Any, where: str = "") -> None:
@@ -181,15 +366,23 @@ def _check_finite(data: np.ndarray, reader: Reader, path: Any, where: str = "") 
 
 
 def _read_frames(
-    reader: Reader, n_req: int, start: int, dtype: np.dtype, size: int | None, path: Any
+    reader: Reader,
+    n_req: int,
+    start: int,
+    dtype: np.dtype,
+    size: int | None,
+    path: Any,
+    cost: float,
 ) -> Any:
     """Read ``n_req`` frames (-1: to the end) as ``(n, channels)``, without trusting headers.
 
-    At most :data:`MAX_DECODED_BYTES` are decoded (AudioTooLargeError beyond).
+    ``cost`` is what ``load`` will hold per native frame (:func:`bytes_per_frame`);
+    beyond :func:`memory_limit` AudioTooLargeError is raised, before decoding when the
+    header's length is plausible, else as soon as decoding passes it.
     """
     ch = reader.channels
     frame_bytes = ch * dtype.itemsize
-    limit = _decode_limit()
+    limit = memory_limit()
     target: int | None = None
     if reader.frames is not None:
         target = max(reader.frames - start, 0)
@@ -197,25 +390,40 @@ def _read_frames(
         target = n_req if target is None else min(n_req, target)
     budget = max(_PREALLOC_FLOOR, 64 * (size or 0))
     if target is not None and target * frame_bytes <= budget:
-        if target * frame_bytes > limit:  # a plausible header: refuse before decoding
-            raise _too_large(path, target * frame_bytes, limit, size, declared=True)
+        if target * cost > limit[0]:  # a plausible header: refuse before decoding
+            raise _too_large(path, target * cost, limit, size, declared=True)
         out = np.empty((target, ch), dtype=dtype)
         got = reader.readinto(out)
         return out if got == target else out[:got]
-    # Unknown or implausibly large: grow chunk by chunk, so a lying header costs nothing.
+    return _grow(reader, n_req, ch, dtype, limit, cost, path, size, 0)
+
+
+def _grow(
+    reader: Reader,
+    n_req: int,
+    ch: int,
+    dtype: np.dtype,
+    limit: tuple[int, str],
+    cost: float,
+    path: Any,
+    size: int | None,
+    before: int,
+) -> Any:
+    """Read chunk by chunk (a lying header costs nothing) until the end or ``n_req``."""
     chunks = []
-    total = 0
+    total = before
     left = n_req if n_req >= 0 else None
+    max_frames = int(limit[0] // cost)
     while left is None or left > 0:
         n = _CHUNK if left is None else min(_CHUNK, left)
-        if (total + n) * frame_bytes > limit:
-            n = max(limit // frame_bytes - total, 0) + 1  # one frame past the limit
+        if total + n > max_frames:
+            n = max(max_frames - total, 0) + 1  # one frame past the limit
         buf = np.empty((n, ch), dtype=dtype)
         got = reader.readinto(buf)
         chunks.append(buf[:got])
         total += got
-        if total * frame_bytes > limit:
-            raise _too_large(path, total * frame_bytes, limit, size, declared=False)
+        if total > max_frames:
+            raise _too_large(path, total * cost, limit, size, declared=False)
         if left is not None:
             left -= got
         if got < n:
@@ -231,6 +439,8 @@ def read_native(
     offset: float = 0.0,
     duration: float | None = None,
     dtype: Any = np.float32,
+    target_sr: float | None = None,
+    mono: bool = False,
 ) -> tuple[np.ndarray, int]:
     """Decode ``path`` at its native rate.
 
@@ -245,6 +455,9 @@ def read_native(
         Length in seconds: ``int(duration * sr)`` frames; None reads to the end.
     dtype : numpy float dtype
         Output dtype.
+    target_sr, mono : float or None, bool
+        What the caller will do with the result (resample to ``target_sr``, down-mix):
+        only for the memory guard, which counts those copies too.
 
     Returns
     -------
@@ -259,24 +472,22 @@ def read_native(
         raise ParameterError(f"dtype={dt} must be float32 or float64")
     reader, src = open_reader(path)
     try:
-        sr = reader.samplerate
-        if reader.frames == 0:
-            raise CorruptAudioError(
-                "the file contains no audio frames (empty, or cut before its first one)",
-                path=src.path,
+        with guarded(src.path):
+            sr = reader.samplerate
+            if reader.frames == 0:
+                raise CorruptAudioError(
+                    "the file contains no audio frames (empty, or cut before its first one)",
+                    path=src.path,
+                )
+            # no offset: a caller's open SoundFile is read from where it stands (as librosa)
+            start = int(offset * sr) if offset else getattr(reader, "initial_position", 0)
+            n_req = int(duration * sr) if duration is not None else -1
+            cost = bytes_per_frame(
+                reader.channels, sr, dt.itemsize, target_sr=target_sr, mono=mono
             )
-        # no offset: a caller's open SoundFile is read from where it stands (as librosa)
-        start = int(offset * sr) if offset else getattr(reader, "initial_position", 0)
-        n_req = int(duration * sr) if duration is not None else -1
-        reader.seek(start)
-        data = _read_frames(reader, n_req, start, dt, src.size, src.path)
-        _check_finite(data, reader, src.path)
-    except AudioError:
-        raise
-    except MemoryError:
-        raise
-    except Exception as e:  # noqa: BLE001 - no raw decoder exception may escape
-        raise CorruptAudioError(f"decoding failed: {e}", path=src.path) from e
+            reader.seek(start)
+            data = _read_frames(reader, n_req, start, dt, src.size, src.path, cost)
+            _check_finite(data, reader, src.path)
     finally:
         reader.close()
     y = data[:, 0] if data.shape[1] == 1 else data.T
@@ -321,7 +532,8 @@ def iter_blocks(
             want = min(want, limit - state["pos"])
         got = 0
         if want > 0 and not state["eof"]:
-            got = reader.readinto(dst[:want])
+            with guarded(path):
+                got = reader.readinto(dst[:want])
             _check_finite(dst[:got], reader, path, f" in the block at frame {start + state['pos']}")
             if got < want:
                 state["eof"] = True
@@ -332,7 +544,8 @@ def iter_blocks(
         return got
 
     try:
-        reader.seek(start)
+        with guarded(path):
+            reader.seek(start)
         have = 0
         first = True
         while True:
@@ -370,6 +583,7 @@ def _soundfile_info(sfo: Any, path: Any) -> AudioInfo:
     from melforge.io._soundfile import count_frames, frames_of
 
     sr, subtype = int(sfo.samplerate), str(sfo.subtype)
+    check_stream_facts(path, sr, int(sfo.channels), "libsndfile")
     frames = frames_of(sfo)
     if frames is None:  # the header says "unknown" (streamed FLAC): count by decoding
         frames = count_frames(sfo, path)
@@ -387,20 +601,36 @@ def _soundfile_info(sfo: Any, path: Any) -> AudioInfo:
 
 
 def info_from_source(src: Source) -> AudioInfo:
-    """Build :class:`AudioInfo` for a checked source (see :func:`melforge.info`)."""
+    """Build :class:`AudioInfo` for a checked source (see :func:`melforge.info`).
+
+    Every decoder failure becomes an AudioError naming the file.
+    """
+    with guarded(src.path, "reading the header failed"):
+        return _info(src)
+
+
+def _info(src: Source) -> AudioInfo:
     from melforge.io._ffmpeg import AvReader, NoAudioStreamError, av_info
-    from melforge.io._soundfile import open_soundfile
+    from melforge.io._soundfile import close_soundfile
 
     check_declared_sizes(src)
     if src.is_soundfile:
         return _soundfile_info(src.obj, src.path)
     try:
-        sfo = open_soundfile(src.obj)
+        sfo = _open_libsndfile(src)
+    except AudioError:
+        raise
     except Exception:  # noqa: BLE001 - fall back to FFmpeg, errors are re-collected below
         src.rewind()
     else:
-        with sfo:
-            return _soundfile_info(sfo, src.path)
+        try:
+            usable = _libsndfile_usable(sfo, src)
+            if usable:
+                return _soundfile_info(sfo, src.path)
+        finally:
+            close_soundfile(sfo)
+        src.rewind()
+        return _count_with_ffmpeg(src, av_info(src.obj))
     try:
         facts = av_info(src.obj)
     except NoAudioStreamError as e:
@@ -412,20 +642,42 @@ def info_from_source(src: Source) -> AudioInfo:
             f"FFmpeg could not read the header: {_av_reason(e)}", path=src.path
         ) from e
     frames = facts["frames"]
-    if frames is None or facts["samplerate"] <= 0:
+    suspect = facts["format"] == "MP3" or facts["channels"] <= 0 or facts["samplerate"] <= 0
+    if frames is None or frames < 0 or suspect:
         src.rewind()
-        reader = AvReader(src.obj, src.path)
-        try:
-            frames, buf = 0, np.empty((_CHUNK, reader.channels), dtype=np.float32)
-            while (got := reader.readinto(buf)) > 0:
-                frames += got
-            facts["samplerate"], facts["channels"] = reader.samplerate, reader.channels
-        finally:
-            reader.close()
+        return _count_with_ffmpeg(src, facts)
     sr = facts["samplerate"]
+    check_stream_facts(src.path, sr, facts["channels"], "FFmpeg")
     return AudioInfo(
         samplerate=sr,
         channels=facts["channels"],
+        frames=int(frames),
+        duration=float(frames) / sr,
+        format=facts["format"],
+        subtype=facts["codec"],
+        bit_depth=facts["bit_depth"],
+        codec=facts["codec"],
+        backend="ffmpeg",
+        bit_rate=facts["bit_rate"],
+    )
+
+
+def _count_with_ffmpeg(src: Source, facts: dict[str, Any]) -> AudioInfo:
+    """AudioInfo from decoding the stream once with FFmpeg (when the header cannot be trusted)."""
+    from melforge.io._ffmpeg import AvReader
+
+    reader = AvReader(src.obj, src.path)
+    try:
+        check_stream_facts(src.path, reader.samplerate, reader.channels, "FFmpeg")
+        frames, buf = 0, np.empty((1 << 14, reader.channels), dtype=np.float32)
+        while (got := reader.readinto(buf)) > 0:
+            frames += got
+        sr, channels = reader.samplerate, reader.channels
+    finally:
+        reader.close()
+    return AudioInfo(
+        samplerate=sr,
+        channels=channels,
         frames=int(frames),
         duration=float(frames) / sr,
         format=facts["format"],

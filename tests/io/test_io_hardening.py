@@ -102,7 +102,7 @@ def test_wav_placeholder_size_reads_to_the_end(tmp_path, subtype, placeholder):
     assert frames == streamed == ref.shape[-1]
 
 
-def test_wav_placeholder_beyond_2_31_frames(tmp_path):
+def test_wav_placeholder_beyond_2_31_frames(tmp_path, monkeypatch):
     """A sparse 4 GiB 8-bit WAV with the 0xFFFFFFFF placeholder holds 2**32 + 8192 frames:
     libsndfile stops at the 32-bit size (2**32 - 1); info counts them all, stream and load reach the true end,
     and a whole load is refused by the memory guard instead of being cut short."""
@@ -127,6 +127,9 @@ def test_wav_placeholder_beyond_2_31_frames(tmp_path):
                                   offset=start))  # fmt: skip
     assert sum(b.size for b in blocks) == 8192
     np.testing.assert_array_equal(np.concatenate(blocks), y)
+    from melforge.io import reading
+
+    monkeypatch.setattr(reading, "MAX_DECODED_BYTES", 8 << 30)
     with pytest.raises(AudioTooLargeError, match=re.escape(str(path)) + r": loading needs 16"):
         melforge.load(path, sr=None)
 

@@ -210,6 +210,9 @@ def mp3_count_check(sf_obj: Any, source: Any, path: Any) -> bool:
     return True
 
 
+#: Most frames asked of libsndfile in one call.
+_MAX_CALL = 1 << 24
+
 _FLOAT_SUBTYPES = frozenset(
     {"FLOAT", "DOUBLE", "VORBIS", "OPUS", "MPEG_LAYER_I", "MPEG_LAYER_II", "MPEG_LAYER_III"}
 )
@@ -318,18 +321,26 @@ class SoundfileReader:
         """Fill ``out`` (C-contiguous ``(n, channels)``) from the current position.
 
         Returns the number of frames read; fewer than ``len(out)`` means end of file.
+        One libsndfile call reads at most :data:`_MAX_CALL` frames (a single call for
+        2**32 frames stops early, at 3 * 2**30).
         """
         n = len(out)
         if n == 0 or self._eof:
             return 0
-        try:
-            got = self._read(out, n)
-        except Exception as e:
-            raise CorruptAudioError(
-                f"libsndfile failed to decode audio at frame {self._pos} "
-                f"(corrupt or truncated data): {e}",
-                path=self._path,
-            ) from e
+        got = 0
+        while got < n:
+            want = min(n - got, _MAX_CALL)
+            try:
+                part = self._read(out[got : got + want], want)
+            except Exception as e:
+                raise CorruptAudioError(
+                    f"libsndfile failed to decode audio at frame {self._pos + got} "
+                    f"(corrupt or truncated data): {e}",
+                    path=self._path,
+                ) from e
+            got += part
+            if part < want:
+                break
         self._pos += got
         if got < n:
             self._eof = True

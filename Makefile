@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: demo test lint bench bench-smoke install clean
+.PHONY: demo test lint bench bench-smoke install clean fuzz
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ test: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy src
 	$(VENV)/bin/pytest
+
+# The decoder fuzzer at length (make test runs 400 mutants of the same fuzzer).
+fuzz: $(VENV)/.installed-test
+	$(PY) tests/fuzz/fuzzlib.py --mutants 5000 --keep fuzz-findings
 
 bench: $(VENV)/.installed-bench
 	$(PY) -m bench

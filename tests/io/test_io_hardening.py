@@ -71,7 +71,7 @@ def test_mp3_tag_claiming_too_few_frames_decodes_the_real_stream(tmp_path, claim
 
 def test_mp3_tag_claiming_too_many_frames_raises(tmp_path):
     _, path = _mp3_with_xing_frames(tmp_path, 0xFFFFFFFF)
-    pattern = re.escape(str(path)) + r": the MP3 header \(Xing/Info tag\) declares \d+ frames"
+    pattern = re.escape(str(path)) + r": .*the MP3 header \(Xing/Info tag\) declares \d+ (frames|samples)"
     for call in (
         lambda: melforge.info(path),
         lambda: melforge.load(path),

@@ -21,8 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from melforge._errors import CorruptAudioError
+from melforge._errors import CorruptAudioError, UnsupportedFormatError
 from melforge.io.headers import check_stream_facts
+
+#: Planes PyAV can convert (FFmpeg's AV_NUM_DATA_POINTERS).
+_MAX_PLANES = 8
 
 #: Seconds decoded and dropped before a seek target, to warm up the decoder.
 PREROLL_S = 0.5
@@ -86,6 +89,15 @@ class AvReader:
             self.channels = int(self._stream.codec_context.channels or 1)
             self.samplerate = int(self._stream.codec_context.sample_rate or 0)
         check_stream_facts(self._path, self.samplerate, self.channels, "FFmpeg")
+        if head and head[0].format.is_planar and self.channels > _MAX_PLANES:
+            # PyAV reads planar frames through AVFrame.data[], which holds 8 planes:
+            # converting a frame with more channels crashes the interpreter (SIGSEGV,
+            # found by tests/fuzz on a Vorbis header patched to 255 channels)
+            raise UnsupportedFormatError(
+                f"FFmpeg decodes this stream to {self.channels} planar channels; more than "
+                f"{_MAX_PLANES} planar channels cannot be converted safely",
+                path=self._path,
+            )
         self._anchor: tuple[int, int] | None = None  # (pts, sample index) of frame 2
         self._frame_size: int | None = None  # constant frame length, if it is
         if len(head) >= 2 and head[1].pts is not None:

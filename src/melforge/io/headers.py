@@ -487,3 +487,62 @@ def mp3_stream_samples(source: Any) -> tuple[int, int] | None:
     if frames == 0:
         return None
     return frames * spf, spf
+
+
+def mp3_tag_samples(source: Any) -> int | None:
+    """Samples a Xing/Info tag declares (its frame count x samples per frame), if it has one."""
+
+    def first_frames(fh: Any) -> bytes:
+        fh.seek(0)
+        top: bytes = fh.read(10)
+        start = 0
+        if len(top) == 10 and top[:3] == b"ID3":
+            size = 0
+            for b in top[6:10]:
+                size = (size << 7) | (b & 0x7F)
+            start = 10 + size + (10 if top[5] & 0x10 else 0)
+        fh.seek(start)
+        data: bytes = fh.read(1 << 16)
+        return data
+
+    try:
+        if hasattr(source, "read"):
+            pos = source.tell()
+            head = first_frames(source)
+            source.seek(pos)
+        else:
+            with open(source, "rb") as fh:
+                head = first_frames(fh)
+    except (OSError, ValueError):
+        return None
+    i = head.find(b"\xff")
+    while 0 <= i:
+        fr = _mpeg_frame(head, i)
+        if fr is not None:
+            frame = head[i : i + min(fr[0], 200)]
+            for tag in (b"Xing", b"Info"):
+                j = frame.find(tag)
+                if j >= 0 and len(frame) >= j + 12 and frame[j + 7] & 1:
+                    return int.from_bytes(frame[j + 8 : j + 12], "big") * fr[1]
+            return None
+        i = head.find(b"\xff", i + 1)
+    return None
+
+
+def check_mp3_not_truncated(source: Any, path: Any) -> None:
+    """Raise CorruptAudioError when an MP3's Xing/Info tag promises more than its frames hold.
+
+    For MP3 files FFmpeg decodes (libsndfile refused them): FFmpeg returns whatever
+    frames are there, so a cut file would otherwise load short without an error.
+    """
+    declared = mp3_tag_samples(source)
+    if declared is None:
+        return
+    walked = mp3_stream_samples(source)
+    samples, spf = walked if walked is not None else (0, 1152)
+    if declared > samples + 3 * spf:
+        raise CorruptAudioError(
+            f"the MP3 header (Xing/Info tag) declares {declared} samples but the file holds "
+            f"MPEG frames for only about {samples} (truncated file or corrupt tag)",
+            path=path,
+        )

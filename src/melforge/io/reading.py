@@ -28,6 +28,7 @@ from melforge.io.headers import (
     AudioInfo,
     bit_depth_of,
     check_declared_sizes,
+    check_mp3_not_truncated,
     check_stream_facts,
     wav_placeholder_layout,
 )
@@ -262,16 +263,18 @@ def _open_libsndfile(src: Source) -> Any:
 def _libsndfile_usable(sfo: Any, src: Source) -> bool:
     """Whether libsndfile's reader can be used for an opened file; False: use FFmpeg.
 
-    MP3: when soundfile's private read path is missing (public reads restart libmpg123
-    at every block), or when libsndfile's sample count understates the MPEG frames in
-    the file (a lying Xing/Info tag would give a short or empty result).
+    MP3: when libsndfile's sample count understates the MPEG frames in the file (a
+    lying Xing/Info tag would give a short or empty result).  Without soundfile's
+    private read path (public reads seek after every call): MP3 (each seek restarts
+    libmpg123) and files of unknown length (the seek past the "unknown" count fails).
     """
-    from melforge.io._soundfile import mp3_count_check, private_reads
+    from melforge.io._soundfile import frames_of, mp3_count_check, private_reads
 
+    if not private_reads() or not hasattr(sfo, "_file"):
+        if str(sfo.format) == "MP3" or frames_of(sfo) is None:
+            return False
     if str(sfo.format) != "MP3":
         return True
-    if not private_reads() or not hasattr(sfo, "_file"):
-        return False
     return mp3_count_check(sfo, src.obj, src.path)
 
 
@@ -301,13 +304,19 @@ def _open(src: Source) -> Reader:
             close_soundfile(sfo)
             raise
         close_soundfile(sfo)
-        reasons.append("libsndfile: MP3 handed to FFmpeg")
+        reasons.append("libsndfile: handed to FFmpeg")
         recognized = True
-        last = UnsupportedFormatError("MP3 handed to FFmpeg", path=src.path)
+        last = UnsupportedFormatError("handed to FFmpeg", path=src.path)
     src.rewind()
     try:
         with capture_stderr() as diag:
             reader = AvReader(src.obj, src.path)
+            if "mp3" in reader.format.split(","):
+                try:
+                    check_mp3_not_truncated(src.obj, src.path)
+                except BaseException:
+                    reader.close()
+                    raise
     except NoAudioStreamError as e:
         raise UnsupportedFormatError(
             "the file has no audio stream (" + "; ".join(reasons) + ")", path=src.path
@@ -668,6 +677,8 @@ def _count_with_ffmpeg(src: Source, facts: dict[str, Any]) -> AudioInfo:
 
     reader = AvReader(src.obj, src.path)
     try:
+        if "mp3" in reader.format.split(","):
+            check_mp3_not_truncated(src.obj, src.path)
         check_stream_facts(src.path, reader.samplerate, reader.channels, "FFmpeg")
         frames, buf = 0, np.empty((1 << 14, reader.channels), dtype=np.float32)
         while (got := reader.readinto(buf)) > 0:

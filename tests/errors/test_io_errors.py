@@ -460,7 +460,7 @@ def test_decoded_size_is_capped(tmp_path, monkeypatch, ext, codec):
         encode(path, np.zeros(10 * sr, np.float32), sr, codec=codec, format=ext)
     monkeypatch.setattr(reading, "MAX_DECODED_BYTES", 1 << 20)  # 1 MiB; the file needs 1.8
     pattern = re.escape(str(path)) + r": loading needs "
-    pattern += r"1.83\d* MiB \(the header's length" if codec is None else r"1 MiB \(the audio decoded so far"
+    pattern += r"1.83\d* MiB \(the header's length" if codec is None else r"1 MiB \(the audio decoded so far"  # noqa: E501
     pattern += r".*but melforge.io.reading.MAX_DECODED_BYTES allows 1 MiB"
     with pytest.raises(reading.AudioTooLargeError, match=pattern) as exc:
         melforge.load(path, sr=None)

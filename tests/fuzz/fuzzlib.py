@@ -145,7 +145,7 @@ def _fields(name: str, data: bytes) -> list[tuple[int, str]]:
     elif name.endswith(".flac"):
         b = 8  # STREAMINFO body
         f += [(5, ">H"), (b, ">H"), (b + 2, ">H"), (b + 4, ">I"), (b + 7, ">I"),
-              (b + 10, ">H"), (b + 11, ">H"), (b + 12, ">H"), (b + 13, ">I"), (b + 14, ">I")]  # fmt: skip
+              (b + 10, ">H"), (b + 11, ">H"), (b + 12, ">H"), (b + 13, ">I"), (b + 14, ">I")]  # fmt: skip  # noqa: E501
     elif name.endswith(".mp3"):
         for tag in (b"Xing", b"Info"):
             i = data.find(tag)
@@ -166,11 +166,15 @@ def _fields(name: str, data: bytes) -> list[tuple[int, str]]:
     elif name.endswith(".m4a"):
         for tag, offs in ((b"mdhd", (4, 16, 20)), (b"mvhd", (16, 20)), (b"mp4a", (20, 22, 28)),
                           (b"stts", (8, 12, 16)), (b"stsz", (8, 12, 16)), (b"stsc", (8, 12)),
-                          (b"stco", (8, 12)), (b"esds", (20, 30, 34)), (b"tkhd", (24,))):  # fmt: skip
+                          (b"stco", (8, 12)), (b"esds", (20, 30, 34)), (b"tkhd", (24,))):  # fmt: skip  # noqa: E501
             j = data.find(tag)
             if j >= 0:
                 f += [(j + o, ">I") for o in offs]
-    return [(o, c) for o, c in f if 0 <= o and o + (10 if c == "f80" else struct.calcsize(c)) <= len(data)]
+    return [
+        (o, c)
+        for o, c in f
+        if 0 <= o and o + (10 if c == "f80" else struct.calcsize(c)) <= len(data)
+    ]
 
 
 def mutate(name: str, seed: bytes, rng: random.Random) -> tuple[str, bytes]:
@@ -191,7 +195,11 @@ def mutate(name: str, seed: bytes, rng: random.Random) -> tuple[str, bytes]:
             desc.append(f"{off}:{code}")
         what = "field " + ",".join(desc)
     elif kind == "truncate":
-        cut = rng.randrange(1, len(data)) if rng.random() < 0.6 else rng.randrange(1, min(len(data), 512))
+        cut = (
+            rng.randrange(1, len(data))
+            if rng.random() < 0.6
+            else rng.randrange(1, min(len(data), 512))
+        )
         del data[cut:]
         what = f"truncate {cut}"
     elif kind == "splice":
@@ -236,7 +244,9 @@ def _check_call(call: str, path: str) -> str:
     try:
         if call == "info":
             i = melforge.info(path)
-            if not (i.samplerate > 0 and i.channels > 0 and i.frames >= 0 and np.isfinite(i.duration)):
+            if not (
+                i.samplerate > 0 and i.channels > 0 and i.frames >= 0 and np.isfinite(i.duration)
+            ):
                 return f"BUG: info returned {i}"
             return "ok"
         if call == "load_native":
@@ -247,7 +257,7 @@ def _check_call(call: str, path: str) -> str:
             arrays = [y]
         else:
             gen = melforge.stream(path, block_length=64, frame_length=2048, hop_length=512)
-            arrays = [b for _, b in zip(range(64), gen)]
+            arrays = [b for _, b in zip(range(64), gen, strict=False)]
             gen.close()
         for a in arrays:
             if a.dtype != np.float32:
@@ -330,7 +340,13 @@ def _run_batch(batch: list[tuple[str, str, str]], timeout: float, rep: Report) -
                 i, call, outcome = msg[1], msg[2], msg[3]
                 started = None
                 seed, what, path = todo[i]
-                key = "ok" if outcome == "ok" else outcome.split(":")[0] if outcome.startswith("BUG") else outcome
+                key = (
+                    "ok"
+                    if outcome == "ok"
+                    else outcome.split(":")[0]
+                    if outcome.startswith("BUG")
+                    else outcome
+                )
                 rep.outcomes[key] += 1
                 rep.by_seed[seed][key] += 1
                 rep.calls += 1

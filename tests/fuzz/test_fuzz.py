@@ -9,7 +9,6 @@ with the mutants that did it.
 from __future__ import annotations
 
 import pytest
-
 from fuzzlib import run
 
 pytestmark = pytest.mark.timeout(300)

@@ -6,9 +6,8 @@ FFmpeg (PyAV) writes M4A/AAC, WebM/Opus, MKV/FLAC and an MP4 audio track.
 
 from __future__ import annotations
 
-import os
-
 import io
+import os
 
 import numpy as np
 import pytest

@@ -5,7 +5,6 @@ Each file is generated here from a valid one with one header field patched.
 
 from __future__ import annotations
 
-import os
 import re
 import struct
 import subprocess
@@ -71,7 +70,9 @@ def test_mp3_tag_claiming_too_few_frames_decodes_the_real_stream(tmp_path, claim
 
 def test_mp3_tag_claiming_too_many_frames_raises(tmp_path):
     _, path = _mp3_with_xing_frames(tmp_path, 0xFFFFFFFF)
-    pattern = re.escape(str(path)) + r": .*the MP3 header \(Xing/Info tag\) declares \d+ (frames|samples)"
+    pattern = (
+        re.escape(str(path)) + r": .*the MP3 header \(Xing/Info tag\) declares \d+ (frames|samples)"
+    )
     for call in (
         lambda: melforge.info(path),
         lambda: melforge.load(path),
@@ -104,8 +105,8 @@ def test_wav_placeholder_size_reads_to_the_end(tmp_path, subtype, placeholder):
 
 def test_wav_placeholder_beyond_2_31_frames(tmp_path, monkeypatch):
     """A sparse 4 GiB 8-bit WAV with the 0xFFFFFFFF placeholder holds 2**32 + 8192 frames:
-    libsndfile stops at the 32-bit size (2**32 - 1); info counts them all, stream and load reach the true end,
-    and a whole load is refused by the memory guard instead of being cut short."""
+    libsndfile stops at the 32-bit size (2**32 - 1); info counts them all, stream and load
+    reach the true end, and a whole load is refused by the memory guard instead of being cut short."""
     path = tmp_path / "long.wav"
     rate, n = 8000, 2**32 + 8192
     tail = (np.arange(4096) % 200 + 28).astype(np.uint8)  # recognizable last samples
@@ -158,7 +159,7 @@ def test_memory_guard_counts_the_resampled_output(tmp_path, monkeypatch):
     path = _one_hz_flac(tmp_path)
     monkeypatch.setattr(reading, "MAX_DECODED_BYTES", 2 << 30)
     pattern = (re.escape(str(path)) + r": loading needs 7.2\d* GiB .*counted after down-mixing "
-               r"and resampling.* but melforge.io.reading.MAX_DECODED_BYTES allows 2 GiB")  # fmt: skip
+               r"and resampling.* but melforge.io.reading.MAX_DECODED_BYTES allows 2 GiB")  # fmt: skip  # noqa: E501
     with pytest.raises(AudioTooLargeError, match=pattern):
         melforge.load(path)  # sr=22050
     y, sr = melforge.load(path, sr=None)  # the native rate fits
@@ -188,7 +189,7 @@ def test_memory_guard_reads_rlimit_as(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert re.match(re.escape(str(path)) + r": loading needs 7.2\d* GiB .* but RLIMIT_AS "
-                    r"\(3 GiB, [\d.]+ GiB mapped\) allows [\d.]+ [MG]iB", out.stdout), out.stdout  # fmt: skip
+                    r"\(3 GiB, [\d.]+ GiB mapped\) allows [\d.]+ [MG]iB", out.stdout), out.stdout  # fmt: skip  # noqa: E501
 
 
 def test_featurize_workers_use_the_same_guard(tmp_path):
@@ -202,7 +203,7 @@ def test_featurize_workers_use_the_same_guard(tmp_path):
     out = tmp_path / "out"
     code = ("import resource, melforge; "
             "resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30)); "
-            f"melforge.featurize({str(folder)!r}, {str(out)!r}, preset='whisper-80', workers=1)")  # fmt: skip
+            f"melforge.featurize({str(folder)!r}, {str(out)!r}, preset='whisper-80', workers=1)")  # fmt: skip  # noqa: E501
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     errors = pq.read_table(out / "_errors.parquet").to_pylist()
@@ -262,7 +263,9 @@ def test_aiff_header_fields_at_extremes(tmp_path, field, value, pattern):
     path.write_bytes(bytes(raw))
     for call in (melforge.info, melforge.load, lambda p: next(melforge.stream(
             p, block_length=1, frame_length=64, hop_length=64))):  # fmt: skip
-        with pytest.raises(CorruptAudioError, match=re.escape(str(path)) + ": AIFF header declares .*" + pattern):
+        with pytest.raises(
+            CorruptAudioError, match=re.escape(str(path)) + ": AIFF header declares .*" + pattern
+        ):
             call(path)
 
 
@@ -276,6 +279,8 @@ def test_wav_header_fields_at_extremes(tmp_path, channels, rate):
     path = tmp_path / "bad.wav"
     path.write_bytes(bytes(raw))
     for call in (melforge.info, melforge.load):
-        with pytest.raises(CorruptAudioError, match=re.escape(str(path)) + ": WAV header declares") as e:
+        with pytest.raises(
+            CorruptAudioError, match=re.escape(str(path)) + ": WAV header declares"
+        ) as e:
             call(path)
         assert isinstance(e.value, AudioError) and e.value.path == str(path)

@@ -75,7 +75,18 @@ def test_scipy_fft_import_pulls_in_what_the_private_load_avoids():
 
 def _rerun(which: str, modules: list[str]) -> None:
     env = {**os.environ, "MELFORGE_TEST_PUBLIC_FALLBACK": which}
-    cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:randomly", "-p", "no:cacheprovider", *modules]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-x",
+        "-p",
+        "no:randomly",
+        "-p",
+        "no:cacheprovider",
+        *modules,
+    ]
     run = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=280)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-
 import warnings
 
 import numpy as np
@@ -45,7 +44,7 @@ def test_save_integer_subtypes_store_quantize_levels(tmp_path, subtype, bits):
 
 def test_save_default_subtypes_and_formats(tmp_path):
     if PUBLIC_SF:
-        pytest.skip("without soundfile's private handles MP3 decodes with FFmpeg (subtype mp3float)")
+        pytest.skip("without soundfile's private handles MP3 decodes with FFmpeg (subtype mp3float)")  # noqa: E501
     y = _sine()
     for ext, fmt, subtype in [
         ("wav", "WAV", "PCM_16"),

@@ -14,7 +14,6 @@ import soundfile as sf
 import melforge
 from melforge.io._stderr import capture_stderr
 
-
 #: The installed ``melforge`` console script of this interpreter's environment.
 MELFORGE = Path(sys.executable).with_name("melforge")
 
@@ -41,7 +40,7 @@ def test_melforge_info_prints_one_line_per_failed_file(tmp_path):
     assert run.returncode == 1, run.stderr
     lines = run.stderr.splitlines()
     assert len(lines) == len(bad), run.stderr
-    for line, path in zip(lines, bad):
+    for line, path in zip(lines, bad, strict=True):
         assert str(path) in line
     # libmpg123's own words are folded into the message of the file they concern
     assert "[decoder: Illegal Audio-MPEG-Header" in lines[1]

@@ -62,7 +62,8 @@ class Diagnostics:
         lines = self.lines()
         if not lines:
             return ""
-        shown, total = [], 0
+        shown: list[str] = []
+        total = 0
         for line in lines:
             if total + len(line) > _MAX_CHARS and shown:
                 break

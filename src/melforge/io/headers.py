@@ -360,7 +360,7 @@ _WAV_RAW_SUBTYPES = {
 
 
 def wav_placeholder_layout(src: Source) -> RawLayout | None:
-    """The raw layout of a WAV whose data chunk size is an "unknown length" placeholder.
+    """Return the raw layout of a WAV whose data chunk size is an "unknown length" placeholder.
 
     Recorders that never finalize the header leave 0 or 0xFFFFFFFF there.  libsndfile
     then reports 0 frames (size 0) or at most 2**31 - 1 frames (files over 4 GiB), so
@@ -402,7 +402,9 @@ def wav_placeholder_layout(src: Source) -> RawLayout | None:
                     )
                 _check_channels(src, channels, "WAV")
                 _check_rate(src, rate, "WAV")
-                return RawLayout(body, subtype, channels, rate, "LITTLE" if endian == "<" else "BIG")
+                return RawLayout(
+                    body, subtype, channels, rate, "LITTLE" if endian == "<" else "BIG"
+                )
         return None
     finally:
         if src.is_file_object:
@@ -490,7 +492,7 @@ def mp3_stream_samples(source: Any) -> tuple[int, int] | None:
 
 
 def mp3_tag_samples(source: Any) -> int | None:
-    """Samples a Xing/Info tag declares (its frame count x samples per frame), if it has one."""
+    """Return the samples a Xing/Info tag declares (frames x samples per frame), if any."""
 
     def first_frames(fh: Any) -> bytes:
         fh.seek(0)

@@ -108,7 +108,9 @@ def _cgroup_room() -> tuple[int, str] | None:
         if limit is None or limit >= 1 << 60:
             continue
         used = _read_int(os.path.join(base, files[1])) or 0
-        return max(limit - used, 0), f"the cgroup memory limit ({limit / _GiB:.3g} GiB, {used / _GiB:.3g} GiB in use)"
+        return max(
+            limit - used, 0
+        ), f"the cgroup memory limit ({limit / _GiB:.3g} GiB, {used / _GiB:.3g} GiB in use)"
     return None
 
 
@@ -165,7 +167,7 @@ def bytes_per_frame(
     """Peak bytes ``load`` holds per native frame: decode buffer, down-mix, resampled copy."""
     decoded = channels * itemsize
     out_ch = 1 if mono else channels
-    stages = [decoded + (itemsize if mono and channels > 1 else 0)]
+    stages: list[float] = [decoded + (itemsize if mono and channels > 1 else 0)]
     if target_sr is not None and target_sr != sr:
         stages.append(out_ch * itemsize * (1.0 + float(target_sr) / sr))
     elif not mono and channels > 1:
@@ -491,9 +493,7 @@ def read_native(
             # no offset: a caller's open SoundFile is read from where it stands (as librosa)
             start = int(offset * sr) if offset else getattr(reader, "initial_position", 0)
             n_req = int(duration * sr) if duration is not None else -1
-            cost = bytes_per_frame(
-                reader.channels, sr, dt.itemsize, target_sr=target_sr, mono=mono
-            )
+            cost = bytes_per_frame(reader.channels, sr, dt.itemsize, target_sr=target_sr, mono=mono)
             reader.seek(start)
             data = _read_frames(reader, n_req, start, dt, src.size, src.path, cost)
             _check_finite(data, reader, src.path)
@@ -619,7 +619,7 @@ def info_from_source(src: Source) -> AudioInfo:
 
 
 def _info(src: Source) -> AudioInfo:
-    from melforge.io._ffmpeg import AvReader, NoAudioStreamError, av_info
+    from melforge.io._ffmpeg import NoAudioStreamError, av_info
     from melforge.io._soundfile import close_soundfile
 
     check_declared_sizes(src)

@@ -106,7 +106,8 @@ def test_wav_placeholder_size_reads_to_the_end(tmp_path, subtype, placeholder):
 def test_wav_placeholder_beyond_2_31_frames(tmp_path, monkeypatch):
     """A sparse 4 GiB 8-bit WAV with the 0xFFFFFFFF placeholder holds 2**32 + 8192 frames:
     libsndfile stops at the 32-bit size (2**32 - 1); info counts them all, stream and load
-    reach the true end, and a whole load is refused by the memory guard instead of being cut short."""
+    reach the true end, and a whole load is refused by the memory guard instead of being
+    cut short."""
     path = tmp_path / "long.wav"
     rate, n = 8000, 2**32 + 8192
     tail = (np.arange(4096) % 200 + 28).astype(np.uint8)  # recognizable last samples

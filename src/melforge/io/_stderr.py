@@ -32,7 +32,9 @@ from typing import Any
 __all__ = ["capture_stderr", "Diagnostics"]
 
 _LOCK = threading.Lock()
-_state: dict[str, Any] = {"depth": 0, "saved": -1, "tmp": -1, "py": None, "py_old": None}
+_state: dict[str, Any] = {
+    "depth": 0, "saved": -1, "tmp": -1, "pid": -1, "py": None, "py_old": None
+}  # fmt: skip
 
 #: Most characters of decoder text folded into one error message.
 _MAX_CHARS = 240
@@ -80,19 +82,27 @@ def _fd2_is_stderr(stream: Any) -> bool:
         return False
 
 
+def _scratch() -> int:
+    """This process's unlinked scratch file for captured text (made once per process)."""
+    if _state["tmp"] < 0 or _state["pid"] != os.getpid():
+        fd, name = tempfile.mkstemp(prefix="melforge-stderr-")
+        os.unlink(name)
+        _state.update(tmp=fd, pid=os.getpid())
+    return int(_state["tmp"])
+
+
 def _enter() -> int:
     """Redirect descriptor 2 (first capture only); return the capture's start offset."""
     with _LOCK:
+        tmp = _scratch()
         if _state["depth"] == 0:
             try:
                 sys.stderr.flush()
             except Exception:  # noqa: BLE001 - a closed or odd sys.stderr
                 pass
             saved = os.dup(2)
-            tmp_fd, tmp_name = tempfile.mkstemp(prefix="melforge-stderr-")
-            os.unlink(tmp_name)
-            os.dup2(tmp_fd, 2)
-            _state.update(saved=saved, tmp=tmp_fd)
+            os.dup2(tmp, 2)
+            _state["saved"] = saved
             if _fd2_is_stderr(sys.stderr):
                 py = io.TextIOWrapper(
                     io.FileIO(saved, "w", closefd=False),
@@ -103,7 +113,7 @@ def _enter() -> int:
                 _state.update(py=py, py_old=sys.stderr)
                 sys.stderr = py
         _state["depth"] += 1
-        return os.lseek(_state["tmp"], 0, os.SEEK_END)
+        return os.lseek(tmp, 0, os.SEEK_END)
 
 
 def _leave(start: int) -> str:
@@ -122,15 +132,22 @@ def _leave(start: int) -> str:
                 _state.update(py=None, py_old=None)
             os.dup2(_state["saved"], 2)
             os.close(_state["saved"])
-            os.close(tmp)
-            _state.update(saved=-1, tmp=-1)
+            _state["saved"] = -1
+            if end:
+                os.ftruncate(tmp, 0)
     return data.decode("utf-8", "replace")
 
 
 @contextmanager
-def capture_stderr() -> Iterator[Diagnostics]:
-    """Capture descriptor 2 for the duration of the block; the text lands in ``.text``."""
+def capture_stderr(enabled: bool = True) -> Iterator[Diagnostics]:
+    """Capture descriptor 2 for the duration of the block; the text lands in ``.text``.
+
+    ``enabled=False`` captures nothing (for decoders known to stay quiet, in hot loops).
+    """
     diag = Diagnostics()
+    if not enabled:
+        yield diag
+        return
     try:
         start = _enter()
     except OSError:  # no descriptor 2 to redirect (a daemon): capture nothing

@@ -193,14 +193,15 @@ def _too_large(
 
 
 @contextmanager
-def guarded(path: Any, what: str = "decoding failed") -> Iterator[None]:
+def guarded(path: Any, what: str = "decoding failed", *, capture: bool = True) -> Iterator[None]:
     """Run a decoder call: capture its C stderr, and turn a raw exception into CorruptAudioError.
 
     AudioErrors pass through with the decoder's stderr text appended; MemoryError too.
+    ``capture=False``: no stderr capture (a quiet decoder in a per-block loop).
     """
     diag = None
     try:
-        with capture_stderr() as diag:
+        with capture_stderr(capture) as diag:
             yield
     except AudioError as e:
         _fold(e, diag)
@@ -208,8 +209,11 @@ def guarded(path: Any, what: str = "decoding failed") -> Iterator[None]:
     except MemoryError:
         raise
     except Exception as e:  # noqa: BLE001 - no raw decoder exception may escape
-        suffix = diag.suffix() if diag is not None else ""
-        raise CorruptAudioError(f"{what}: {type(e).__name__}: {e}{suffix}", path=path) from e
+        raise _raw_error(e, path, what, diag.suffix() if diag is not None else "") from e
+
+
+def _raw_error(e: BaseException, path: Any, what: str, suffix: str) -> CorruptAudioError:
+    return CorruptAudioError(f"{what}: {type(e).__name__}: {e}{suffix}", path=path)
 
 
 def _fold(e: AudioError, diag: Any) -> None:
@@ -532,6 +536,9 @@ def iter_blocks(
     ch = reader.channels
     buf = np.empty((blocksize, ch), dtype=dt)
     overlap = blocksize - advance
+    # libmpg123 and FFmpeg print diagnostics; libsndfile's other codecs do not, and a
+    # capture per block would cost ~10 us per block
+    chatty = reader.backend != "libsndfile" or reader.format == "MP3"
     limit = frames if frames >= 0 else None
     state = {"pos": 0, "eof": False}
 
@@ -541,8 +548,16 @@ def iter_blocks(
             want = min(want, limit - state["pos"])
         got = 0
         if want > 0 and not state["eof"]:
-            with guarded(path):
-                got = reader.readinto(dst[:want])
+            if chatty:
+                with guarded(path):
+                    got = reader.readinto(dst[:want])
+            else:
+                try:
+                    got = reader.readinto(dst[:want])
+                except (AudioError, MemoryError):
+                    raise
+                except Exception as e:  # noqa: BLE001 - no raw decoder exception may escape
+                    raise _raw_error(e, path, "decoding failed", "") from e
             _check_finite(dst[:got], reader, path, f" in the block at frame {start + state['pos']}")
             if got < want:
                 state["eof"] = True

@@ -83,7 +83,7 @@ def _fd2_is_stderr(stream: Any) -> bool:
 
 
 def _scratch() -> int:
-    """This process's unlinked scratch file for captured text (made once per process)."""
+    """Return this process's unlinked scratch file for captured text (made once per pid)."""
     if _state["tmp"] < 0 or _state["pid"] != os.getpid():
         fd, name = tempfile.mkstemp(prefix="melforge-stderr-")
         os.unlink(name)

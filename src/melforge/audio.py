@@ -116,11 +116,14 @@ def load(
     UnsupportedFormatError
         No decoder recognizes the file (both decoders' reasons are in the message).
     CorruptAudioError
-        Empty, zero-frame, truncated or undecodable file, a header sample rate <= 0, or
-        NaN/Inf samples.
+        Empty, zero-frame, truncated or undecodable file, a header sample rate that is
+        not a finite number > 0, a channel count outside 1..1024, an MP3 tag that
+        promises more frames than the file holds, or NaN/Inf samples.
     AudioTooLargeError
-        The decoded audio would exceed ``melforge.io.reading.MAX_DECODED_BYTES`` (half
-        the physical memory by default); also a ``MemoryError``.
+        The result would need more memory than this process may use: counted after
+        down-mixing and resampling, in ``dtype``, against the cgroup memory limit,
+        ``RLIMIT_AS``, the available memory and ``melforge.io.reading.MAX_DECODED_BYTES``
+        when set; also a ``MemoryError``.
     ParameterError
         Invalid ``sr``, ``offset``, ``duration``, ``dtype`` or ``res_type``.
 

@@ -15,7 +15,10 @@ mutant did it, records it, and goes on with the rest of the batch in a fresh wor
 
 The contract checked: each call returns float32 finite audio (and ``info`` a positive
 rate and channel count), or raises a ``melforge.AudioError`` whose ``.path`` is the file
-and whose message names it.  Anything else is a finding.
+and whose one-line message names it.  When they all succeed, ``load`` and ``stream`` give
+the same number of frames and ``info`` says so too (exactly for libsndfile files, within
+2048 for FFmpeg's container metadata): nothing may be silently short.  Anything else is
+a finding.
 
 Run ``python tests/fuzz/fuzzlib.py --mutants 4000`` for a long run (``make fuzz``).
 """
@@ -234,9 +237,16 @@ def mutate(name: str, seed: bytes, rng: random.Random) -> tuple[str, bytes]:
 
 _CALLS = ("info", "load_native", "load_16k", "stream")
 
+#: FFmpeg container names (as AudioInfo.format spells them) with exact length metadata.
+_EXACT_FFMPEG_FORMATS = frozenset({"MOV", "MP4", "M4A", "OGG", "AIFF", "WAV", "FLAC"})
 
-def _check_call(call: str, path: str) -> str:
-    """Run one call on ``path``; return the outcome ("ok", "AudioError:Class", or "BUG: ...")."""
+
+def _check_call(call: str, path: str, seen: dict) -> str:
+    """Run one call on ``path``; return the outcome ("ok", "AudioError:Class", or "BUG: ...").
+
+    ``seen`` collects the lengths each successful call saw: after ``stream``, the lengths
+    from ``info``, ``load`` and ``stream`` must agree (none of them may be silently short).
+    """
     import numpy as np
 
     import melforge
@@ -244,26 +254,37 @@ def _check_call(call: str, path: str) -> str:
     try:
         if call == "info":
             i = melforge.info(path)
-            if not (
-                i.samplerate > 0 and i.channels > 0 and i.frames >= 0 and np.isfinite(i.duration)
-            ):
+            ok = i.samplerate > 0 and i.channels > 0 and i.frames >= 0
+            if not (ok and np.isfinite(i.duration)):
                 return f"BUG: info returned {i}"
+            seen["info"] = (i.frames, i.backend, i.format)
             return "ok"
         if call == "load_native":
             y, _ = melforge.load(path, sr=None, mono=False)
             arrays = [y]
+            seen["load"] = y.shape[-1]
         elif call == "load_16k":
             y, _ = melforge.load(path, sr=16000)
             arrays = [y]
         else:
-            gen = melforge.stream(path, block_length=64, frame_length=2048, hop_length=512)
-            arrays = [b for _, b in zip(range(64), gen, strict=False)]
+            gen = melforge.stream(path, block_length=64, frame_length=2048, hop_length=2048)
+            arrays = [b for _, b in zip(range(1 << 12), gen, strict=False)]
             gen.close()
+            seen["stream"] = sum(a.shape[-1] for a in arrays)
         for a in arrays:
             if a.dtype != np.float32:
                 return f"BUG: dtype {a.dtype}"
             if not np.isfinite(a).all():
                 return "BUG: non-finite output"
+        if call == "stream" and "load" in seen and seen["load"] != seen["stream"]:
+            return f"BUG: load gave {seen['load']} frames, stream {seen['stream']}"
+        if call == "stream" and "load" in seen and "info" in seen:
+            frames, backend, fmt = seen["info"]
+            # FFmpeg: container metadata, exact up to codec padding in these containers
+            exact = backend == "libsndfile" or fmt in _EXACT_FFMPEG_FORMATS
+            slack = 0 if backend == "libsndfile" else 2048 + frames // 1000
+            if exact and abs(frames - seen["load"]) > slack:
+                return f"BUG: info says {frames} frames ({backend}), load gave {seen['load']}"
         return "ok"
     except melforge.AudioError as e:
         if e.path != path or path not in str(e):
@@ -283,9 +304,10 @@ def worker_main(paths: list[str]) -> None:
     import melforge  # noqa: F401 - import before the clock starts
 
     for i, path in enumerate(paths):
+        seen: dict = {}
         for call in _CALLS:
             print(json.dumps(["start", i, call]), flush=True)
-            outcome = _check_call(call, path)
+            outcome = _check_call(call, path, seen)
             print(json.dumps(["done", i, call, outcome]), flush=True)
 
 

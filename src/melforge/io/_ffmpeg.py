@@ -24,6 +24,11 @@ import numpy as np
 from melforge._errors import CorruptAudioError, UnsupportedFormatError
 from melforge.io.headers import check_stream_facts
 
+#: Demuxers whose duration metadata is exact (sample tables, granules, frame counts):
+#: a decode that ends far from it means a damaged file.  Others (MP3, ADTS, Matroska)
+#: may estimate their duration from the bit rate.
+_EXACT_LENGTH = frozenset({"mov", "mp4", "ogg", "aiff", "wav", "flac"})
+
 #: Planes PyAV can convert (FFmpeg's AV_NUM_DATA_POINTERS).
 _MAX_PLANES = 8
 
@@ -110,6 +115,9 @@ class AvReader:
         self._eof = not head
         self.frames: int | None = None if head else 0
         self.format = str(self._container.format.name)
+        self._declared = _declared_frames(self._container, self._stream, self.samplerate)
+        if not _EXACT_LENGTH & set(self.format.split(",")):
+            self._declared = None
         self._container_seeks = bool(_SEEKABLE_DEMUXERS & set(self.format.split(",")))
         self.codec = str(self._stream.codec_context.name)
         self.subtype = self.codec
@@ -211,7 +219,23 @@ class AvReader:
             self._pend_off += take
             got += take
         self._pos += got
+        if got < n and self._eof:
+            self._check_complete()
         return got
+
+    def _check_complete(self) -> None:
+        """At the end of the stream: raise when it is far from the container's length."""
+        declared = self._declared
+        if declared is None or declared <= 0:
+            return
+        slack = 2048 + declared // 1000  # codec priming/padding, rounded time stamps
+        if abs(self._pos - declared) > slack:
+            what = "stopped" if self._pos < declared else "ran on"
+            raise CorruptAudioError(
+                f"decoding {what} at sample {self._pos} but the container declares "
+                f"{declared} (truncated or damaged file?)",
+                path=self._path,
+            )
 
     def _discard(self, n: int) -> None:
         while n > 0 and self._next_pending():
@@ -307,6 +331,15 @@ def _short_format(names: str, source: Any) -> str:
     return (ext if ext in options else options[0]).upper()
 
 
+def _declared_frames(container: Any, stream: Any, sr: int) -> int | None:
+    """Frames the container's metadata declares: stream duration, else container duration."""
+    if stream.duration is not None and stream.time_base is not None:
+        return round(Fraction(stream.duration) * Fraction(stream.time_base) * sr)
+    if container.duration is not None:
+        return round(Fraction(container.duration, 1_000_000) * sr)
+    return None
+
+
 def av_info(source: Any) -> dict[str, Any]:
     """Header facts for ``source`` from FFmpeg's demuxer, without decoding.
 
@@ -323,11 +356,7 @@ def av_info(source: Any) -> dict[str, Any]:
         stream = container.streams.audio[0]
         cc = stream.codec_context
         sr = int(cc.sample_rate or stream.rate or 0)
-        frames: int | None = None
-        if stream.duration is not None and stream.time_base is not None:
-            frames = round(Fraction(stream.duration) * Fraction(stream.time_base) * sr)
-        elif container.duration is not None:
-            frames = round(Fraction(container.duration, 1_000_000) * sr)
+        frames = _declared_frames(container, stream, sr)
         bit_depth: int | None = None
         if not bool(getattr(cc.codec, "lossy", True)):
             bit_depth = _lossless_bits(cc)

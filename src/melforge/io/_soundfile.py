@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from melforge._errors import CorruptAudioError
-from melforge.io.headers import ogg_tail
+from melforge.io.headers import mp3_stream_samples, ogg_tail
 
 #: MP3 frame length in samples; used as slack when checking MP3 frame counts.
 _MP3_FRAME = 1152
@@ -184,20 +184,19 @@ def mp3_count_check(sf_obj: Any, source: Any, path: Any) -> bool:
     """Check libsndfile's sample count of an MP3 against the MPEG frames in the file.
 
     Returns True when the count can be used, False when it understates the stream (a
-    Xing/Info tag that claims too few frames, or a count libsndfile calls unknown): the
-    caller then decodes the real stream with FFmpeg.  Raises CorruptAudioError when
-    the count promises more than the frames hold (truncated file or a lying tag).
-    MP3 files without such a tag are not checked (libsndfile only estimates their count).
+    Xing/Info tag that claims too few frames, a count libsndfile calls unknown, or, for
+    a file without such a tag, libsndfile's estimate from the bit rate, at which its
+    decoding stops): the caller then decodes the real stream with FFmpeg.  Raises
+    CorruptAudioError when a tag promises more than the frames hold (truncated file or
+    a lying tag).
     """
-    from melforge.io.headers import mp3_stream_samples
-
     declared = frames_of(sf_obj)
-    if declared is not None and not _mp3_count_is_exact(source):
-        return True
     walked = mp3_stream_samples(source) if source is not None else None
     if walked is None:
         return True
     samples, spf = walked
+    if declared is not None and not _mp3_count_is_exact(source):
+        return declared >= samples - spf  # an estimate: only too low matters
     slack = 3 * spf  # encoder delay + padding, and a tag frame counted or not
     if declared is None or declared < samples - slack:
         return False
@@ -249,6 +248,11 @@ class SoundfileReader:
         self._count_exact = True
         if self.format == "MP3":
             self._count_exact = _mp3_count_is_exact(source)
+            if not self._count_exact:
+                # libsndfile's count is a bit-rate estimate: use the MPEG frames' count
+                # (what libmpg123 decodes without gapless information), or none
+                walked = mp3_stream_samples(source) if source is not None else None
+                self.frames = walked[0] if walked is not None else None
         # Integer PCM cannot hold NaN/Inf: skip the finiteness scan for it.  Float files
         # and the float decoders (Vorbis, Opus, MPEG) can produce NaN/Inf from bad data.
         self.may_be_nonfinite = self.subtype in _FLOAT_SUBTYPES or self.format == "MP3"
@@ -352,7 +356,10 @@ class SoundfileReader:
         if declared is None or self._pos >= declared:
             return
         if self.format == "MP3":
-            if not self._count_exact or declared - self._pos <= 2 * _MP3_FRAME:
+            # libmpg123 with a Xing/Info tag decodes exactly its count; allow one MPEG
+            # frame (1152 samples, 576 below 32 kHz) for encoders without gapless info
+            frame = _MP3_FRAME if self.samplerate >= 32000 else _MP3_FRAME // 2
+            if not self._count_exact or declared - self._pos <= frame:
                 return
         raise CorruptAudioError(
             f"decoding stopped at frame {self._pos} but the header declares {declared} "

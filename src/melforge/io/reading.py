@@ -603,12 +603,16 @@ def iter_blocks(
         reader.close()
 
 
-def _soundfile_info(sfo: Any, path: Any) -> AudioInfo:
-    from melforge.io._soundfile import count_frames, frames_of
+def _soundfile_info(sfo: Any, path: Any, source: Any = None) -> AudioInfo:
+    from melforge.io._soundfile import _mp3_count_is_exact, count_frames, frames_of
+    from melforge.io.headers import mp3_stream_samples
 
     sr, subtype = int(sfo.samplerate), str(sfo.subtype)
     check_stream_facts(path, sr, int(sfo.channels), "libsndfile")
     frames = frames_of(sfo)
+    if str(sfo.format) == "MP3" and source is not None and not _mp3_count_is_exact(source):
+        walked = mp3_stream_samples(source)  # libsndfile only estimates from the bit rate
+        frames = walked[0] if walked is not None else None
     if frames is None:  # the header says "unknown" (streamed FLAC): count by decoding
         frames = count_frames(sfo, path)
     return AudioInfo(
@@ -650,7 +654,7 @@ def _info(src: Source) -> AudioInfo:
         try:
             usable = _libsndfile_usable(sfo, src)
             if usable:
-                return _soundfile_info(sfo, src.path)
+                return _soundfile_info(sfo, src.path, src.obj)
         finally:
             close_soundfile(sfo)
         src.rewind()
@@ -667,7 +671,7 @@ def _info(src: Source) -> AudioInfo:
         ) from e
     frames = facts["frames"]
     suspect = facts["format"] == "MP3" or facts["channels"] <= 0 or facts["samplerate"] <= 0
-    if frames is None or frames < 0 or suspect:
+    if frames is None or frames <= 0 or suspect:
         src.rewind()
         return _count_with_ffmpeg(src, facts)
     sr = facts["samplerate"]

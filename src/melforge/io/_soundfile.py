@@ -356,11 +356,17 @@ class SoundfileReader:
         if declared is None or self._pos >= declared:
             return
         if self.format == "MP3":
-            # libmpg123 with a Xing/Info tag decodes exactly its count; allow one MPEG
-            # frame (1152 samples, 576 below 32 kHz) for encoders without gapless info
+            # With a Xing/Info tag libmpg123 decodes exactly the tag's count; without
+            # one, ``frames`` counts the MPEG frames, the last of which may be cut short
             frame = _MP3_FRAME if self.samplerate >= 32000 else _MP3_FRAME // 2
-            if not self._count_exact or declared - self._pos <= frame:
+            if declared - self._pos <= (0 if self._count_exact else frame):
                 return
+            raise CorruptAudioError(
+                f"decoding stopped at frame {self._pos} but the "
+                + ("header declares" if self._count_exact else "file's MPEG frames hold")
+                + f" {declared} frames (truncated or damaged file?)",
+                path=self._path,
+            )
         raise CorruptAudioError(
             f"decoding stopped at frame {self._pos} but the header declares {declared} "
             "frames (truncated file?)",

@@ -91,13 +91,12 @@ def _rerun(which: str, modules: list[str]) -> None:
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
 
 
-def test_io_modules_pass_without_soundfile_private_handles():
-    _rerun("soundfile", ["tests/io/test_io_formats.py", "tests/io/test_io_segments.py",
-                         "tests/errors/test_io_errors.py"])  # fmt: skip
-
-
-def test_stft_reference_module_passes_on_scipy_fft():
-    _rerun("fft", ["tests/reference/test_spectral_stft.py"])
+def test_io_and_stft_modules_pass_on_the_public_fallbacks():
+    """One subprocess (one interpreter start) for both fallbacks: the decoding modules
+    without soundfile's private handles, the STFT reference module on scipy.fft."""
+    _rerun("soundfile,fft", ["tests/io/test_io_formats.py", "tests/io/test_io_segments.py",
+                             "tests/errors/test_io_errors.py",
+                             "tests/reference/test_spectral_stft.py"])  # fmt: skip
 
 
 def test_pyav_planar_crash_input_is_refused_not_fatal():

@@ -55,7 +55,7 @@ def test_capture_keeps_python_stderr_and_nests_across_threads(capfd):
     def worker(k):
         with capture_stderr() as diag:
             barrier.wait()
-            os.write(2, f"C-level chatter {k}\n".encode())
+            os.write(2, f"Note: C-level chatter {k}\n".encode())
             print(f"python line {k}", file=sys.stderr)
             barrier.wait()
         texts[k] = diag.text
@@ -82,3 +82,28 @@ def test_load_error_carries_the_decoder_text(tmp_path):
         assert "Illegal Audio-MPEG-Header" in str(e) and "\n" not in str(e)
     else:
         raise AssertionError("no error")
+
+
+def test_capture_passes_on_text_that_is_not_a_decoder_diagnostic(capfd):
+    """A logging handler made before the capture holds the old sys.stderr (descriptor 2):
+    its line is written out when the capture ends; libmpg123's lines are not."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    log = logging.getLogger("melforge-test-capture")
+    log.addHandler(handler)
+    try:
+        with capture_stderr() as diag:
+            log.warning("our own line")
+            handler.flush()
+            os.write(2, b"Note: Illegal Audio-MPEG-Header 0x00000000 at offset 4996.\n")
+            os.write(2, b"[src/libmpg123/layer3.c:INT123_do_layer3():1804] error: ")
+            os.write(2, b"dequantization failed!\n")
+    finally:
+        log.removeHandler(handler)
+    err = capfd.readouterr().err
+    assert "our own line" in err and "MPEG" not in err and "dequantization" not in err
+    assert diag.lines()[-2:] == [
+        "Illegal Audio-MPEG-Header 0x00000000 at offset 4996.",
+        "dequantization failed!",
+    ]

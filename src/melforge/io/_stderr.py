@@ -7,9 +7,12 @@ command that fails on N files would print many more than N lines.  While a decod
 arrived meanwhile is folded, condensed, into the error melforge raises (and dropped when
 decoding succeeds).
 
-Python's own writes are never captured: while descriptor 2 is redirected, ``sys.stderr``
-(when it writes to descriptor 2) is swapped for a stream on a duplicate of the original
-descriptor, so warnings, logging and other threads' output reach the real stderr.
+Python's own writes are not lost: while descriptor 2 is redirected, ``sys.stderr`` (when
+it writes to descriptor 2) is swapped for a stream on a duplicate of the original
+descriptor, so warnings and other threads' output reach the real stderr directly; text
+that still lands in the capture (a logging handler holding the old ``sys.stderr``, another
+library's C code) is written to the real stderr when the last capture ends, except the
+lines that are decoder diagnostics (:data:`_DECODER_LINE`).
 
 Threads: captures nest and overlap.  The first one in redirects, the last one out
 restores (a lock guards that state); each capture reads the bytes written between its
@@ -38,6 +41,13 @@ _state: dict[str, Any] = {
 
 #: Most characters of decoder text folded into one error message.
 _MAX_CHARS = 240
+
+#: Lines the C decoders print: libmpg123's "[src/libmpg123/...:func():line] error: ...",
+#: "Note: Illegal Audio-MPEG-Header ...", "Warning: Xing stream size off ...", FFmpeg's
+#: "[mp3 @ 0x55d0c0] ...".  Anything else captured is passed on to the real stderr.
+_DECODER_LINE = re.compile(
+    r"^\s*(\[src/[^\]]*\]|\[[\w.-]+ @ 0x[0-9a-f]+\]|Note: |Warning: |error: |warning: )"
+)
 
 # "[src/libmpg123/layer3.c:INT123_do_layer3():1774] error: " and similar prefixes
 _PREFIX = re.compile(r"^\s*(\[[^\]]*\]\s*)?((error|warning|note)\s*:\s*)?", re.IGNORECASE)
@@ -134,8 +144,23 @@ def _leave(start: int) -> str:
             os.close(_state["saved"])
             _state["saved"] = -1
             if end:
+                _pass_on(os.pread(tmp, end, 0))
                 os.ftruncate(tmp, 0)
     return data.decode("utf-8", "replace")
+
+
+def _pass_on(data: bytes) -> None:
+    """Write the captured lines that are not decoder diagnostics to descriptor 2."""
+    keep = [
+        line
+        for line in data.splitlines(keepends=True)
+        if line.strip() and not _DECODER_LINE.match(line.decode("utf-8", "replace"))
+    ]
+    if keep:
+        try:
+            os.write(2, b"".join(keep))
+        except OSError:
+            pass
 
 
 @contextmanager

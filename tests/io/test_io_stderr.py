@@ -107,3 +107,25 @@ def test_capture_passes_on_text_that_is_not_a_decoder_diagnostic(capfd):
         "Illegal Audio-MPEG-Header 0x00000000 at offset 4996.",
         "dequantization failed!",
     ]
+
+
+def test_a_fork_during_another_threads_capture_gets_its_stderr_back(capfd):
+    """featurize forks workers; a worker must not inherit a captured descriptor 2."""
+    started, done = threading.Event(), threading.Event()
+
+    def hold():
+        with capture_stderr():
+            started.set()
+            done.wait(10)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    started.wait(10)
+    pid = os.fork()
+    if pid == 0:  # the child: its stderr must be the real one again
+        os.write(2, b"child line\n")
+        os._exit(0)
+    os.waitpid(pid, 0)
+    done.set()
+    t.join()
+    assert "child line" in capfd.readouterr().err

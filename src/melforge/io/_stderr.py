@@ -130,6 +130,8 @@ def _leave(start: int) -> str:
     """Read this capture's bytes; restore descriptor 2 when the last capture leaves."""
     with _LOCK:
         tmp = _state["tmp"]
+        if _state["depth"] <= 0 or tmp < 0:
+            return ""  # this process forked inside the capture: the child has no capture
         end = os.lseek(tmp, 0, os.SEEK_END)
         first = max(start, end - 16384)
         data = os.pread(tmp, end - first, first) if end > first else b""
@@ -147,6 +149,24 @@ def _leave(start: int) -> str:
                 _pass_on(os.pread(tmp, end, 0))
                 os.ftruncate(tmp, 0)
     return data.decode("utf-8", "replace")
+
+
+def _after_fork_in_child() -> None:
+    """Give a child forked during another thread's capture its own stderr back."""
+    global _LOCK
+    _LOCK = threading.Lock()
+    if _state["depth"] > 0 and _state["saved"] >= 0:
+        os.dup2(_state["saved"], 2)
+        os.close(_state["saved"])
+        if _state["py"] is not None and sys.stderr is _state["py"]:
+            sys.stderr = _state["py_old"]
+    if _state["tmp"] >= 0:
+        os.close(_state["tmp"])
+    _state.update(depth=0, saved=-1, tmp=-1, pid=-1, py=None, py_old=None)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _pass_on(data: bytes) -> None:

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from melforge._errors import CorruptAudioError
-from melforge.io.headers import mp3_stream_samples, ogg_tail
+from melforge.io._mpeg import mp3_stream_samples
+from melforge.io.headers import ogg_tail
 
 #: MP3 frame length in samples; used as slack when checking MP3 frame counts.
 _MP3_FRAME = 1152

@@ -8,7 +8,6 @@ This module is the native-rate layer under :func:`melforge.load` and
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
@@ -22,13 +21,12 @@ from melforge._errors import (
     ParameterError,
     UnsupportedFormatError,
 )
+from melforge.io._memory import process_room
+from melforge.io._mpeg import check_mp3_not_truncated
 from melforge.io._source import Source, check_source
 from melforge.io._stderr import capture_stderr
 from melforge.io.headers import (
-    AudioInfo,
-    bit_depth_of,
     check_declared_sizes,
-    check_mp3_not_truncated,
     check_stream_facts,
     wav_placeholder_layout,
 )
@@ -38,7 +36,6 @@ __all__ = [
     "open_reader",
     "read_native",
     "iter_blocks",
-    "info_from_source",
     "AudioTooLargeError",
     "MAX_DECODED_BYTES",
 ]
@@ -62,76 +59,6 @@ MAX_DECODED_BYTES: int | None = None
 _GiB = float(1 << 30)
 
 
-def _read_int(path: str) -> int | None:
-    try:
-        with open(path) as fh:
-            text = fh.read().split()
-    except OSError:
-        return None
-    if not text or not text[0].isdigit():
-        return None  # "max" (no limit)
-    return int(text[0])
-
-
-def _meminfo(key: str) -> int | None:
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
-
-
-def _cgroup_room() -> tuple[int, str] | None:
-    """Bytes left under this process's cgroup memory limit (v2, else v1), if it has one."""
-    try:
-        with open("/proc/self/cgroup") as fh:
-            lines = fh.read().splitlines()
-    except OSError:
-        return None
-    for line in lines:
-        parts = line.split(":", 2)
-        if len(parts) != 3:
-            continue
-        rel = parts[2].lstrip("/")
-        if parts[0] == "0" and parts[1] == "":  # cgroup v2
-            base = os.path.join("/sys/fs/cgroup", rel)
-            files = ("memory.max", "memory.current")
-        elif "memory" in parts[1].split(","):
-            base = os.path.join("/sys/fs/cgroup/memory", rel)
-            files = ("memory.limit_in_bytes", "memory.usage_in_bytes")
-        else:
-            continue
-        limit = _read_int(os.path.join(base, files[0]))
-        if limit is None or limit >= 1 << 60:
-            continue
-        used = _read_int(os.path.join(base, files[1])) or 0
-        return max(
-            limit - used, 0
-        ), f"the cgroup memory limit ({limit / _GiB:.3g} GiB, {used / _GiB:.3g} GiB in use)"
-    return None
-
-
-def _address_space_room() -> tuple[int, str] | None:
-    """Bytes left under RLIMIT_AS, if one is set."""
-    try:
-        import resource
-    except ImportError:
-        return None
-    soft = resource.getrlimit(resource.RLIMIT_AS)[0]
-    if soft == resource.RLIM_INFINITY:
-        return None
-    vm = 0
-    try:
-        with open("/proc/self/statm") as fh:
-            vm = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError, AttributeError):
-        pass
-    return max(soft - vm, 0), f"RLIMIT_AS ({soft / _GiB:.3g} GiB, {vm / _GiB:.3g} GiB mapped)"
-
-
 def memory_limit() -> tuple[int, str]:
     """Bytes one ``load`` may allocate, and what sets the limit (for the message).
 
@@ -139,22 +66,7 @@ def memory_limit() -> tuple[int, str]:
     cgroup memory limit; the room left under ``RLIMIT_AS``; the machine's available
     memory (``MemAvailable``, else its physical memory).
     """
-    rooms: list[tuple[int, str]] = []
-    if MAX_DECODED_BYTES is not None:
-        rooms.append((int(MAX_DECODED_BYTES), "melforge.io.reading.MAX_DECODED_BYTES"))
-    for room in (_cgroup_room(), _address_space_room()):
-        if room is not None:
-            rooms.append(room)
-    avail = _meminfo("MemAvailable")
-    if avail is not None:
-        rooms.append((avail, "the available memory (MemAvailable)"))
-    else:
-        try:
-            phys = int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-            rooms.append((phys, "the physical memory"))
-        except (AttributeError, OSError, ValueError):
-            rooms.append((8 << 30, "a default of 8 GiB"))
-    return min(rooms)
+    return process_room(MAX_DECODED_BYTES, "melforge.io.reading.MAX_DECODED_BYTES")
 
 
 def _decode_limit() -> int:
@@ -601,119 +513,3 @@ def iter_blocks(
                 return
     finally:
         reader.close()
-
-
-def _soundfile_info(sfo: Any, path: Any, source: Any = None) -> AudioInfo:
-    from melforge.io._soundfile import _mp3_count_is_exact, count_frames, frames_of
-    from melforge.io.headers import mp3_stream_samples
-
-    sr, subtype = int(sfo.samplerate), str(sfo.subtype)
-    check_stream_facts(path, sr, int(sfo.channels), "libsndfile")
-    frames = frames_of(sfo)
-    if str(sfo.format) == "MP3" and source is not None and not _mp3_count_is_exact(source):
-        walked = mp3_stream_samples(source)  # libsndfile only estimates from the bit rate
-        frames = walked[0] if walked is not None else None
-    if frames is None:  # the header says "unknown" (streamed FLAC): count by decoding
-        frames = count_frames(sfo, path)
-    return AudioInfo(
-        samplerate=sr,
-        channels=int(sfo.channels),
-        frames=frames,
-        duration=float(frames) / sr,
-        format=str(sfo.format),
-        subtype=subtype,
-        bit_depth=bit_depth_of(subtype),
-        codec=subtype,
-        backend="libsndfile",
-    )
-
-
-def info_from_source(src: Source) -> AudioInfo:
-    """Build :class:`AudioInfo` for a checked source (see :func:`melforge.info`).
-
-    Every decoder failure becomes an AudioError naming the file.
-    """
-    with guarded(src.path, "reading the header failed"):
-        return _info(src)
-
-
-def _info(src: Source) -> AudioInfo:
-    from melforge.io._ffmpeg import NoAudioStreamError, av_info
-    from melforge.io._soundfile import close_soundfile
-
-    check_declared_sizes(src)
-    if src.is_soundfile:
-        return _soundfile_info(src.obj, src.path)
-    try:
-        sfo = _open_libsndfile(src)
-    except AudioError:
-        raise
-    except Exception:  # noqa: BLE001 - fall back to FFmpeg, errors are re-collected below
-        src.rewind()
-    else:
-        try:
-            usable = _libsndfile_usable(sfo, src)
-            if usable:
-                return _soundfile_info(sfo, src.path, src.obj)
-        finally:
-            close_soundfile(sfo)
-        src.rewind()
-        return _count_with_ffmpeg(src, av_info(src.obj))
-    try:
-        facts = av_info(src.obj)
-    except NoAudioStreamError as e:
-        raise UnsupportedFormatError("the file has no audio stream", path=src.path) from e
-    except Exception as e:  # noqa: BLE001 - let _open produce the combined error
-        src.rewind()
-        _open(src).close()  # raises the combined error when no backend can read the file
-        raise CorruptAudioError(
-            f"FFmpeg could not read the header: {_av_reason(e)}", path=src.path
-        ) from e
-    frames = facts["frames"]
-    suspect = facts["format"] == "MP3" or facts["channels"] <= 0 or facts["samplerate"] <= 0
-    if frames is None or frames <= 0 or suspect:
-        src.rewind()
-        return _count_with_ffmpeg(src, facts)
-    sr = facts["samplerate"]
-    check_stream_facts(src.path, sr, facts["channels"], "FFmpeg")
-    return AudioInfo(
-        samplerate=sr,
-        channels=facts["channels"],
-        frames=int(frames),
-        duration=float(frames) / sr,
-        format=facts["format"],
-        subtype=facts["codec"],
-        bit_depth=facts["bit_depth"],
-        codec=facts["codec"],
-        backend="ffmpeg",
-        bit_rate=facts["bit_rate"],
-    )
-
-
-def _count_with_ffmpeg(src: Source, facts: dict[str, Any]) -> AudioInfo:
-    """AudioInfo from decoding the stream once with FFmpeg (when the header cannot be trusted)."""
-    from melforge.io._ffmpeg import AvReader
-
-    reader = AvReader(src.obj, src.path)
-    try:
-        if "mp3" in reader.format.split(","):
-            check_mp3_not_truncated(src.obj, src.path)
-        check_stream_facts(src.path, reader.samplerate, reader.channels, "FFmpeg")
-        frames, buf = 0, np.empty((1 << 14, reader.channels), dtype=np.float32)
-        while (got := reader.readinto(buf)) > 0:
-            frames += got
-        sr, channels = reader.samplerate, reader.channels
-    finally:
-        reader.close()
-    return AudioInfo(
-        samplerate=sr,
-        channels=channels,
-        frames=int(frames),
-        duration=float(frames) / sr,
-        format=facts["format"],
-        subtype=facts["codec"],
-        bit_depth=facts["bit_depth"],
-        codec=facts["codec"],
-        backend="ffmpeg",
-        bit_rate=facts["bit_rate"],
-    )

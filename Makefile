@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: demo test test-torch lint bench bench-smoke install clean docs
+.PHONY: demo test test-torch lint bench bench-smoke install clean docs fuzz
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ test-torch:
 	test -x $(TORCH_VENV)/bin/python || $(PYTHON) -m venv $(TORCH_VENV)
 	$(TORCH_VENV)/bin/python -m pip install --quiet -e '.[test]' torch==2.13.0
 	$(TORCH_VENV)/bin/pytest -m torch
+
+# The decoder fuzzer at length (make test runs 400 mutants of the same fuzzer).
+fuzz: $(VENV)/.installed-test
+	$(PY) tests/fuzz/fuzzlib.py --mutants 5000 --keep fuzz-findings
 
 bench: $(VENV)/.installed-bench
 	$(PY) -m bench

@@ -125,11 +125,14 @@ def load(
     UnsupportedFormatError
         No decoder recognizes the file (both decoders' reasons are in the message).
     CorruptAudioError
-        Empty, zero-frame, truncated or undecodable file, a header sample rate <= 0, or
-        NaN/Inf samples.
+        Empty, zero-frame, truncated or undecodable file, a header sample rate that is
+        not a finite number > 0, a channel count outside 1..1024, an MP3 tag that
+        promises more frames than the file holds, or NaN/Inf samples.
     AudioTooLargeError
-        The decoded audio would exceed ``melforge.io.reading.MAX_DECODED_BYTES`` (half
-        the physical memory by default); also a ``MemoryError``.
+        The result would need more memory than this process may use: counted after
+        down-mixing and resampling, in ``dtype``, against the cgroup memory limit,
+        ``RLIMIT_AS``, the available memory and ``melforge.io.reading.MAX_DECODED_BYTES``
+        when set; also a ``MemoryError``.
     ParameterError
         Invalid ``sr``, ``offset``, ``duration``, ``dtype`` or ``res_type``.
 
@@ -161,7 +164,9 @@ def load(
     dt = _check_float_dtype(dtype)
     check_res_type(res_type)
 
-    y, sr_native = read_native(path, offset=offset, duration=duration, dtype=dt)
+    y, sr_native = read_native(
+        path, offset=offset, duration=duration, dtype=dt, target_sr=sr, mono=mono
+    )
     if mono:
         y = to_mono(y)
     if sr is not None:

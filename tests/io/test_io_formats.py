@@ -7,6 +7,7 @@ FFmpeg (PyAV) writes M4A/AAC, WebM/Opus, MKV/FLAC and an MP4 audio track.
 from __future__ import annotations
 
 import io
+import os
 
 import numpy as np
 import pytest
@@ -14,6 +15,11 @@ import soundfile as sf
 
 import melforge
 from melforge.io._ffmpeg import encode
+
+#: Set when tests/io/test_io_private_paths.py reruns this module without soundfile's
+#: private handles: MP3 and unknown-length files then decode with FFmpeg.
+PUBLIC_SF = "soundfile" in os.environ.get("MELFORGE_TEST_PUBLIC_FALLBACK", "")
+
 
 SR = 16000
 
@@ -51,6 +57,8 @@ def _write_sf(path, y, sr, fmt, subtype):
 
 @pytest.mark.parametrize(("ext", "fmt", "subtype", "bits"), SF_CASES)
 def test_libsndfile_formats_decode(tmp_path, ext, fmt, subtype, bits):
+    if PUBLIC_SF and fmt == "MP3":
+        pytest.skip("without soundfile's private handles MP3 decodes with FFmpeg")
     sr = 48000 if subtype == "OPUS" else SR
     y = _signal(sr, 0.5, channels=2)
     if isinstance(bits, int):
@@ -193,6 +201,8 @@ def test_video_container_audio_track(tmp_path, ext, container, vcodec, acodec):
 
 def test_info_reads_headers_without_decoding(tmp_path, monkeypatch):
     """info() never decodes audio: every decode entry point raises while it runs."""
+    if PUBLIC_SF:
+        pytest.skip("without soundfile's private handles info counts MP3 frames with FFmpeg")
     from melforge.io import _ffmpeg, _soundfile
 
     y = _signal(SR, 0.5, channels=2).astype(np.float32)

@@ -3,8 +3,8 @@
 - :func:`info` / :class:`AudioInfo`: header facts without decoding.
 - :func:`save`: write WAV/FLAC/OGG/MP3 with deliberate clipping rules.
 - :func:`to_int`, :func:`to_float`, :func:`quantize`: libsndfile's integer scaling.
-- :class:`AudioTooLargeError`: what ``load`` raises past
-  ``melforge.io.reading.MAX_DECODED_BYTES`` (an AudioError and a MemoryError).
+- :class:`AudioTooLargeError`: what ``load`` raises when its result would not fit in the
+  memory this process may use (an AudioError and a MemoryError).
 
 Decoding itself lives in :mod:`melforge.io.reading` (libsndfile first, FFmpeg second);
 :func:`melforge.load` and :func:`melforge.stream` sit on top of it and add resampling.

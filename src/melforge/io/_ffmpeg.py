@@ -21,7 +21,16 @@ from typing import Any
 
 import numpy as np
 
-from melforge._errors import CorruptAudioError
+from melforge._errors import CorruptAudioError, UnsupportedFormatError
+from melforge.io.headers import check_stream_facts
+
+#: Demuxers whose duration metadata is exact (sample tables, granules, frame counts):
+#: a decode that ends far from it means a damaged file.  Others (MP3, ADTS, Matroska)
+#: may estimate their duration from the bit rate.
+_EXACT_LENGTH = frozenset({"mov", "mp4", "ogg", "aiff", "wav", "flac"})
+
+#: Planes PyAV can convert (FFmpeg's AV_NUM_DATA_POINTERS).
+_MAX_PLANES = 8
 
 #: Seconds decoded and dropped before a seek target, to warm up the decoder.
 PREROLL_S = 0.5
@@ -84,8 +93,16 @@ class AvReader:
         else:
             self.channels = int(self._stream.codec_context.channels or 1)
             self.samplerate = int(self._stream.codec_context.sample_rate or 0)
-        if self.samplerate <= 0:
-            raise CorruptAudioError("FFmpeg reports no sample rate", path=self._path)
+        check_stream_facts(self._path, self.samplerate, self.channels, "FFmpeg")
+        if head and head[0].format.is_planar and self.channels > _MAX_PLANES:
+            # PyAV reads planar frames through AVFrame.data[], which holds 8 planes:
+            # converting a frame with more channels crashes the interpreter (SIGSEGV,
+            # found by tests/fuzz on a Vorbis header patched to 255 channels)
+            raise UnsupportedFormatError(
+                f"FFmpeg decodes this stream to {self.channels} planar channels; more than "
+                f"{_MAX_PLANES} planar channels cannot be converted safely",
+                path=self._path,
+            )
         self._anchor: tuple[int, int] | None = None  # (pts, sample index) of frame 2
         self._frame_size: int | None = None  # constant frame length, if it is
         if len(head) >= 2 and head[1].pts is not None:
@@ -98,6 +115,9 @@ class AvReader:
         self._eof = not head
         self.frames: int | None = None if head else 0
         self.format = str(self._container.format.name)
+        self._declared = _declared_frames(self._container, self._stream, self.samplerate)
+        if not _EXACT_LENGTH & set(self.format.split(",")):
+            self._declared = None
         self._container_seeks = bool(_SEEKABLE_DEMUXERS & set(self.format.split(",")))
         self.codec = str(self._stream.codec_context.name)
         self.subtype = self.codec
@@ -199,7 +219,23 @@ class AvReader:
             self._pend_off += take
             got += take
         self._pos += got
+        if got < n and self._eof:
+            self._check_complete()
         return got
+
+    def _check_complete(self) -> None:
+        """At the end of the stream: raise when it is far from the container's length."""
+        declared = self._declared
+        if declared is None or declared <= 0:
+            return
+        slack = 2048 + declared // 1000  # codec priming/padding, rounded time stamps
+        if abs(self._pos - declared) > slack:
+            what = "stopped" if self._pos < declared else "ran on"
+            raise CorruptAudioError(
+                f"decoding {what} at sample {self._pos} but the container declares "
+                f"{declared} (truncated or damaged file?)",
+                path=self._path,
+            )
 
     def _discard(self, n: int) -> None:
         while n > 0 and self._next_pending():
@@ -295,6 +331,15 @@ def _short_format(names: str, source: Any) -> str:
     return (ext if ext in options else options[0]).upper()
 
 
+def _declared_frames(container: Any, stream: Any, sr: int) -> int | None:
+    """Frames the container's metadata declares: stream duration, else container duration."""
+    if stream.duration is not None and stream.time_base is not None:
+        return round(Fraction(stream.duration) * Fraction(stream.time_base) * sr)
+    if container.duration is not None:
+        return round(Fraction(container.duration, 1_000_000) * sr)
+    return None
+
+
 def av_info(source: Any) -> dict[str, Any]:
     """Header facts for ``source`` from FFmpeg's demuxer, without decoding.
 
@@ -311,11 +356,7 @@ def av_info(source: Any) -> dict[str, Any]:
         stream = container.streams.audio[0]
         cc = stream.codec_context
         sr = int(cc.sample_rate or stream.rate or 0)
-        frames: int | None = None
-        if stream.duration is not None and stream.time_base is not None:
-            frames = round(Fraction(stream.duration) * Fraction(stream.time_base) * sr)
-        elif container.duration is not None:
-            frames = round(Fraction(container.duration, 1_000_000) * sr)
+        frames = _declared_frames(container, stream, sr)
         bit_depth: int | None = None
         if not bool(getattr(cc.codec, "lossy", True)):
             bit_depth = _lossless_bits(cc)

@@ -1,4 +1,14 @@
-"""The libsndfile backend (through python-soundfile): a sequential, seekable frame reader."""
+"""The libsndfile backend (through python-soundfile): a sequential, seekable frame reader.
+
+Reads go through soundfile's private cffi handles (``soundfile._snd``, ``_ffi``,
+``SoundFile._file``) when they are there: soundfile's public ``read`` seeks to the
+current position after every call, and for MP3 that seek restarts libmpg123 without
+its bit reservoir, so block reads of an MP3 come out wrong for a few hundred samples
+after each block boundary (tests/io/test_io_private_paths.py shows it on a committed
+file).  Without the private handles (a soundfile that renamed them, or
+:data:`_PRIVATE` set to False) every format still reads through the public API, and
+MP3 goes to FFmpeg instead (within 5e-6 of libmpg123, exact seeking).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from melforge._errors import CorruptAudioError
+from melforge.io._mpeg import mp3_stream_samples
 from melforge.io.headers import ogg_tail
 
 #: MP3 frame length in samples; used as slack when checking MP3 frame counts.
@@ -21,8 +32,15 @@ _MP3_COUNT_TAGS = (b"Xing", b"Info", b"VBRI")
 MP3_PREROLL = 16384
 
 
+#: Whether to use soundfile's private cffi handles (see the module docstring); the tests
+#: set it to False to run the public fallback path.
+_PRIVATE = True
+
+
 def _raw_api() -> tuple[Any, Any, Any] | None:
     """Return soundfile's cffi library, ffi and error check, if soundfile exposes them."""
+    if not _PRIVATE:
+        return None
     try:
         import soundfile
 
@@ -31,20 +49,77 @@ def _raw_api() -> tuple[Any, Any, Any] | None:
         return None
 
 
-_RAW: tuple[Any, Any, Any] | None = None
+def private_reads() -> bool:
+    """Whether reads use soundfile's private handles (else MP3 goes to FFmpeg)."""
+    return _raw_api() is not None
 
 
-def open_soundfile(source: Any) -> Any:
+class _OffsetFile:
+    """A read-only view of a binary file from byte ``start`` on (for raw PCM reads)."""
+
+    def __init__(self, fh: Any, start: int, *, owned: bool) -> None:
+        self._fh, self._start, self._owned = fh, start, owned
+        self.name = getattr(fh, "name", None)
+        fh.seek(start)
+
+    def read(self, n: int = -1) -> bytes:
+        data: bytes = self._fh.read(n)
+        return data
+
+    def readinto(self, buf: Any) -> int:
+        got: int = self._fh.readinto(buf)
+        return got
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence == 0:
+            offset += self._start
+        return int(self._fh.seek(offset, whence)) - self._start
+
+    def tell(self) -> int:
+        return int(self._fh.tell()) - self._start
+
+    def seekable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        if self._owned:
+            self._fh.close()
+
+
+def open_soundfile(source: Any, raw: Any = None) -> Any:
     """Open ``source`` (a path or a seekable binary file object) with soundfile.
 
+    ``raw``: a :class:`melforge.io.headers.RawLayout`; the file is then read as raw PCM
+    from that byte offset to its end (a WAV whose data size is a placeholder).
     Raises whatever soundfile raises; the caller collects it.
     """
     import soundfile
 
-    global _RAW
-    if _RAW is None:
-        _RAW = _raw_api()
-    return soundfile.SoundFile(source, mode="r")
+    if raw is None:
+        return soundfile.SoundFile(source, mode="r")
+    owned = not hasattr(source, "read")
+    fh = open(source, "rb") if owned else source  # noqa: SIM115 - closed with the reader
+    view = _OffsetFile(fh, raw.offset, owned=owned)
+    try:
+        sfo = soundfile.SoundFile(
+            view, mode="r", format="RAW", subtype=raw.subtype, channels=raw.channels,
+            samplerate=raw.samplerate, endian=raw.endian,
+        )  # fmt: skip
+    except BaseException:
+        view.close()
+        raise
+    sfo._melforge_view = view  # closed with the SoundFile, below
+    return sfo
+
+
+def close_soundfile(sfo: Any) -> None:
+    """Close a SoundFile from :func:`open_soundfile` (and the raw view under it)."""
+    try:
+        sfo.close()
+    finally:
+        view = getattr(sfo, "_melforge_view", None)
+        if view is not None:
+            view.close()
 
 
 #: libsndfile's frame count for "unknown" (SF_COUNT_MAX), e.g. a FLAC whose STREAMINFO
@@ -106,6 +181,43 @@ def _mp3_head(fh: Any) -> bytes:
     return data
 
 
+def mp3_count_check(sf_obj: Any, source: Any, path: Any) -> bool:
+    """Check libsndfile's sample count of an MP3 against the MPEG frames in the file.
+
+    Returns True when the count can be used, False when it understates the stream (a
+    Xing/Info tag that claims too few frames, a count libsndfile calls unknown, or, for
+    a file without such a tag, libsndfile's estimate from the bit rate, at which its
+    decoding stops): the caller then decodes the real stream with FFmpeg.  Raises
+    CorruptAudioError when a tag promises more than the frames hold (truncated file or
+    a lying tag).
+    """
+    declared = frames_of(sf_obj)
+    walked = mp3_stream_samples(source) if source is not None else None
+    if walked is None:
+        return True
+    samples, spf = walked
+    if declared is not None and not _mp3_count_is_exact(source):
+        return declared >= samples - spf  # an estimate: only too low matters
+    slack = 3 * spf  # encoder delay + padding, and a tag frame counted or not
+    if declared is None or declared < samples - slack:
+        return False
+    if declared > samples + slack:
+        raise CorruptAudioError(
+            f"the MP3 header (Xing/Info tag) declares {declared} frames but the file holds "
+            f"MPEG frames for only about {samples} (truncated file or corrupt tag)",
+            path=path,
+        )
+    return True
+
+
+#: Most frames asked of libsndfile in one call.
+_MAX_CALL = 1 << 24
+
+_FLOAT_SUBTYPES = frozenset(
+    {"FLOAT", "DOUBLE", "VORBIS", "OPUS", "MPEG_LAYER_I", "MPEG_LAYER_II", "MPEG_LAYER_III"}
+)
+
+
 class SoundfileReader:
     """Read frames from an open :class:`soundfile.SoundFile` at the native rate.
 
@@ -137,8 +249,15 @@ class SoundfileReader:
         self._count_exact = True
         if self.format == "MP3":
             self._count_exact = _mp3_count_is_exact(source)
-        # Integer PCM cannot hold NaN/Inf: skip the finiteness scan for it.
-        self.may_be_nonfinite = self.subtype in ("FLOAT", "DOUBLE")
+            if not self._count_exact:
+                # libsndfile's count is a bit-rate estimate: use the MPEG frames' count
+                # (what libmpg123 decodes without gapless information), or none
+                walked = mp3_stream_samples(source) if source is not None else None
+                self.frames = walked[0] if walked is not None else None
+        # Integer PCM cannot hold NaN/Inf: skip the finiteness scan for it.  Float files
+        # and the float decoders (Vorbis, Opus, MPEG) can produce NaN/Inf from bad data.
+        self.may_be_nonfinite = self.subtype in _FLOAT_SUBTYPES or self.format == "MP3"
+        self._raw = _raw_api() if hasattr(sf_obj, "_file") else None
 
     def seek(self, frame: int) -> None:
         """Move to ``frame`` (0-based, native rate); past the end, reads return nothing.
@@ -194,8 +313,8 @@ class SoundfileReader:
         """
         if out.dtype not in (np.float32, np.float64):
             raise TypeError(f"cannot decode into dtype={out.dtype}; use float32 or float64")
-        if _RAW is not None and out.flags.c_contiguous and out.flags.writeable:
-            snd, ffi, check = _RAW
+        if self._raw is not None and out.flags.c_contiguous and out.flags.writeable:
+            snd, ffi, check = self._raw
             ctype = "float" if out.dtype == np.float32 else "double"
             ptr = ffi.cast(ctype + "*", ffi.from_buffer(out))
             got = int(getattr(snd, "sf_readf_" + ctype)(self._f._file, ptr, n))
@@ -207,18 +326,26 @@ class SoundfileReader:
         """Fill ``out`` (C-contiguous ``(n, channels)``) from the current position.
 
         Returns the number of frames read; fewer than ``len(out)`` means end of file.
+        One libsndfile call reads at most :data:`_MAX_CALL` frames (a single call for
+        2**32 frames stops early, at 3 * 2**30).
         """
         n = len(out)
         if n == 0 or self._eof:
             return 0
-        try:
-            got = self._read(out, n)
-        except Exception as e:
-            raise CorruptAudioError(
-                f"libsndfile failed to decode audio at frame {self._pos} "
-                f"(corrupt or truncated data): {e}",
-                path=self._path,
-            ) from e
+        got = 0
+        while got < n:
+            want = min(n - got, _MAX_CALL)
+            try:
+                part = self._read(out[got : got + want], want)
+            except Exception as e:
+                raise CorruptAudioError(
+                    f"libsndfile failed to decode audio at frame {self._pos + got} "
+                    f"(corrupt or truncated data): {e}",
+                    path=self._path,
+                ) from e
+            got += part
+            if part < want:
+                break
         self._pos += got
         if got < n:
             self._eof = True
@@ -230,8 +357,17 @@ class SoundfileReader:
         if declared is None or self._pos >= declared:
             return
         if self.format == "MP3":
-            if not self._count_exact or declared - self._pos <= 2 * _MP3_FRAME:
+            # With a Xing/Info tag libmpg123 decodes exactly the tag's count; without
+            # one, ``frames`` counts the MPEG frames, the last of which may be cut short
+            frame = _MP3_FRAME if self.samplerate >= 32000 else _MP3_FRAME // 2
+            if declared - self._pos <= (0 if self._count_exact else frame):
                 return
+            raise CorruptAudioError(
+                f"decoding stopped at frame {self._pos} but the "
+                + ("header declares" if self._count_exact else "file's MPEG frames hold")
+                + f" {declared} frames (truncated or damaged file?)",
+                path=self._path,
+            )
         raise CorruptAudioError(
             f"decoding stopped at frame {self._pos} but the header declares {declared} "
             "frames (truncated file?)",
@@ -243,6 +379,6 @@ class SoundfileReader:
         if not self._owned:
             return
         try:
-            self._f.close()
+            close_soundfile(self._f)
         except Exception:  # noqa: BLE001 - closing must not mask the real error
             pass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import struct
 from dataclasses import dataclass
@@ -36,6 +37,33 @@ _SUBTYPE_BITS: dict[str, int | None] = {
 
 # Data chunk sizes that writers use as "unknown length" placeholders while streaming.
 _PLACEHOLDER_SIZES = (0, 0xFFFFFFFF)
+
+#: Most channels a file may declare (libsndfile's own limit, SF_MAX_CHANNELS).
+MAX_CHANNELS = 1024
+
+
+def check_stream_facts(path: Any, samplerate: Any, channels: Any, what: str) -> None:
+    """Raise CorruptAudioError unless the rate is finite and > 0 and 1 <= channels <= 1024.
+
+    ``what`` names who declared the values (``"the WAV header"``, ``"libsndfile"``,
+    ``"FFmpeg"``); the message names the field.
+    """
+    try:
+        rate_ok = math.isfinite(samplerate) and samplerate > 0
+    except (TypeError, ValueError, OverflowError):
+        rate_ok = False
+    if not rate_ok:
+        raise CorruptAudioError(
+            f"{what} declares samplerate={samplerate!r} Hz; a sample rate must be a finite "
+            "number > 0 (corrupt header)",
+            path=path,
+        )
+    if not (isinstance(channels, int) and 1 <= channels <= MAX_CHANNELS):
+        raise CorruptAudioError(
+            f"{what} declares channels={channels!r}; a channel count must be between 1 and "
+            f"{MAX_CHANNELS} (corrupt header)",
+            path=path,
+        )
 
 
 @dataclass(frozen=True)
@@ -167,16 +195,37 @@ def _truncated(src: Source, declared: int, available: int, frame_bytes: int, kin
 
 
 def _extended(b: bytes) -> float:
-    """Decode an 80-bit IEEE 754 extended float (AIFF's sample rate)."""
-    exponent = ((b[0] & 0x7F) << 8 | b[1]) - 16383
-    value = float(int.from_bytes(b[2:10], "big")) * 2.0 ** (exponent - 63)
+    """Decode an 80-bit IEEE 754 extended float (AIFF's sample rate).
+
+    Exponent all ones gives inf (zero fraction) or NaN; a value beyond the float64 range
+    gives inf.  Never raises.
+    """
+    biased = (b[0] & 0x7F) << 8 | b[1]
+    mantissa = int.from_bytes(b[2:10], "big")
+    if biased == 0x7FFF:
+        value = math.inf if mantissa & ((1 << 63) - 1) == 0 else math.nan
+    else:
+        try:
+            value = math.ldexp(float(mantissa), biased - 16383 - 63)
+        except OverflowError:
+            value = math.inf
     return -value if b[0] & 0x80 else value
 
 
 def _check_rate(src: Source, rate: float, kind: str) -> None:
-    if not rate > 0:  # also NaN
+    if not (rate > 0 and math.isfinite(rate)):  # also NaN
         raise CorruptAudioError(
-            f"{kind} header declares a sample rate of {rate:g} Hz; a sample rate must be > 0",
+            f"{kind} header declares a sample rate of {rate:g} Hz (samplerate field); a "
+            "sample rate must be a finite number > 0",
+            path=src.path,
+        )
+
+
+def _check_channels(src: Source, channels: int, kind: str) -> None:
+    if not 1 <= channels <= MAX_CHANNELS:
+        raise CorruptAudioError(
+            f"{kind} header declares channels={channels}; a channel count must be between 1 "
+            f"and {MAX_CHANNELS}",
             path=src.path,
         )
 
@@ -210,7 +259,8 @@ def check_declared_sizes(src: Source) -> None:
                 if cid == b"fmt ":
                     fmt = _read_at(fh, body, 16)
                     if len(fmt) >= 14:
-                        (rate,) = struct.unpack(endian + "I", fmt[4:8])
+                        (channels, rate) = struct.unpack(endian + "HI", fmt[2:8])
+                        _check_channels(src, channels, "WAV")
                         _check_rate(src, rate if rate < 2**31 else rate - 2**32, "WAV")
                         (block_align,) = struct.unpack(endian + "H", fmt[12:14])
                 elif cid == b"data":
@@ -225,6 +275,7 @@ def check_declared_sizes(src: Source) -> None:
                     if len(comm) == 18:
                         channels, _, bits = struct.unpack(">HIH", comm[:8])
                         frame_bytes = channels * ((bits + 7) // 8)
+                        _check_channels(src, channels, "AIFF")
                         _check_rate(src, _extended(comm[8:18]), "AIFF")
                 elif cid == b"SSND":
                     if n > src.size - body + 1:
@@ -284,7 +335,88 @@ def info(path: str | os.PathLike[str] | Any) -> AudioInfo:
     >>> i.samplerate, i.channels
     (22050, 1)
     """
-    from melforge.io import reading
+    from melforge.io._info import info_from_source
 
     src = check_source(path)
-    return reading.info_from_source(src)
+    return info_from_source(src)
+
+
+# ---------------------------------------------------------------- WAV with a placeholder size
+
+
+@dataclass(frozen=True)
+class RawLayout:
+    """Where a WAV's sample data starts and how it is encoded, for reading it as raw PCM."""
+
+    offset: int
+    subtype: str
+    channels: int
+    samplerate: int
+    endian: str  # "LITTLE" or "BIG"
+
+
+#: WAVE format tag (or WAVE_FORMAT_EXTENSIBLE sub-format) and bits -> libsndfile subtype.
+_WAV_RAW_SUBTYPES = {
+    (1, 8): "PCM_U8",
+    (1, 16): "PCM_16",
+    (1, 24): "PCM_24",
+    (1, 32): "PCM_32",
+    (3, 32): "FLOAT",
+    (3, 64): "DOUBLE",
+    (6, 8): "ALAW",
+    (7, 8): "ULAW",
+}
+
+
+def wav_placeholder_layout(src: Source) -> RawLayout | None:
+    """Return the raw layout of a WAV whose data chunk size is an "unknown length" placeholder.
+
+    Recorders that never finalize the header leave 0 or 0xFFFFFFFF there.  libsndfile
+    then reports 0 frames (size 0) or at most 2**31 - 1 frames (files over 4 GiB), so
+    such a file is read as raw PCM from the data chunk to the end of the file instead.
+    None for any other file.  CorruptAudioError when the encoding cannot be read that way.
+    """
+    if src.is_soundfile or src.size is None or src.size < 44:
+        return None
+    fh = src.obj if src.is_file_object else open(src.obj, "rb")  # noqa: SIM115
+    try:
+        head = _read_at(fh, 0, 12)
+        if head[8:12] != b"WAVE" or head[:4] not in (b"RIFF", b"RIFX"):
+            return None
+        endian = "<" if head[:4] == b"RIFF" else ">"
+        fmt = b""
+        for cid, n, body in _walk_chunks(fh, src.size, 12, endian):
+            if cid == b"fmt ":
+                fmt = _read_at(fh, body, min(n, 40))
+            elif cid == b"data":
+                if n not in _PLACEHOLDER_SIZES:
+                    return None
+                if len(fmt) < 16:
+                    raise CorruptAudioError(
+                        "the WAV data chunk has an unknown-length placeholder size and no "
+                        "readable fmt chunk before it",
+                        path=src.path,
+                    )
+                tag, channels, rate = struct.unpack(endian + "HHI", fmt[:8])
+                (bits,) = struct.unpack(endian + "H", fmt[14:16])
+                if tag == 0xFFFE and len(fmt) >= 26:
+                    (tag,) = struct.unpack(endian + "H", fmt[24:26])  # sub-format GUID
+                subtype = _WAV_RAW_SUBTYPES.get((tag, bits))
+                if subtype is None:
+                    raise CorruptAudioError(
+                        f"the WAV data chunk size is the unknown-length placeholder {n:#x} "
+                        f"and its encoding (format tag {tag:#x}, {bits} bits) cannot be read "
+                        "to the end of the file without it",
+                        path=src.path,
+                    )
+                _check_channels(src, channels, "WAV")
+                _check_rate(src, rate, "WAV")
+                return RawLayout(
+                    body, subtype, channels, rate, "LITTLE" if endian == "<" else "BIG"
+                )
+        return None
+    finally:
+        if src.is_file_object:
+            fh.seek(0)
+        else:
+            fh.close()

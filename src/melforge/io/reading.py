@@ -8,8 +8,8 @@ This module is the native-rate layer under :func:`melforge.load` and
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import numpy as np
@@ -21,15 +21,21 @@ from melforge._errors import (
     ParameterError,
     UnsupportedFormatError,
 )
+from melforge.io._memory import process_room
+from melforge.io._mpeg import check_mp3_not_truncated
 from melforge.io._source import Source, check_source
-from melforge.io.headers import AudioInfo, bit_depth_of, check_declared_sizes
+from melforge.io._stderr import capture_stderr
+from melforge.io.headers import (
+    check_declared_sizes,
+    check_stream_facts,
+    wav_placeholder_layout,
+)
 
 __all__ = [
     "Reader",
     "open_reader",
     "read_native",
     "iter_blocks",
-    "info_from_source",
     "AudioTooLargeError",
     "MAX_DECODED_BYTES",
 ]
@@ -43,33 +49,90 @@ _PREALLOC_FLOOR = 256 << 20
 # libsndfile error codes that mean "not my format" (7 is what its MP3 probe reports).
 _SF_UNRECOGNISED = (1, 7)
 
-#: Most bytes one ``load`` may decode; None: half of this machine's physical memory
-#: (8 GiB where that is unknown).  A larger file (or a small one that decodes to
-#: gigabytes: Opus/Vorbis/FLAC silence compresses 1000x) raises AudioTooLargeError
-#: instead of exhausting memory.  ``melforge.stream`` is not limited.
+#: Most bytes one ``load`` may allocate for its result; None (default): no fixed cap, only
+#: what the process may really use (see :func:`memory_limit`).  A larger file (or a small
+#: one that decodes to gigabytes: Opus/Vorbis/FLAC silence compresses 1000x, a header
+#: rate of 1 Hz resampled to 22050 Hz asks for 22050x its samples) raises
+#: AudioTooLargeError instead of exhausting memory.  ``melforge.stream`` is not limited.
 MAX_DECODED_BYTES: int | None = None
+
+_GiB = float(1 << 30)
+
+
+def memory_limit() -> tuple[int, str]:
+    """Bytes one ``load`` may allocate, and what sets the limit (for the message).
+
+    The smallest of: :data:`MAX_DECODED_BYTES` when set; the room left under the
+    cgroup memory limit; the room left under ``RLIMIT_AS``; the machine's available
+    memory (``MemAvailable``, else its physical memory).
+    """
+    return process_room(MAX_DECODED_BYTES, "melforge.io.reading.MAX_DECODED_BYTES")
 
 
 def _decode_limit() -> int:
-    if MAX_DECODED_BYTES is not None:
-        return int(MAX_DECODED_BYTES)
-    try:
-        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")) // 2
-    except (AttributeError, OSError, ValueError):
-        return 8 << 30
+    return memory_limit()[0]
+
+
+def bytes_per_frame(
+    channels: int, sr: int, itemsize: int, *, target_sr: float | None, mono: bool
+) -> float:
+    """Peak bytes ``load`` holds per native frame: decode buffer, down-mix, resampled copy."""
+    decoded = channels * itemsize
+    out_ch = 1 if mono else channels
+    stages: list[float] = [decoded + (itemsize if mono and channels > 1 else 0)]
+    if target_sr is not None and target_sr != sr:
+        stages.append(out_ch * itemsize * (1.0 + float(target_sr) / sr))
+    elif not mono and channels > 1:
+        stages.append(2.0 * decoded)  # the (channels, n) result is made contiguous
+    return float(max(stages))
+
+
+def _human(n: float) -> str:
+    return f"{n / _GiB:.4g} GiB" if n >= _GiB else f"{n / 2**20:.4g} MiB"
 
 
 def _too_large(
-    path: Any, n_bytes: int, limit: int, size: int | None, *, declared: bool
+    path: Any, n_bytes: float, limit: tuple[int, str], size: int | None, *, declared: bool
 ) -> AudioTooLargeError:
-    what = "the header declares" if declared else "decoding passed"
+    what = "the header's length" if declared else "the audio decoded so far"
     from_size = f" from a {size}-byte file" if size else ""
     return AudioTooLargeError(
-        f"the audio decodes to more than the {limit / 2**20:.6g} MiB limit ({what} "
-        f"{n_bytes / 2**20:.6g} MiB{from_size}); read it in parts with offset=/duration= "
-        "or melforge.stream, or raise melforge.io.reading.MAX_DECODED_BYTES",
+        f"loading needs {_human(n_bytes)} ({what}{from_size}, counted after down-mixing "
+        f"and resampling, in the output dtype) but {limit[1]} allows {_human(limit[0])}; "
+        "read it in parts with offset=/duration= or melforge.stream",
         path=path,
     )
+
+
+@contextmanager
+def guarded(path: Any, what: str = "decoding failed", *, capture: bool = True) -> Iterator[None]:
+    """Run a decoder call: capture its C stderr, and turn a raw exception into CorruptAudioError.
+
+    AudioErrors pass through with the decoder's stderr text appended; MemoryError too.
+    ``capture=False``: no stderr capture (a quiet decoder in a per-block loop).
+    """
+    diag = None
+    try:
+        with capture_stderr(capture) as diag:
+            yield
+    except AudioError as e:
+        _fold(e, diag)
+        raise
+    except MemoryError:
+        raise
+    except Exception as e:  # noqa: BLE001 - no raw decoder exception may escape
+        raise _raw_error(e, path, what, diag.suffix() if diag is not None else "") from e
+
+
+def _raw_error(e: BaseException, path: Any, what: str, suffix: str) -> CorruptAudioError:
+    return CorruptAudioError(f"{what}: {type(e).__name__}: {e}{suffix}", path=path)
+
+
+def _fold(e: AudioError, diag: Any) -> None:
+    suffix = diag.suffix() if diag is not None else ""
+    if suffix and suffix not in str(e):
+        e.reason += suffix
+        e.args = (str(e) + suffix, *e.args[1:])
 
 
 class Reader(Protocol):
@@ -108,40 +171,82 @@ def _av_reason(e: BaseException) -> str:
     return str(text).strip().rstrip(".")
 
 
+def _open_libsndfile(src: Source) -> Any:
+    """Open ``src`` with libsndfile (as raw PCM for a WAV with a placeholder data size)."""
+    from melforge.io._soundfile import open_soundfile
+
+    return open_soundfile(src.obj, wav_placeholder_layout(src))
+
+
+def _libsndfile_usable(sfo: Any, src: Source) -> bool:
+    """Whether libsndfile's reader can be used for an opened file; False: use FFmpeg.
+
+    MP3: when libsndfile's sample count understates the MPEG frames in the file (a
+    lying Xing/Info tag would give a short or empty result).  Without soundfile's
+    private read path (public reads seek after every call): MP3 (each seek restarts
+    libmpg123) and files of unknown length (the seek past the "unknown" count fails).
+    """
+    from melforge.io._soundfile import frames_of, mp3_count_check, private_reads
+
+    if not private_reads() or not hasattr(sfo, "_file"):
+        if str(sfo.format) == "MP3" or frames_of(sfo) is None:
+            return False
+    if str(sfo.format) != "MP3":
+        return True
+    return mp3_count_check(sfo, src.obj, src.path)
+
+
 def _open(src: Source) -> Reader:
     from melforge.io._ffmpeg import AvReader, NoAudioStreamError
-    from melforge.io._soundfile import SoundfileReader, open_soundfile
+    from melforge.io._soundfile import SoundfileReader, close_soundfile
 
     if src.is_soundfile:
         return SoundfileReader(src.obj, src.header, src.path, owned=False)
     reasons: list[str] = []
     recognized = False
     try:
-        sfo = open_soundfile(src.obj)
+        with capture_stderr() as diag:
+            sfo = _open_libsndfile(src)
+    except AudioError:
+        raise
     except Exception as e:  # noqa: BLE001 - every libsndfile failure is collected
         reason, known = _sf_reason(e)
-        reasons.append(f"libsndfile: {reason}")
+        reasons.append(f"libsndfile: {reason}{diag.suffix()}")
         recognized |= known
         last: BaseException = e
     else:
         try:
-            return SoundfileReader(sfo, src.obj, src.path)
+            if _libsndfile_usable(sfo, src):
+                return SoundfileReader(sfo, src.obj, src.path)
         except BaseException:
-            sfo.close()
+            close_soundfile(sfo)
             raise
+        close_soundfile(sfo)
+        reasons.append("libsndfile: handed to FFmpeg")
+        recognized = True
+        last = UnsupportedFormatError("handed to FFmpeg", path=src.path)
     src.rewind()
     try:
-        reader = AvReader(src.obj, src.path)
+        with capture_stderr() as diag:
+            reader = AvReader(src.obj, src.path)
+            if "mp3" in reader.format.split(","):
+                try:
+                    check_mp3_not_truncated(src.obj, src.path)
+                except BaseException:
+                    reader.close()
+                    raise
     except NoAudioStreamError as e:
         raise UnsupportedFormatError(
             "the file has no audio stream (" + "; ".join(reasons) + ")", path=src.path
         ) from e
     except CorruptAudioError as e:
-        reasons.append(f"FFmpeg: {e.reason}")
+        reasons.append(f"FFmpeg: {e.reason}{diag.suffix()}")
         recognized = True
         last = e
+    except AudioError:
+        raise
     except Exception as e:  # noqa: BLE001 - every FFmpeg failure is collected
-        reasons.append(f"FFmpeg: {_av_reason(e)}")
+        reasons.append(f"FFmpeg: {_av_reason(e)}{diag.suffix()}")
         last = e
     else:
         # Drop libsndfile's error: its traceback pins this frame and its callers' frames
@@ -162,8 +267,15 @@ def open_reader(path: Any) -> tuple[Reader, Source]:
     Returns the reader (close it when done) and the checked source.
     """
     src = check_source(path)
-    check_declared_sizes(src)
-    return _open(src), src
+    with guarded(src.path, "opening failed"):
+        check_declared_sizes(src)
+        reader = _open(src)
+        try:
+            check_stream_facts(src.path, reader.samplerate, reader.channels, reader.backend)
+        except BaseException:
+            reader.close()
+            raise
+    return reader, src
 
 
 def _check_finite(data: np.ndarray, reader: Reader, path: Any, where: str = "") -> None:
@@ -181,15 +293,23 @@ def _check_finite(data: np.ndarray, reader: Reader, path: Any, where: str = "") 
 
 
 def _read_frames(
-    reader: Reader, n_req: int, start: int, dtype: np.dtype, size: int | None, path: Any
+    reader: Reader,
+    n_req: int,
+    start: int,
+    dtype: np.dtype,
+    size: int | None,
+    path: Any,
+    cost: float,
 ) -> Any:
     """Read ``n_req`` frames (-1: to the end) as ``(n, channels)``, without trusting headers.
 
-    At most :data:`MAX_DECODED_BYTES` are decoded (AudioTooLargeError beyond).
+    ``cost`` is what ``load`` will hold per native frame (:func:`bytes_per_frame`);
+    beyond :func:`memory_limit` AudioTooLargeError is raised, before decoding when the
+    header's length is plausible, else as soon as decoding passes it.
     """
     ch = reader.channels
     frame_bytes = ch * dtype.itemsize
-    limit = _decode_limit()
+    limit = memory_limit()
     target: int | None = None
     if reader.frames is not None:
         target = max(reader.frames - start, 0)
@@ -197,25 +317,40 @@ def _read_frames(
         target = n_req if target is None else min(n_req, target)
     budget = max(_PREALLOC_FLOOR, 64 * (size or 0))
     if target is not None and target * frame_bytes <= budget:
-        if target * frame_bytes > limit:  # a plausible header: refuse before decoding
-            raise _too_large(path, target * frame_bytes, limit, size, declared=True)
+        if target * cost > limit[0]:  # a plausible header: refuse before decoding
+            raise _too_large(path, target * cost, limit, size, declared=True)
         out = np.empty((target, ch), dtype=dtype)
         got = reader.readinto(out)
         return out if got == target else out[:got]
-    # Unknown or implausibly large: grow chunk by chunk, so a lying header costs nothing.
+    return _grow(reader, n_req, ch, dtype, limit, cost, path, size, 0)
+
+
+def _grow(
+    reader: Reader,
+    n_req: int,
+    ch: int,
+    dtype: np.dtype,
+    limit: tuple[int, str],
+    cost: float,
+    path: Any,
+    size: int | None,
+    before: int,
+) -> Any:
+    """Read chunk by chunk (a lying header costs nothing) until the end or ``n_req``."""
     chunks = []
-    total = 0
+    total = before
     left = n_req if n_req >= 0 else None
+    max_frames = int(limit[0] // cost)
     while left is None or left > 0:
         n = _CHUNK if left is None else min(_CHUNK, left)
-        if (total + n) * frame_bytes > limit:
-            n = max(limit // frame_bytes - total, 0) + 1  # one frame past the limit
+        if total + n > max_frames:
+            n = max(max_frames - total, 0) + 1  # one frame past the limit
         buf = np.empty((n, ch), dtype=dtype)
         got = reader.readinto(buf)
         chunks.append(buf[:got])
         total += got
-        if total * frame_bytes > limit:
-            raise _too_large(path, total * frame_bytes, limit, size, declared=False)
+        if total > max_frames:
+            raise _too_large(path, total * cost, limit, size, declared=False)
         if left is not None:
             left -= got
         if got < n:
@@ -231,6 +366,8 @@ def read_native(
     offset: float = 0.0,
     duration: float | None = None,
     dtype: Any = np.float32,
+    target_sr: float | None = None,
+    mono: bool = False,
 ) -> tuple[np.ndarray, int]:
     """Decode ``path`` at its native rate.
 
@@ -245,6 +382,9 @@ def read_native(
         Length in seconds: ``int(duration * sr)`` frames; None reads to the end.
     dtype : numpy float dtype
         Output dtype.
+    target_sr, mono : float or None, bool
+        What the caller will do with the result (resample to ``target_sr``, down-mix):
+        only for the memory guard, which counts those copies too.
 
     Returns
     -------
@@ -259,24 +399,20 @@ def read_native(
         raise ParameterError(f"dtype={dt} must be float32 or float64")
     reader, src = open_reader(path)
     try:
-        sr = reader.samplerate
-        if reader.frames == 0:
-            raise CorruptAudioError(
-                "the file contains no audio frames (empty, or cut before its first one)",
-                path=src.path,
-            )
-        # no offset: a caller's open SoundFile is read from where it stands (as librosa)
-        start = int(offset * sr) if offset else getattr(reader, "initial_position", 0)
-        n_req = int(duration * sr) if duration is not None else -1
-        reader.seek(start)
-        data = _read_frames(reader, n_req, start, dt, src.size, src.path)
-        _check_finite(data, reader, src.path)
-    except AudioError:
-        raise
-    except MemoryError:
-        raise
-    except Exception as e:  # noqa: BLE001 - no raw decoder exception may escape
-        raise CorruptAudioError(f"decoding failed: {e}", path=src.path) from e
+        with guarded(src.path):
+            sr = reader.samplerate
+            if reader.frames == 0:
+                raise CorruptAudioError(
+                    "the file contains no audio frames (empty, or cut before its first one)",
+                    path=src.path,
+                )
+            # no offset: a caller's open SoundFile is read from where it stands (as librosa)
+            start = int(offset * sr) if offset else getattr(reader, "initial_position", 0)
+            n_req = int(duration * sr) if duration is not None else -1
+            cost = bytes_per_frame(reader.channels, sr, dt.itemsize, target_sr=target_sr, mono=mono)
+            reader.seek(start)
+            data = _read_frames(reader, n_req, start, dt, src.size, src.path, cost)
+            _check_finite(data, reader, src.path)
     finally:
         reader.close()
     y = data[:, 0] if data.shape[1] == 1 else data.T
@@ -312,6 +448,9 @@ def iter_blocks(
     ch = reader.channels
     buf = np.empty((blocksize, ch), dtype=dt)
     overlap = blocksize - advance
+    # libmpg123 and FFmpeg print diagnostics; libsndfile's other codecs do not, and a
+    # capture per block would cost ~10 us per block
+    chatty = reader.backend != "libsndfile" or reader.format == "MP3"
     limit = frames if frames >= 0 else None
     state = {"pos": 0, "eof": False}
 
@@ -321,7 +460,16 @@ def iter_blocks(
             want = min(want, limit - state["pos"])
         got = 0
         if want > 0 and not state["eof"]:
-            got = reader.readinto(dst[:want])
+            if chatty:
+                with guarded(path):
+                    got = reader.readinto(dst[:want])
+            else:
+                try:
+                    got = reader.readinto(dst[:want])
+                except (AudioError, MemoryError):
+                    raise
+                except Exception as e:  # noqa: BLE001 - no raw decoder exception may escape
+                    raise _raw_error(e, path, "decoding failed", "") from e
             _check_finite(dst[:got], reader, path, f" in the block at frame {start + state['pos']}")
             if got < want:
                 state["eof"] = True
@@ -332,7 +480,8 @@ def iter_blocks(
         return got
 
     try:
-        reader.seek(start)
+        with guarded(path):
+            reader.seek(start)
         have = 0
         first = True
         while True:
@@ -364,74 +513,3 @@ def iter_blocks(
                 return
     finally:
         reader.close()
-
-
-def _soundfile_info(sfo: Any, path: Any) -> AudioInfo:
-    from melforge.io._soundfile import count_frames, frames_of
-
-    sr, subtype = int(sfo.samplerate), str(sfo.subtype)
-    frames = frames_of(sfo)
-    if frames is None:  # the header says "unknown" (streamed FLAC): count by decoding
-        frames = count_frames(sfo, path)
-    return AudioInfo(
-        samplerate=sr,
-        channels=int(sfo.channels),
-        frames=frames,
-        duration=float(frames) / sr,
-        format=str(sfo.format),
-        subtype=subtype,
-        bit_depth=bit_depth_of(subtype),
-        codec=subtype,
-        backend="libsndfile",
-    )
-
-
-def info_from_source(src: Source) -> AudioInfo:
-    """Build :class:`AudioInfo` for a checked source (see :func:`melforge.info`)."""
-    from melforge.io._ffmpeg import AvReader, NoAudioStreamError, av_info
-    from melforge.io._soundfile import open_soundfile
-
-    check_declared_sizes(src)
-    if src.is_soundfile:
-        return _soundfile_info(src.obj, src.path)
-    try:
-        sfo = open_soundfile(src.obj)
-    except Exception:  # noqa: BLE001 - fall back to FFmpeg, errors are re-collected below
-        src.rewind()
-    else:
-        with sfo:
-            return _soundfile_info(sfo, src.path)
-    try:
-        facts = av_info(src.obj)
-    except NoAudioStreamError as e:
-        raise UnsupportedFormatError("the file has no audio stream", path=src.path) from e
-    except Exception as e:  # noqa: BLE001 - let _open produce the combined error
-        src.rewind()
-        _open(src).close()  # raises the combined error when no backend can read the file
-        raise CorruptAudioError(
-            f"FFmpeg could not read the header: {_av_reason(e)}", path=src.path
-        ) from e
-    frames = facts["frames"]
-    if frames is None or facts["samplerate"] <= 0:
-        src.rewind()
-        reader = AvReader(src.obj, src.path)
-        try:
-            frames, buf = 0, np.empty((_CHUNK, reader.channels), dtype=np.float32)
-            while (got := reader.readinto(buf)) > 0:
-                frames += got
-            facts["samplerate"], facts["channels"] = reader.samplerate, reader.channels
-        finally:
-            reader.close()
-    sr = facts["samplerate"]
-    return AudioInfo(
-        samplerate=sr,
-        channels=facts["channels"],
-        frames=int(frames),
-        duration=float(frames) / sr,
-        format=facts["format"],
-        subtype=facts["codec"],
-        bit_depth=facts["bit_depth"],
-        codec=facts["codec"],
-        backend="ffmpeg",
-        bit_rate=facts["bit_rate"],
-    )

@@ -2,10 +2,11 @@
 
 ``python -m melforge``; ``info`` on a folder; rates written as ``16k`` / ``44.1k``;
 ``convert`` keeping the source's bit depth, reducing it only on request, with optional
-TPDF dither; progress bars with a total and an ETA on a terminal and silence
-elsewhere; the feature layouts stated in ``--help``.  Each item runs at least once
-through the installed entry point (a subprocess); the wider grids of cases go through
-click's runner in this process, which runs the same code faster.
+TPDF dither; progress bars (``info``, ``featurize``: files, not segments) with a total
+and an ETA on a terminal and silence elsewhere; the feature layouts stated in ``--help``
+and in ``melforge presets``.  Each item runs at least once through the installed entry
+point (a subprocess); the wider grids of cases go through click's runner in this
+process, which runs the same code faster.
 """
 
 from __future__ import annotations
@@ -270,6 +271,15 @@ def test_featurize_progress_is_silent_when_stderr_is_not_a_terminal(tree, tmp_pa
 
 
 def test_feature_layouts_are_stated_in_help():
-    text = " ".join(invoke("features", "--help").output.split())
+    text = " ".join(run("features", "--help", check=True).stdout.split())
     assert "(bins, frames)" in text
     assert "(n_features, n_frames)" in text and "(n_frames, n_features)" in text
+    text = " ".join(run("featurize", "--help", check=True).stdout.split())
+    assert "features column of each row is (n_frames, n_features)" in text
+    assert "out of the total, with an ETA" in text  # --progress
+
+
+def test_presets_list_states_each_layout():
+    rows = {line.split()[0]: line for line in invoke("presets").output.splitlines()}
+    assert "(n_features, n_frames)" in rows["whisper-80"]  # as transformers returns it
+    assert "(n_frames, n_features)" in rows["kaldi-fbank-80"]  # Kaldi's layout

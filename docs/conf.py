@@ -1,9 +1,10 @@
 """Sphinx configuration for the melforge documentation (``make docs``).
 
 The API reference is generated from the docstrings: for every public namespace
-(top level, io, feature, filters, spectral, presets, display, pipeline, and util /
-effects when present) the list of names is read from the namespace's ``__all__`` at
-build time, so a new public function appears without editing these pages.
+(top level, io, feature, feature.inverse, filters, spectral, presets, display,
+pipeline, and util / effects when present) the list of names is read from the
+namespace's ``__all__`` at build time, so a new public function appears without
+editing these pages.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ exclude_patterns = ["_build", "examples/*.rst", "Thumbs.db", ".DS_Store"]
 templates_path = ["_templates"]
 
 # -- API reference --------------------------------------------------------------------
-autosummary_generate = True
 autodoc_default_options = {"members": False}
 autodoc_typehints = "none"  # numpydoc's Parameters sections carry the types
 numpydoc_show_class_members = False
@@ -55,6 +55,7 @@ NAMESPACES = [
     ("Spectral core (``melforge.spectral``)", "melforge.spectral"),
     ("Filter banks (``melforge.filters``)", "melforge.filters"),
     ("Features (``melforge.feature``)", "melforge.feature"),
+    ("Inverting features (``melforge.feature.inverse``)", "melforge.feature.inverse"),
     ("Model presets (``melforge.presets``)", "melforge.presets"),
     ("Plots (``melforge.display``)", "melforge.display"),
     ("Datasets (``melforge.pipeline``)", "melforge.pipeline"),
@@ -83,8 +84,8 @@ def _public_names(modname: str) -> list[str]:
     return out
 
 
-def _write_api_pages() -> None:
-    """Write api/index.rst and one page per namespace listing its ``__all__``."""
+def _write_api_pages() -> list[str]:
+    """Write api/index.rst and one page per namespace listing its ``__all__``; return them."""
     api = HERE / "api"
     shutil.rmtree(api, ignore_errors=True)  # all generated: no stale page survives a rename
     api.mkdir()
@@ -130,9 +131,12 @@ def _write_api_pages() -> None:
         ]
     )
     (api / "index.rst").write_text(index)
+    return [f"api/{slug}.rst" for slug in toc]
 
 
-_write_api_pages()
+# The stubs are generated from these pages by name: autosummary's default (every page
+# Sphinx knew at the previous build) would miss a namespace page new since then.
+autosummary_generate = _write_api_pages()
 
 # -- Gallery --------------------------------------------------------------------------
 sphinx_gallery_conf = {

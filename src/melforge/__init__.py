@@ -4,9 +4,11 @@ Decode any common format to float32, resample, and compute the spectral
 representations audio ML is built on (STFT, mel, dB, MFCC and the exact features of
 well-known pretrained models), with plots and dataset-scale featurization.
 
-The top-level namespace mirrors librosa's, so ``import melforge as librosa`` runs
-tutorial code unchanged.  Everything is resolved lazily (PEP 562): importing
-melforge loads neither scipy.signal, matplotlib, av, pyarrow nor dask.
+The names melforge shares with librosa 0.11 (listed in the README) take librosa's
+arguments and defaults, so code that uses only those runs after
+``import melforge as librosa``; for anything else, use librosa.  Everything is
+resolved lazily (PEP 562): importing melforge loads neither scipy.signal, matplotlib,
+av, pyarrow nor dask.
 """
 
 from __future__ import annotations

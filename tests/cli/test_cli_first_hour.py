@@ -2,10 +2,11 @@
 
 ``python -m melforge``; ``info`` on a folder; rates written as ``16k`` / ``44.1k``;
 ``convert`` keeping the source's bit depth, reducing it only on request, with optional
-TPDF dither; progress bars with a total and an ETA on a terminal and silence
-elsewhere; the feature layouts stated in ``--help``.  Each item runs at least once
-through the installed entry point (a subprocess); the wider grids of cases go through
-click's runner in this process, which runs the same code faster.
+TPDF dither; progress bars (``info``, ``featurize``: files, not segments) with a total
+and an ETA on a terminal and silence elsewhere; the feature layouts stated in ``--help``
+and in ``melforge presets``.  Each item runs at least once through the installed entry
+point (a subprocess); the wider grids of cases go through click's runner in this
+process, which runs the same code faster.
 """
 
 from __future__ import annotations
@@ -221,13 +222,12 @@ def test_progress_is_silent_when_stderr_is_not_a_terminal(tree):
     assert proc.stderr == ""
 
 
-def test_progress_on_a_terminal_shows_total_and_eta(tree):
+def on_a_terminal(*args: str) -> str:
+    """Run the entry point with stderr on a pseudo-terminal; return what it drew there."""
     master, slave = pty.openpty()
     # a real terminal has a size; tqdm draws nothing on a 0-column one
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
-    proc = subprocess.Popen(
-        [str(MELFORGE), "info", "--no-levels", str(tree)], stdout=subprocess.PIPE, stderr=slave
-    )
+    proc = subprocess.Popen([str(MELFORGE), *args], stdout=subprocess.PIPE, stderr=slave)
     os.close(slave)
     chunks = []
     try:
@@ -246,12 +246,40 @@ def test_progress_on_a_terminal_shows_total_and_eta(tree):
         os.close(master)
         proc.communicate(timeout=60)
     assert proc.returncode == 0
-    bar = b"".join(chunks).decode(errors="replace")
+    return b"".join(chunks).decode(errors="replace")
+
+
+def test_progress_on_a_terminal_shows_total_and_eta(tree):
+    bar = on_a_terminal("info", "--no-levels", str(tree))
     assert "info:" in bar and "/3 [" in bar, bar  # files counted first: 0/3 ... 3/3
     assert "<" in bar, bar  # elapsed<remaining
 
 
+def test_featurize_progress_counts_files_of_a_total_with_eta(tree, tmp_path):
+    # 3 files of 0.5 s cut into 0.2 s segments: 9 segments, and the bar says 3/3
+    bar = on_a_terminal("featurize", str(tree), "-o", str(tmp_path / "o"), "--preset",
+                        "librosa-mel", "--workers", "1", "--segment-seconds", "0.2")  # fmt: skip
+    assert "featurize:" in bar and "0/3 [" in bar and "3/3 [" in bar, bar
+    assert "/9" not in bar and "4/" not in bar, bar  # segments are not counted
+    assert "<" in bar and "audio-h/min" in bar, bar  # elapsed<remaining
+
+
+def test_featurize_progress_is_silent_when_stderr_is_not_a_terminal(tree, tmp_path):
+    proc = run("featurize", str(tree), "-o", str(tmp_path / "o"), "--preset", "librosa-mel",
+               "--workers", "1", check=True)  # fmt: skip
+    assert proc.stderr == "" and "files ok: 3," in proc.stdout, proc.stdout
+
+
 def test_feature_layouts_are_stated_in_help():
-    text = " ".join(invoke("features", "--help").output.split())
+    text = " ".join(run("features", "--help", check=True).stdout.split())
     assert "(bins, frames)" in text
     assert "(n_features, n_frames)" in text and "(n_frames, n_features)" in text
+    text = " ".join(run("featurize", "--help", check=True).stdout.split())
+    assert "features column of each row is (n_frames, n_features)" in text
+    assert "out of the total, with an ETA" in text  # --progress
+
+
+def test_presets_list_states_each_layout():
+    rows = {line.split()[0]: line for line in invoke("presets").output.splitlines()}
+    assert "(n_features, n_frames)" in rows["whisper-80"]  # as transformers returns it
+    assert "(n_frames, n_features)" in rows["kaldi-fbank-80"]  # Kaldi's layout

@@ -51,7 +51,7 @@ def test_dask_existing_cluster_by_scheduler_address(tmp_path: Path, capsys) -> N
         )  # fmt: skip
         assert (s.engine, s.workers, s.files_ok, s.files_failed) == ("dask", 2, 4, 2)
         err = capsys.readouterr().err
-        assert "6file" in err and "file/s" in err and "audio-h/min" in err  # the same bar
+        assert "6/6 [" in err and "file/s" in err and "audio-h/min" in err  # the same bar
         with Client(cluster.scheduler_address) as client:  # still running after the run
             assert len(client.scheduler_info(n_workers=-1)["workers"]) == 2
         a = pads.dataset(tmp_path / "local", format="parquet").to_table()

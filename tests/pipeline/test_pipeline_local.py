@@ -242,9 +242,15 @@ def test_dataset_reads_one_row_group_at_a_time(tree: Path, tmp_path: Path, monke
 def test_progress_bar_shows_files_and_audio_hours(tree: Path, tmp_path: Path, capsys) -> None:
     melforge.featurize(tree, tmp_path / "out", preset=TINY, workers=2, progress=True)
     err = capsys.readouterr().err
-    assert "featurize" in err and "8/8" not in err  # an open-ended bar (lazy inputs)
+    assert "featurize" in err and "0/8 [" in err  # a folder: its files counted first
+    assert "8/8 [" in err  # every input counted, failed ones included
     assert "file/s" in err and "audio-h/min" in err
-    assert "8file" in err  # every input counted, failed ones included
+    # a lazy iterable is not counted first: an open-ended bar
+    paths = sorted(str(p) for p in tree.rglob("*") if p.is_file())
+    melforge.featurize((p for p in paths), tmp_path / "lazy", preset=TINY, workers=1,
+                       progress=True)  # fmt: skip
+    err = capsys.readouterr().err
+    assert "featurize" in err and "file/s" in err and "/8 [" not in err, err
 
 
 def test_a_run_does_not_import_pandas(tmp_path: Path) -> None:

@@ -93,7 +93,12 @@ def cli_spelling(message: str) -> str:
     show_default=True,
     help="Seconds per file before its worker is killed (0: no limit).",
 )
-@click.option("--progress/--no-progress", default=True, show_default=True)
+@click.option(
+    "--progress/--no-progress",
+    default=True,
+    show_default=True,
+    help="A bar of files done out of the total, with an ETA, when stderr is a terminal.",
+)
 def featurize(
     inputs: tuple[str, ...],
     out: str,
@@ -155,7 +160,7 @@ def featurize(
                 overwrite=overwrite,
                 verify_content=verify_content,
                 timeout=timeout if timeout and timeout > 0 else None,
-                progress=progress,
+                progress=progress and sys.stderr.isatty(),
             )
     except (OutputError, OutputInUseError) as e:
         if is_debug():

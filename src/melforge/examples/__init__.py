@@ -96,6 +96,18 @@ def list_examples() -> list[str]:
     description (librosa's keys are marked as downloaded on first use).  librosa returns
     None; this also returns the keys so code can iterate over them.  As in librosa,
     ``"pibble"`` is accepted by :func:`ex` but not listed.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> keys = melforge.list_examples()
+    AVAILABLE EXAMPLES
+    ---...
+    speech    	Spoken English sentence (espeak-ng), 9.6 s, 22.05 kHz mono 16-bit FLAC (bundled)
+    ...
+    vibeace   	Kevin MacLeod - Vibe Ace (librosa; downloaded on first use)
+    >>> keys[:3]
+    ['speech', 'music', 'chirp']
     """
     remote = {k: v for k, v in librosa_examples().items() if k not in _UNLISTED}
     print("AVAILABLE EXAMPLES")

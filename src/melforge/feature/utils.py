@@ -88,6 +88,19 @@ def delta(
     ParameterError
         If ``width`` is not an odd integer >= 3 (or exceeds the axis length with
         ``mode="interp"``), or ``order`` is not a positive integer.
+
+    Examples
+    --------
+    MFCCs with their first and second derivatives, stacked as speech front ends do:
+
+    >>> import numpy as np
+    >>> import melforge
+    >>> y, sr = melforge.load(melforge.ex("speech"), sr=16000)
+    >>> M = melforge.feature.mfcc(y=y, sr=sr, n_mfcc=13)
+    >>> d1 = melforge.feature.delta(M)
+    >>> d2 = melforge.feature.delta(M, order=2)
+    >>> np.vstack([M, d1, d2]).shape, d1.dtype
+    ((39, 301), dtype('float32'))
     """
     kwargs.pop("deriv", None)
     for key in kwargs:

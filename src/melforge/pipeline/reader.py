@@ -37,6 +37,17 @@ def features_to_numpy(column: Any) -> list[np.ndarray]:
     -------
     list of np.ndarray
         Views into the column's buffer (read-only), one per row, ``[shape=(frames, n)]``.
+
+    Examples
+    --------
+    >>> import pyarrow.parquet as pq
+    >>> import melforge
+    >>> from melforge.pipeline import features_to_numpy
+    >>> _ = melforge.featurize([melforge.ex("speech")], "feats", preset="kaldi-fbank-80",
+    ...                        workers=1)
+    >>> table = pq.read_table("feats/part-00000.parquet", columns=["id", "features"])
+    >>> [x.shape for x in features_to_numpy(table.column("features"))]
+    [(960, 80)]
     """
     import pyarrow as pa
 
@@ -74,12 +85,20 @@ class FeatureDataset:
 
     Examples
     --------
-    >>> ds = FeatureDataset("features/")  # doctest: +SKIP
-    >>> item = ds[0]  # doctest: +SKIP
-    >>> item["features"].shape  # (frames, n_features), float32  # doctest: +SKIP
+    >>> import melforge
+    >>> from melforge.pipeline import FeatureDataset
+    >>> _ = melforge.featurize([melforge.ex("speech")], "features", preset="whisper-80",
+    ...                        workers=1)
+    >>> ds = FeatureDataset("features/")
+    >>> item = ds[0]
+    >>> item["id"]  # a file given by its path is identified by it
+    '.../speech.flac'
+    >>> item["features"].shape, item["features"].dtype  # (n_frames, n_features)
+    ((3000, 80), dtype('float32'))
     >>> from melforge.presets import FEATURES_X_FRAMES
-    >>> ds = FeatureDataset("features/", layout=FEATURES_X_FRAMES)  # doctest: +SKIP
-    >>> ds[0]["features"].shape  # (n_features, frames), like preset(y, sr)  # doctest: +SKIP
+    >>> ds = FeatureDataset("features/", layout=FEATURES_X_FRAMES)
+    >>> ds[0]["features"].shape  # (n_features, n_frames), like preset(y, sr)
+    (80, 3000)
     """
 
     def __init__(

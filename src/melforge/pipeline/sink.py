@@ -431,6 +431,8 @@ def _write_shard_rows(
     for i, source in enumerate(sources):
         if source.id in known:
             sink.add_input(source, known[source.id], input_record(source, False))
+            if report is not None:
+                report("progress", 1, 0.0)
             continue
         previous = reuse.get(source.id)
         if previous is not None and old is not None:
@@ -448,7 +450,7 @@ def _write_shard_rows(
             record["sha256"] = hashes[source.id]
         tasks, failure = _plan_source(first_index + i, source, job)
         sink.add_input(source, failure, record)
-        for t in tasks:
+        for j, t in enumerate(tasks):
             rid = segment_id(t.id, t.offset) if t.segmented else t.id
             if rid in known:
                 result = TaskResult(t.seq, t.index, failure=known[rid])
@@ -457,6 +459,8 @@ def _write_shard_rows(
                     report("start", rid, t.path)
                 result = run_task(job, t)
             sink.add_result(source, result)
-            if report is not None:
-                report("progress", 1, result.audio_seconds)
+            if report is not None:  # the bar counts files: a file is done with its last segment
+                report("progress", int(j == len(tasks) - 1), result.audio_seconds)
+        if report is not None and not tasks:
+            report("progress", 1, 0.0)
     sink.end()

@@ -39,6 +39,20 @@ class Summary:
     worker_peak_rss : int
         Largest peak resident memory of a worker process, in bytes (as reported by
         ``getrusage`` in the worker; 0 when nothing ran).
+
+    Examples
+    --------
+    >>> import melforge
+    >>> summary = melforge.featurize([melforge.ex("chirp")], "out", preset="librosa-mel",
+    ...                              workers=1)
+    >>> summary.ok, summary.rows, summary.engine, summary.errors_path
+    (True, 1, 'local', None)
+    >>> round(summary.audio_seconds, 2)
+    5.0
+    >>> print(summary)  # what the command line prints
+    files ok: 1, failed: 0, skipped (already done): 0
+    rows: 1, audio: 0.001 h
+    ...
     """
 
     out: str

@@ -69,6 +69,24 @@ class Preset:
         The implementation the recipe reproduces (a class attribute).
     deviation : str
         The largest deviation from it measured by the tests (a class attribute).
+
+    Examples
+    --------
+    Every preset is called the same way; its ``layout`` says what it returns:
+
+    >>> import melforge
+    >>> y, sr = melforge.load(melforge.ex("speech"), sr=16000)
+    >>> p = melforge.presets.get("librosa-mel")
+    >>> p.sample_rate, p.layout  # y is resampled to 22.05 kHz first
+    (22050, '(n_features, n_frames)')
+    >>> p(y, sr).shape, p.frames(y, sr).shape
+    ((128, 415), (415, 128))
+    >>> import dataclasses
+    >>> small = dataclasses.replace(p, name="mel-64", n_mels=64)  # a variant: still frozen
+    >>> small(y, sr).shape
+    (64, 415)
+    >>> melforge.presets.from_dict(small.to_dict()) == small
+    True
     """
 
     name: str

@@ -47,6 +47,16 @@ class WhisperPreset(Preset):
         80 (Whisper tiny ... large-v2) or 128 (large-v3).
     pad_or_trim : bool
         Zero-pad or cut every clip to 30 s first, as transformers does by default.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> from melforge.presets import WhisperPreset
+    >>> y, sr = melforge.load(melforge.ex("speech"), sr=16000)
+    >>> WhisperPreset(name="whisper-80")(y, sr).shape  # 30 s of 10 ms frames
+    (80, 3000)
+    >>> WhisperPreset(name="whisper-128", n_mels=128, pad_or_trim=False)(y, sr).shape
+    (128, 962)
     """
 
     sample_rate: int = SAMPLE_RATE
@@ -88,6 +98,15 @@ class KaldiFbankPreset(Preset):
 
     ``preset(y, sr)`` returns Kaldi's layout ``(n_frames, num_mel_bins)`` per clip.
     The fields are :func:`melforge.feature.kaldi_fbank`'s options.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> from melforge.presets import KaldiFbankPreset
+    >>> y, sr = melforge.load(melforge.ex("speech"), sr=16000)
+    >>> fbank = KaldiFbankPreset(name="fbank-40", num_mel_bins=40)
+    >>> fbank.layout, fbank(y, sr).shape  # 25 ms frames every 10 ms, snip_edges
+    ('(n_frames, n_features)', (960, 40))
     """
 
     sample_rate: int = 16000
@@ -158,6 +177,15 @@ class Wav2Vec2Preset(Preset):
     do_normalize : bool
         Apply :func:`melforge.feature.normalize_waveform`; False passes the
         (resampled) waveform through.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> from melforge.presets import Wav2Vec2Preset
+    >>> y, sr = melforge.load(melforge.ex("speech"))  # 22.05 kHz: resampled to 16 kHz
+    >>> x = Wav2Vec2Preset(name="wav2vec2")(y, sr)
+    >>> x.shape, round(float(x.mean()), 4), round(float(x.std()), 2)
+    ((153997,), 0.0, 1.0)
     """
 
     sample_rate: int = 16000
@@ -205,6 +233,15 @@ class LibrosaMelPreset(Preset):
 
     ``power_to_db(melspectrogram(y=y, sr=22050), ref=1.0, top_db=80)`` per clip:
     ``(n_mels, n_frames)`` with ``n_frames = 1 + n // hop_length``.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> from melforge.presets import LibrosaMelPreset
+    >>> y, sr = melforge.load(melforge.ex("speech"))
+    >>> S_db = LibrosaMelPreset(name="mel")(y, sr)
+    >>> S_db.shape, float(S_db.max() - S_db.min()) <= 80.0
+    ((128, 415), True)
     """
 
     sample_rate: int = 22050
@@ -277,6 +314,16 @@ class MfccPreset(Preset):
     for ``k = 1 .. n_deltas``, stacked on the feature axis:
     ``(n_mfcc * (1 + n_deltas), n_frames)``.  Clips need at least ``delta_width``
     frames.
+
+    Examples
+    --------
+    >>> import melforge
+    >>> from melforge.presets import MfccPreset
+    >>> y, sr = melforge.load(melforge.ex("speech"))
+    >>> MfccPreset(name="mfcc-13")(y, sr).shape  # 13 MFCCs, deltas, delta-deltas
+    (39, 415)
+    >>> MfccPreset(name="mfcc-20", n_mfcc=20, n_deltas=0)(y, sr).shape
+    (20, 415)
     """
 
     sample_rate: int = 22050
@@ -355,6 +402,17 @@ class NemoPreset(Preset):
     ``n_frames = 1 + n // hop_length``; see :func:`melforge.feature.nemo.nemo_log_mel`.
     The defaults are NeMo's Conformer / FastConformer settings (80 mels, 25 ms
     window, 10 ms hop, 512-point FFT, pre-emphasis 0.97, per-feature normalization).
+
+    Examples
+    --------
+    >>> import melforge
+    >>> from melforge.presets import NemoPreset
+    >>> y, sr = melforge.load(melforge.ex("speech"), sr=16000)
+    >>> x = NemoPreset(name="nemo-80")(y, sr)
+    >>> x.shape  # 1 + 153997 // 160 frames
+    (80, 963)
+    >>> bool(abs(x.mean(axis=1)).max() < 1e-3)  # each mel bin normalized over the clip
+    True
     """
 
     sample_rate: int = 16000

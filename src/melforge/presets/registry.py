@@ -69,6 +69,12 @@ def names() -> list[str]:
     -------
     list of str
         E.g. ``["kaldi-fbank-80", "librosa-mel", "mfcc-13", ...]``.
+
+    Examples
+    --------
+    >>> import melforge.presets
+    >>> melforge.presets.names()
+    ['kaldi-fbank-80', 'librosa-mel', 'mfcc-13', 'nemo-80', 'wav2vec2', 'whisper-128', 'whisper-80']
     """
     return sorted(_PRESETS)
 
@@ -124,6 +130,19 @@ def from_dict(data: Mapping[str, Any]) -> Preset:
     ------
     ParameterError
         Unknown kind or parameter, a missing name, or invalid parameter values.
+
+    Examples
+    --------
+    A recipe survives a trip through JSON:
+
+    >>> import json
+    >>> import melforge.presets
+    >>> p = melforge.presets.get("kaldi-fbank-80")
+    >>> text = json.dumps(p.to_dict())
+    >>> melforge.presets.from_dict(json.loads(text)) == p
+    True
+    >>> melforge.presets.from_dict({"name": "whisper-80"}).n_mels  # a registered name
+    80
     """
     if not isinstance(data, Mapping) or not isinstance(data.get("name"), str):
         raise ParameterError("data must be a mapping with a string 'name' (see Preset.to_dict)")

@@ -73,8 +73,9 @@ def names() -> list[str]:
     Examples
     --------
     >>> import melforge.presets
-    >>> melforge.presets.names()
-    ['kaldi-fbank-80', 'librosa-mel', 'mfcc-13', 'nemo-80', 'wav2vec2', 'whisper-128', 'whisper-80']
+    >>> names = melforge.presets.names()
+    >>> "whisper-80" in names and names == sorted(names)
+    True
     """
     return sorted(_PRESETS)
 

@@ -40,6 +40,7 @@ __all__ = [
 #: reproduces it.  Modules are imported on first use.  One line per extractor class.
 _FAMILIES: dict[str, str] = {
     "Wav2Vec2FeatureExtractor": "melforge.presets.hf.wav2vec2:Wav2Vec2Family",
+    "ParakeetFeatureExtractor": "melforge.presets.hf.parakeet:ParakeetFamily",
 }
 
 #: Config keys that never change the numbers (bookkeeping written by transformers).

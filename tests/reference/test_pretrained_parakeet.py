@@ -71,5 +71,5 @@ def test_versions_recorded():
 @pytest.mark.parametrize("case_id", list(LIVE))
 def test_live_transformers(case_id):
     pytest.importorskip("torch")
-    case = dict(LIVE[case_id], config=make_parakeet.extractor(LIVE[case_id]).to_dict())
+    case = dict(LIVE[case_id], config=make_parakeet.config(LIVE[case_id]))
     _golden.assert_same(make_parakeet.reference(LIVE[case_id]), _run(case), atol=ATOL)

@@ -21,17 +21,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _golden  # noqa: E402
 
 FIXTURE = _golden.HERE / "parakeet.npz"
-BATCH = ["speech:3000:11000", "noise:5237:1", "speech:20000:23001"]
+BATCH = ["speech:3000:7000", "noise:2637:1", "speech:20000:21801"]
 
 #: id, config (non-default entries over the class defaults), clips, call options.
 CASES: list[dict[str, Any]] = [
-    {"id": "p80_single", "config": {}, "clips": ["speech:0:8000"], "options": {}, "single": True},
+    {"id": "p80_single", "config": {}, "clips": ["speech:0:6000"], "options": {}, "single": True},
     {"id": "p80_batch", "config": {}, "clips": BATCH, "options": {}},
     {
         "id": "p80_max_length",
         "config": {},
-        "clips": ["speech:0:9600", "noise:4000:2"],
-        "options": {"padding": "max_length", "max_length": 9000, "truncation": True,
+        "clips": ["speech:0:5600", "noise:3000:2"],
+        "options": {"padding": "max_length", "max_length": 5000, "truncation": True,
                     "pad_to_multiple_of": 512},
     },
     {
@@ -44,7 +44,7 @@ CASES: list[dict[str, Any]] = [
      "clips": ["speech:60000:66000", "sine:4321:440"], "options": {}},
     {"id": "edited_batch",
      "config": {"feature_size": 64, "win_length": 320, "hop_length": 128, "preemphasis": 0.9},
-     "clips": ["chirp:1000:7000", "noise:2500:3"], "options": {}},
+     "clips": ["chirp:1000:4000", "noise:2500:3"], "options": {}},
 ]  # fmt: skip
 
 

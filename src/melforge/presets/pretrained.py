@@ -42,6 +42,8 @@ _FAMILIES: dict[str, str] = {
     "Wav2Vec2FeatureExtractor": "melforge.presets.hf.wav2vec2:Wav2Vec2Family",
     "ParakeetFeatureExtractor": "melforge.presets.hf.parakeet:ParakeetFamily",
     "Phi4MultimodalFeatureExtractor": "melforge.presets.hf.phi4:Phi4MultimodalFamily",
+    "GraniteSpeechFeatureExtractor": "melforge.presets.hf.granite:GraniteSpeechFamily",
+    "GraniteSpeech5FeatureExtractor": "melforge.presets.hf.granite:GraniteSpeech5Family",
 }
 
 #: Config keys that never change the numbers (bookkeeping written by transformers).

@@ -15,6 +15,7 @@ output key: ``<case id>/<key>`` (``<case id>/<key>/<i>`` for ragged lists).
 
 from __future__ import annotations
 
+import functools
 import json
 import platform
 from pathlib import Path
@@ -26,6 +27,15 @@ HERE = Path(__file__).resolve().parent
 SR = 16000
 
 
+@functools.lru_cache(maxsize=4)
+def _bundled(kind: str) -> np.ndarray:
+    import melforge
+
+    y, _ = melforge.load(melforge.ex(kind), sr=SR)
+    y.flags.writeable = False
+    return y
+
+
 def clip(name: str) -> np.ndarray:
     """A named float32 test input at 16 kHz, rebuilt deterministically.
 
@@ -33,12 +43,9 @@ def clip(name: str) -> np.ndarray:
     ``noise:<n>:<seed>`` — 0.1 * standard normal; ``sine:<n>:<hz>`` — a 0.5-amplitude sine;
     ``chirp:<start>:<stop>`` — the bundled chirp.
     """
-    import melforge
-
     kind, a, b = name.split(":")
     if kind in ("speech", "chirp"):
-        y, _ = melforge.load(melforge.ex(kind), sr=SR)
-        return np.ascontiguousarray(y[int(a) : int(b)], dtype=np.float32)
+        return np.array(_bundled(kind)[int(a) : int(b)], dtype=np.float32)
     if kind == "noise":
         rng = np.random.default_rng(int(b))
         return (0.1 * rng.standard_normal(int(a))).astype(np.float32)

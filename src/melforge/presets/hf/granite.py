@@ -355,8 +355,13 @@ class GraniteSpeech5Family(_GraniteBase):
             clips, padding=padding, max_length=max_length,
             pad_to_multiple_of=pad_to_multiple_of, padding_value=self.padding_value,
         )  # fmt: skip
-        if isinstance(padded.values, list) or padded.values.shape[1] < padded.lengths.max():
-            if padding_strategy(padding, max_length) == "do_not_pad":
+        strategy = padding_strategy(padding, max_length)
+        target = int(max_length or 0)
+        if pad_to_multiple_of:
+            target = -(-target // int(pad_to_multiple_of)) * int(pad_to_multiple_of)
+        too_long = strategy == "max_length" and padded.lengths.max() > target
+        if isinstance(padded.values, list) or too_long:
+            if strategy == "do_not_pad":
                 raise ParameterError(
                     "padding=False needs clips of equal length (transformers refuses the batch)"
                 )

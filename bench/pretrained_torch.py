@@ -1,4 +1,4 @@
-"""Speed of the torch-only from_pretrained families vs transformers' torch CPU path.
+"""Speed of from_pretrained Parakeet, Phi-4, Granite and LASR vs transformers' torch path.
 
 Not a ``make bench`` case (that venv has no torch).  Run it in a venv with torch
 (and torchaudio for Granite; see tests/golden/make_granite.py), one thread on both
@@ -27,6 +27,7 @@ FAMILIES = [
     ("Phi4MultimodalFeatureExtractor", {}, True),
     ("GraniteSpeechFeatureExtractor", {}, False),
     ("GraniteSpeech5FeatureExtractor", {}, True),
+    ("LasrFeatureExtractor", {}, True),
 ]
 
 

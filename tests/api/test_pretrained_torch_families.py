@@ -1,4 +1,4 @@
-"""Parakeet, Phi-4 and Granite presets: JSON round trips, saved folders, layouts, resampling.
+"""Parakeet, Phi-4, Granite and LASR presets: JSON round trips, saved folders, layouts, resampling.
 
 The configs are the ones the reference classes wrote (stored in the golden fixtures,
 since the classes need torch to be built).
@@ -20,7 +20,7 @@ import _golden  # noqa: E402
 import melforge  # noqa: E402
 from melforge.presets import from_dict, from_pretrained  # noqa: E402
 
-FIXTURES = ["parakeet", "phi4", "granite"]
+FIXTURES = ["parakeet", "phi4", "granite", "lasr"]
 CONFIGS = [
     case["config"]
     for name in FIXTURES

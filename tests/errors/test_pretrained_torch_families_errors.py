@@ -12,6 +12,7 @@ PARAKEET = {"feature_extractor_type": "ParakeetFeatureExtractor"}
 PHI4 = {"feature_extractor_type": "Phi4MultimodalFeatureExtractor"}
 GRANITE = {"feature_extractor_type": "GraniteSpeechFeatureExtractor"}
 GRANITE5 = {"feature_extractor_type": "GraniteSpeech5FeatureExtractor"}
+LASR = {"feature_extractor_type": "LasrFeatureExtractor"}
 Y = np.zeros(4000, np.float32)
 
 
@@ -39,6 +40,9 @@ Y = np.zeros(4000, np.float32)
         (dict(GRANITE5, delta_win_length=1), r"delta_win_length=1"),
         (dict(GRANITE5, logmel_floor_db="8"), r"logmel_floor_db='8' must be a number"),
         (dict(GRANITE5, num_mel_bins=80, n_mels=64), r"\['n_mels'\] are not implemented"),
+        (dict(LASR, sampling_rate=8000), r"sample_rate=8000: the fixed 125-7500 Hz mel range"),
+        (dict(LASR, padding_side="middle"), r"padding_side='middle' must be 'right' or 'left'"),
+        (dict(LASR, preemphasis=0.97), r"\['preemphasis'\] are not implemented"),
     ],
 )  # fmt: skip
 def test_config_refusals(config, message):
@@ -58,6 +62,8 @@ def test_config_refusals(config, message):
          r"4000 samples does not fit max_length=1000"),
         (GRANITE5, [Y[:200]], {}, r"longest clip has 200 samples.*n_fft // 2 = 256"),
         (GRANITE, [Y[:256]], {}, r"longest clip has 256 samples"),
+        (LASR, [Y[:399]], {}, r"longest clip has 399 samples.*win_length=400"),
+        (LASR, [Y, Y[:3000]], {"padding": False}, r"padding=False needs clips"),
     ],
 )  # fmt: skip
 def test_call_refusals(config, clips, options, message):
@@ -70,7 +76,7 @@ def test_granite_v1_takes_no_call_options():
         from_pretrained(GRANITE).batch([Y], 16000, padding=True)
 
 
-@pytest.mark.parametrize("config", [PARAKEET, PHI4, GRANITE5])
+@pytest.mark.parametrize("config", [PARAKEET, PHI4, GRANITE5, LASR])
 def test_empty_batch(config):
     with pytest.raises(ParameterError, match="empty list"):
         from_pretrained(config).batch([], 16000)

@@ -44,6 +44,7 @@ _FAMILIES: dict[str, str] = {
     "Phi4MultimodalFeatureExtractor": "melforge.presets.hf.phi4:Phi4MultimodalFamily",
     "GraniteSpeechFeatureExtractor": "melforge.presets.hf.granite:GraniteSpeechFamily",
     "GraniteSpeech5FeatureExtractor": "melforge.presets.hf.granite:GraniteSpeech5Family",
+    "LasrFeatureExtractor": "melforge.presets.hf.lasr:LasrFamily",
 }
 
 #: Config keys that never change the numbers (bookkeeping written by transformers).

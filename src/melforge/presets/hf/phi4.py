@@ -38,12 +38,23 @@ _SCALE = np.float32(32768.0)
 
 
 class _Kernel:
-    """Pre-emphasis (float32), ×32768, window, FFT, power and mel (float64) by blocks."""
+    """Float64 framed log-mel by blocks: [pre-emphasis (float32), scale,] window, FFT, mel, log.
 
-    def __init__(self, bands: tuple[Any, ...], window: np.ndarray, n_fft: int) -> None:
+    ``preemphasis=None`` skips the pre-emphasis and the scaling (LASR); otherwise each
+    frame is pre-emphasized in float32 (``x[0] -= c x[0]``, as Phi-4) and scaled by
+    ``scale``.  ``log(max(mel, floor))`` is written to ``out``.  The frames are not
+    centred: the window covers the frame's samples, the FFT input is zero-tailed.
+    """
+
+    def __init__(
+        self, bands: tuple[Any, ...], window: np.ndarray, n_fft: int, *, floor: float,
+        preemphasis: Optional[float] = None, scale: float = 1.0,
+    ) -> None:  # fmt: skip
         self.bands = tuple((j0, j1, k0, k1, w.astype(np.float64)) for j0, j1, k0, k1, w in bands)
         self.window = window.astype(np.float64)
-        self.n_fft = n_fft
+        self.floor = floor
+        self.preemphasis = preemphasis
+        self.scale = np.float32(scale)
         self.n_mels = bands[-1][1]
         win = window.size
         self.buf = np.empty((_BLOCK_FRAMES, win), dtype=np.float32)
@@ -52,17 +63,21 @@ class _Kernel:
         self.power = np.empty((_BLOCK_FRAMES, n_fft // 2 + 1), dtype=np.float64)
         self.mel = np.empty((_BLOCK_FRAMES, self.n_mels), dtype=np.float64)
 
-    def __call__(self, frames: np.ndarray, coeff: float, out: np.ndarray) -> None:
-        """``log(max(mel, 1))`` of ``frames`` ``(m, win)`` into ``out`` ``(m, n_mels)``."""
+    def __call__(self, frames: np.ndarray, out: np.ndarray) -> None:
+        """``log(max(mel, floor))`` of ``frames`` ``(m, win)`` into ``out`` ``(m, n_mels)``."""
         for start in range(0, frames.shape[0], _BLOCK_FRAMES):
             stop = min(start + _BLOCK_FRAMES, frames.shape[0])
             m = stop - start
-            buf = self.buf[:m]
-            np.copyto(buf, frames[start:stop])
-            _preemphasize(buf, np.float32(coeff), self.tmp[:m])  # x[0] -= c x[0], as Phi-4
-            buf *= _SCALE  # a power of two: exact
             frame = self.padded[:m]
-            np.multiply(buf, self.window, out=frame[:, : buf.shape[1]])  # tail stays zero
+            if self.preemphasis is None:
+                np.multiply(frames[start:stop], self.window, out=frame[:, : self.window.size])
+            else:
+                buf = self.buf[:m]
+                np.copyto(buf, frames[start:stop])
+                _preemphasize(buf, np.float32(self.preemphasis), self.tmp[:m])
+                if self.scale != 1.0:
+                    buf *= self.scale  # Phi-4's 32768: a power of two, exact
+                np.multiply(buf, self.window, out=frame[:, : buf.shape[1]])  # tail stays 0
             spec = _fft.rfft(frame, workers=1)
             squares = spec.view(np.float64)
             np.square(squares, out=squares)
@@ -71,7 +86,7 @@ class _Kernel:
             mel = self.mel[:m]
             for j0, j1, k0, k1, weights in self.bands:
                 np.matmul(power[:, k0:k1], weights, out=mel[:, j0:j1])
-            np.maximum(mel, 1.0, out=mel)
+            np.maximum(mel, self.floor, out=mel)
             np.log(mel, out=out[start:stop])
 
 
@@ -214,14 +229,15 @@ class Phi4MultimodalFamily(PretrainedPreset):
         up = orig // hop - 1
 
         def work(rows: range) -> None:
-            kernel = _Kernel(bands, window, self.n_fft)
+            kernel = _Kernel(bands, window, self.n_fft, floor=1.0,
+                             preemphasis=self.preemphasis, scale=_SCALE)  # fmt: skip
             for b in rows:
                 frames = _frame_view(padded.values[b], win, hop, True)
                 count = n_frames
                 if self.padding_value == 0.0:  # frames wholly over zeros give log(1) = 0
                     live = int(min(padded.lengths[b], total))
                     count = min(n_frames, -(-live // hop))
-                kernel(frames[:count], self.preemphasis, out[b, :count])
+                kernel(frames[:count], out[b, :count])
                 if masked and orig[b] != orig.max() and up[b] > down[b]:
                     out[b, max(int(down[b]), 0) : int(up[b])] = 0.0
 

@@ -54,16 +54,18 @@ def test_config_refusals(config, message):
     ("config", "clips", "options", "message"),
     [
         (PARAKEET, [np.zeros(300, np.float32)], {}, r"clip 0 has 300 samples.*at least 320"),
-        (PARAKEET, [Y, Y[:3000]], {"padding": False}, r"padding=False needs clips of equal"),
+        (PARAKEET, [Y, Y[:3000]], {"padding": False}, r"different lengths after padding"),
         (PHI4, [Y, Y[:399]], {}, r"clip 1 has 399 samples.*win_length=400"),
-        (PHI4, [Y, Y[:3000]], {"padding": "do_not_pad"}, r"padding=False needs clips"),
+        (PHI4, [Y, Y[:3000]], {"padding": "do_not_pad"}, r"different lengths after padding"),
         (GRANITE5, [Y, Y[:3000]], {"padding": False}, r"padding=False needs clips"),
         (GRANITE5, [Y], {"padding": "max_length", "max_length": 1000},
          r"4000 samples does not fit max_length=1000"),
         (GRANITE5, [Y[:200]], {}, r"longest clip has 200 samples.*n_fft // 2 = 256"),
         (GRANITE, [Y[:256]], {}, r"longest clip has 256 samples"),
         (LASR, [Y[:399]], {}, r"longest clip has 399 samples.*win_length=400"),
-        (LASR, [Y, Y[:3000]], {"padding": False}, r"padding=False needs clips"),
+        (LASR, [Y, Y[:3000]], {"padding": False}, r"different lengths after padding"),
+        (PARAKEET, [Y, Y[:3000]], {"padding": "max_length", "max_length": 1000},
+         r"longer than max_length"),
     ],
 )  # fmt: skip
 def test_call_refusals(config, clips, options, message):

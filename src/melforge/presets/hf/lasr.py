@@ -157,7 +157,8 @@ class LasrFamily(PretrainedPreset):
         )  # fmt: skip
         if isinstance(padded.values, list):
             raise ParameterError(
-                "padding=False needs clips of equal length (transformers cannot stack them)"
+                "the clips have different lengths after padding (padding=False, or a clip longer "
+                "than max_length without truncation=True); transformers cannot stack them"
             )
         total = padded.values.shape[1]
         win, hop = self.win_length, self.hop_length

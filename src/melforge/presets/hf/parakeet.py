@@ -152,7 +152,8 @@ class ParakeetFamily(PretrainedPreset):
         )  # fmt: skip
         if isinstance(padded.values, list):
             raise ParameterError(
-                "padding=False needs clips of equal length (transformers cannot stack them)"
+                "the clips have different lengths after padding (padding=False, or a clip longer "
+                "than max_length without truncation=True); transformers cannot stack them"
             )
         total = padded.values.shape[1]
         hop = self.hop_length

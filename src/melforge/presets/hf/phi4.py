@@ -214,7 +214,8 @@ class Phi4MultimodalFamily(PretrainedPreset):
         )  # fmt: skip
         if isinstance(padded.values, list):
             raise ParameterError(
-                "padding=False needs clips of equal length (transformers cannot stack them)"
+                "the clips have different lengths after padding (padding=False, or a clip longer "
+                "than max_length without truncation=True); transformers cannot stack them"
             )
         total = padded.values.shape[1]
         n_frames = 0 if total < win else (total - win) // hop + 1

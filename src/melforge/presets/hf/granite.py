@@ -29,7 +29,7 @@ from melforge.feature._clips import _for_each_clip
 from melforge.feature.whisper import _frames, _MelKernel
 from melforge.presets._padding import pad_sequences, padding_strategy
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
-from melforge.presets.hf.parakeet import _pop_int, _pop_side
+from melforge.presets.hf._common import _pop_int, _pop_side
 from melforge.presets.pretrained import PretrainedPreset
 
 __all__ = ["GraniteSpeechFamily", "GraniteSpeech5Family"]

@@ -22,8 +22,7 @@ from melforge.feature._clips import _for_each_clip
 from melforge.feature.kaldi import _frame_view
 from melforge.presets._padding import pad_sequences
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
-from melforge.presets.hf.parakeet import _pop_int
-from melforge.presets.hf.phi4 import _Kernel
+from melforge.presets.hf._common import _Kernel, _pop_int
 from melforge.presets.pretrained import PretrainedPreset
 
 __all__ = ["LasrFamily"]

@@ -29,26 +29,10 @@ from melforge.feature.nemo import (
 )
 from melforge.presets._padding import pad_sequences
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
+from melforge.presets.hf._common import _pop_int, _pop_side
 from melforge.presets.pretrained import PretrainedPreset
 
 __all__ = ["ParakeetFamily"]
-
-
-def _pop_int(config: dict[str, Any], key: str, default: int) -> int:
-    value = config.pop(key, default)
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-        raise ParameterError(f"config {key}={value!r} must be a positive integer")
-    return int(value)
-
-
-def _pop_side(config: dict[str, Any]) -> None:
-    side = config.pop("padding_side", "right")
-    if side != "right":
-        # transformers pads on the left but masks the pre-emphasis and the frames as if
-        # the clip started at sample 0; not reproduced.
-        raise ParameterError(
-            f"config padding_side={side!r}: only 'right' is implemented for this family"
-        )
 
 
 @dataclasses.dataclass(frozen=True)

@@ -42,17 +42,19 @@ class _Kernel:
 
     ``preemphasis=None`` skips the pre-emphasis and the scaling (LASR); otherwise each
     frame is pre-emphasized in float32 (``x[0] -= c x[0]``, as Phi-4) and scaled by
-    ``scale``.  ``log(max(mel, floor))`` is written to ``out``.  The frames are not
-    centred: the window covers the frame's samples, the FFT input is zero-tailed.
+    ``scale``.  ``log(max(mel, floor))`` (or ``log(mel + guard)`` when ``guard`` is
+    set, Parakeet) is written to ``out``.  The window covers the frame's samples and the
+    FFT input is zero-tailed (a window centred in the FFT frame only shifts the phase).
     """
 
     def __init__(
         self, bands: tuple[Any, ...], window: np.ndarray, n_fft: int, *, floor: float,
-        preemphasis: Optional[float] = None, scale: float = 1.0,
+        preemphasis: Optional[float] = None, scale: float = 1.0, guard: float = 0.0,
     ) -> None:  # fmt: skip
         self.bands = tuple((j0, j1, k0, k1, w.astype(np.float64)) for j0, j1, k0, k1, w in bands)
         self.window = window.astype(np.float64)
         self.floor = floor
+        self.guard = guard
         self.preemphasis = preemphasis
         self.scale = np.float32(scale)
         self.n_mels = bands[-1][1]
@@ -86,5 +88,8 @@ class _Kernel:
             mel = self.mel[:m]
             for j0, j1, k0, k1, weights in self.bands:
                 np.matmul(power[:, k0:k1], weights, out=mel[:, j0:j1])
-            np.maximum(mel, self.floor, out=mel)
+            if self.guard:
+                mel += self.guard
+            else:
+                np.maximum(mel, self.floor, out=mel)
             np.log(mel, out=out[start:stop])

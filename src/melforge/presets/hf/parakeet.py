@@ -6,8 +6,10 @@ pad the waveforms (transformers' ``pad()``), pre-emphasis with the samples from 
 clip's length on set to 0, a centred STFT with zero padding, symmetric Hann window,
 power, Slaney mel, ``log(mel + 2**-24)``, then per-feature mean and unbiased standard
 deviation over each clip's ``n // hop_length`` valid frames, ``(x - mean) / (std + 1e-5)``
-and the frames from there on set to 0.  The kernel is
-:func:`melforge.feature.nemo.nemo_log_mel`'s.
+and the frames from there on set to 0: :func:`melforge.feature.nemo.nemo_log_mel`'s
+recipe, with the window, FFT and mel product in float64 (half the deviation of the
+float32 kernel from transformers' float32 ``torch.stft``, whose own rounding moves the
+weakest mel bands).
 """
 
 from __future__ import annotations
@@ -19,17 +21,11 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge.feature._clips import _for_each_clip
-from melforge.feature.nemo import (
-    _log_mel,
-    _mel_bands,
-    _MelKernel,
-    _normalize,
-    _preemphasize,
-    _symmetric_hann,
-)
+from melforge.feature.nemo import LOG_GUARD, _mel_bands, _normalize, _preemphasize, _symmetric_hann
+from melforge.feature.whisper import _frames
 from melforge.presets._padding import pad_sequences
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
-from melforge.presets.hf._common import _pop_int, _pop_side
+from melforge.presets.hf._common import _Kernel, _pop_int, _pop_side
 from melforge.presets.pretrained import PretrainedPreset
 
 __all__ = ["ParakeetFamily"]
@@ -156,16 +152,22 @@ class ParakeetFamily(PretrainedPreset):
         window = _symmetric_hann(self.win_length)
         out = np.zeros((len(clips), n_frames, self.feature_size), dtype=np.float32)
 
+        win = self.win_length
+        left = self.n_fft // 2 - (self.n_fft - win) // 2  # frame 0's first window sample
+
         def work(rows: range) -> None:
-            kernel = _MelKernel(bands, window, self.n_fft)
-            scratch = np.empty((self.feature_size, n_frames), dtype=np.float32)
+            kernel = _Kernel(bands, window, self.n_fft, floor=0.0, guard=LOG_GUARD)
+            scratch = np.empty((n_frames, self.feature_size), dtype=np.float64)
             for b in rows:
                 live = int(min(padded.lengths[b], total))
-                x = _preemphasize(padded.values[b, :live], self.preemphasis)
                 wanted = int(min(valid[b], n_frames))
-                _log_mel(x, wanted, bands, window, self.n_fft, hop, scratch, kernel)
+                # The pre-emphasized clip, zeros around it (torch.stft's constant padding).
+                signal = np.zeros(left + max(live, (wanted - 1) * hop + win), np.float32)
+                signal[left : left + live] = _preemphasize(padded.values[b, :live],
+                                                           self.preemphasis)  # fmt: skip
+                kernel(_frames(signal, win, hop)[:wanted], scratch[:wanted])
                 out[b, :wanted] = _normalize(
-                    scratch[:, :wanted], "per_feature", wanted, count=int(valid[b]),
+                    scratch[:wanted].T, "per_feature", wanted, count=int(valid[b]),
                     nan_std=None,
                 ).T  # fmt: skip
 

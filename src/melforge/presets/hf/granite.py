@@ -27,7 +27,7 @@ import numpy as np
 from melforge._errors import ParameterError
 from melforge.feature._clips import _for_each_clip
 from melforge.feature.whisper import _frames, _MelKernel
-from melforge.presets._padding import pad_sequences, padding_strategy
+from melforge.presets._padding import padding_strategy
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
 from melforge.presets.hf._common import _pop_int, _pop_side
 from melforge.presets.pretrained import PretrainedPreset
@@ -67,8 +67,7 @@ def _periodic_hann(length: int) -> np.ndarray:
 
 
 def _log_mel_batch(
-    rows: np.ndarray,
-    lengths: np.ndarray,
+    contents: list[np.ndarray],
     total: int,
     n_frames: int,
     *,
@@ -77,26 +76,26 @@ def _log_mel_batch(
     n_fft: int,
     win_length: int,
     hop: int,
-    padding_value: float,
     floor_decades: float,
 ) -> np.ndarray:
-    """Clamped log10 mel ``(batch, n_mels, n_frames)`` of rows zero-extended to ``total``.
+    """Clamped log10 mel ``(batch, n_frames, n_mels)`` of signals zero-extended to ``total``.
 
-    Row ``b`` holds ``lengths[b]`` samples of its clip then ``padding_value``; beyond
-    ``rows.shape[1]`` up to ``total`` the signal is 0.  Frames that see only zeros have
-    zero power (log10 -10, then the floor), so they are not computed.
+    Signal ``b`` is ``contents[b]`` followed by zeros up to ``total`` samples (the clips
+    are never copied into a padded batch).  Frames that see only zeros have zero power
+    (log10 -10, then the floor), so they are not computed.
     """
     half = n_fft // 2
     bands = _htk_bands(n_mels, sr, n_fft)
     window = _periodic_hann(win_length)
     offset = (n_fft - win_length) // 2  # the window's first sample in the n_fft frame
-    out = np.full((rows.shape[0], n_mels, n_frames), _LOG_FLOOR, dtype=np.float32)
+    out = np.empty((len(contents), n_frames, n_mels), dtype=np.float32)
 
     def work(clips: range) -> None:
         kernel = _MelKernel(bands, window, n_fft)
+        mel = np.empty((n_mels, n_frames), dtype=np.float32)
         for b in clips:
-            live = int(lengths[b]) if padding_value == 0.0 else rows.shape[1]
-            content = rows[b, :live]
+            content = contents[b]
+            live = content.shape[0]
             if live > total - half - 1:  # the end's reflection reaches the content
                 x = np.zeros(total, dtype=np.float32)
                 x[:live] = content
@@ -109,16 +108,20 @@ def _log_mel_batch(
                 head = np.zeros(half + 1, dtype=np.float32)
                 head[: min(live, half + 1)] = content[: half + 1]
                 ext[:half] = head[half:0:-1]
-            kernel(_frames(ext[offset:], win_length, hop)[:count], out[b, :, :count])
-        for b in clips:
-            np.maximum(out[b], np.float32(_LOG_FLOOR), out=out[b])
-            np.log10(out[b], out=out[b])
-            peak = out[b].max()
-            np.maximum(out[b], peak - np.float32(floor_decades), out=out[b])
-            out[b] /= np.float32(4.0)
-            out[b] += np.float32(1.0)
+            kernel(_frames(ext[offset:], win_length, hop)[:count], mel[:, :count])
+            rows = mel[:, :count]
+            np.maximum(rows, np.float32(_LOG_FLOOR), out=rows)
+            np.log10(rows, out=rows)
+            peak = max(float(rows.max()), np.log10(_LOG_FLOOR) if count < n_frames else -np.inf)
+            floor = np.float32(peak) - np.float32(floor_decades)
+            np.maximum(rows, floor, out=rows)
+            target = out[b]
+            target[:count] = rows.T
+            target[count:] = max(np.float32(np.log10(np.float32(_LOG_FLOOR))), floor)
+            target /= np.float32(4.0)
+            target += np.float32(1.0)
 
-    _for_each_clip(rows.shape[0], work)
+    _for_each_clip(len(contents), work)
     return out
 
 
@@ -156,18 +159,17 @@ class _GraniteBase(PretrainedPreset):
             raise ParameterError(f"win_length={self.win_length} must be <= n_fft={self.n_fft}")
 
     def _log_mel(
-        self, rows: np.ndarray, lengths: np.ndarray, total: int, n_frames: int,
-        padding_value: float, floor_decades: float,
-    ) -> np.ndarray:  # fmt: skip
+        self, contents: list[np.ndarray], total: int, n_frames: int, floor_decades: float
+    ) -> np.ndarray:
         if total <= self.n_fft // 2:
             raise ParameterError(
                 f"the batch's longest clip has {total} samples; torchaudio's reflect "
                 f"padding needs more than n_fft // 2 = {self.n_fft // 2}"
             )
         return _log_mel_batch(
-            rows, lengths, total, n_frames, n_mels=self.n_mels, sr=self.sample_rate,
+            contents, total, n_frames, n_mels=self.n_mels, sr=self.sample_rate,
             n_fft=self.n_fft, win_length=self.win_length, hop=self.hop_length,
-            padding_value=padding_value, floor_decades=floor_decades,
+            floor_decades=floor_decades,
         )  # fmt: skip
 
 
@@ -253,14 +255,13 @@ class GraniteSpeechFamily(_GraniteBase):
     def _batch(self, clips: list[np.ndarray]) -> dict[str, Any]:
         if not clips:
             raise ParameterError("clips is empty; need at least one clip")
-        padded = pad_sequences(clips, padding="longest")
-        total = int(padded.values.shape[1])
+        lengths = np.array([c.shape[0] for c in clips], dtype=np.int64)
+        total = int(lengths.max())  # zero padding to the longest clip
         n_frames = 1 + total // self.hop_length
-        logmel = self._log_mel(padded.values, padded.lengths, total, n_frames, 0.0, 8.0)
-        even = n_frames - n_frames % 2
-        features = np.ascontiguousarray(logmel[:, :, :even].transpose(0, 2, 1))
-        features = features.reshape(len(clips), even // 2, 2 * self.n_mels)
-        sizes = self._embed_sizes(padded.lengths)
+        logmel = self._log_mel(clips, total, n_frames, 8.0)
+        even = n_frames - n_frames % 2  # an odd last frame is dropped after the clamp
+        features = logmel[:, :even].reshape(len(clips), even // 2, 2 * self.n_mels)
+        sizes = self._embed_sizes(lengths)
         mask = np.arange(max(sizes))[None, :] < np.asarray(sizes)[:, None]
         return {"input_features": features, "audio_embed_sizes": sizes,
                 "input_features_mask": mask}  # fmt: skip
@@ -321,19 +322,25 @@ class GraniteSpeech5Family(_GraniteBase):
         """Feature dimension: ``4 * n_mels`` (mel and delta of two stacked frames)."""
         return 4 * self.n_mels
 
-    def _deltas(self, x: np.ndarray) -> np.ndarray:
-        """Return torchaudio's ``compute_deltas`` over the last axis (edges repeated)."""
+    def _deltas(self, x: np.ndarray, out: np.ndarray) -> None:
+        """Write torchaudio's ``compute_deltas`` of ``x`` ``(b, t, f)`` over time into ``out``.
+
+        ``sum_k k (x[t + k] - x[t - k]) / (2 sum_k k**2)`` with the edge frames repeated.
+        """
         n = (self.delta_win_length - 1) // 2
-        denom = n * (n + 1) * (2 * n + 1) / 3
-        t = x.shape[-1]
-        padded = np.concatenate(
-            [np.repeat(x[..., :1], n, axis=-1), x, np.repeat(x[..., -1:], n, axis=-1)], axis=-1
-        )
-        out = np.zeros_like(x)
+        t = x.shape[1]
+        index = np.arange(t)
+        out[...] = 0.0
         for k in range(1, n + 1):
-            out += np.float32(k) * (padded[..., n + k : n + k + t] - padded[..., n - k : n - k + t])
-        out /= np.float32(denom)
-        return out
+            if k == 1:  # slices; the edge frames by hand (works for any t >= 1)
+                diff = np.empty_like(out)
+                np.subtract(x[:, 2:], x[:, :-2], out=diff[:, 1:-1])
+                diff[:, 0] = x[:, min(1, t - 1)] - x[:, 0]
+                diff[:, -1] = x[:, -1] - x[:, max(t - 2, 0)]
+            else:
+                diff = x[:, np.minimum(index + k, t - 1)] - x[:, np.maximum(index - k, 0)]
+            out += np.float32(k) * diff
+        out /= np.float32(n * (n + 1) * (2 * n + 1) / 3)
 
     def _batch(
         self,
@@ -349,39 +356,40 @@ class GraniteSpeech5Family(_GraniteBase):
             raise ParameterError("clips is empty; need at least one clip")
         # transformers' own padding (not pad()): truncation to max_length exactly (only
         # with max_length), then the target rounded up to pad_to_multiple_of.
+        strategy = padding_strategy(padding, max_length)
         if truncation and max_length is not None:
             clips = [c[: int(max_length)] for c in clips]
-        padded = pad_sequences(
-            clips, padding=padding, max_length=max_length,
-            pad_to_multiple_of=pad_to_multiple_of, padding_value=self.padding_value,
-        )  # fmt: skip
-        strategy = padding_strategy(padding, max_length)
-        target = int(max_length or 0)
-        if pad_to_multiple_of:
-            target = -(-target // int(pad_to_multiple_of)) * int(pad_to_multiple_of)
-        too_long = strategy == "max_length" and padded.lengths.max() > target
-        if isinstance(padded.values, list) or too_long:
-            if strategy == "do_not_pad":
-                raise ParameterError(
-                    "padding=False needs clips of equal length (transformers refuses the batch)"
-                )
+        lengths = np.array([c.shape[0] for c in clips], dtype=np.int64)
+        length = int(max_length) if strategy == "max_length" else int(lengths.max())  # type: ignore[arg-type]
+        if strategy == "do_not_pad" and int(lengths.min()) != length:
             raise ParameterError(
-                f"a clip of {int(padded.lengths.max())} samples does not fit max_length="
+                "padding=False needs clips of equal length (transformers refuses the batch)"
+            )
+        if pad_to_multiple_of is not None:
+            _check_int("pad_to_multiple_of", pad_to_multiple_of)
+            length = -(-length // int(pad_to_multiple_of)) * int(pad_to_multiple_of)
+        if int(lengths.max()) > length:
+            raise ParameterError(
+                f"a clip of {int(lengths.max())} samples does not fit max_length="
                 f"{max_length}; pass truncation=True or a larger max_length"
             )
+        if self.padding_value != 0.0:
+            fill = np.float32(self.padding_value)
+            clips = [np.concatenate([c, np.full(length - c.shape[0], fill, np.float32)])
+                     for c in clips]  # fmt: skip
         hop = self.hop_length
-        length = int(padded.values.shape[1])
         mel_frames = length // hop
         n_frames = 2 * -(-mel_frames // 2)
         total = max(length, (n_frames - 1) * hop + 1)
-        logmel = self._log_mel(padded.values, padded.lengths, total, n_frames,
-                               self.padding_value, self.logmel_floor_db)  # fmt: skip
-        both = np.concatenate([logmel, self._deltas(logmel)], axis=1)  # (b, 2 n_mels, t)
-        features = np.ascontiguousarray(both.transpose(0, 2, 1))
-        features = features.reshape(len(clips), n_frames // 2, 4 * self.n_mels)
+        logmel = self._log_mel(clips, total, n_frames, self.logmel_floor_db)
+        m = self.n_mels
+        both = np.empty((len(clips), n_frames, 2 * m), dtype=np.float32)
+        both[:, :, :m] = logmel
+        self._deltas(logmel, both[:, :, m:])
+        features = both.reshape(len(clips), n_frames // 2, 4 * m)
         out: dict[str, Any] = {"input_features": features}
         if return_attention_mask:
-            counts = -(-(padded.lengths // hop) // 2)
+            counts = -(-(lengths // hop) // 2)
             out["attention_mask"] = (
                 np.arange(n_frames // 2)[None, :] < counts[:, None]
             ).astype(np.int64)

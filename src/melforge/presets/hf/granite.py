@@ -77,8 +77,11 @@ def _log_mel_batch(
     win_length: int,
     hop: int,
     floor_decades: float,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Clamped log10 mel ``(batch, n_frames, n_mels)`` of signals zero-extended to ``total``.
+
+    Written into ``out`` (a view may be given, e.g. a slice of a wider array) or a new array.
 
     Signal ``b`` is ``contents[b]`` followed by zeros up to ``total`` samples (the clips
     are never copied into a padded batch).  Frames that see only zeros have zero power
@@ -88,7 +91,9 @@ def _log_mel_batch(
     bands = _htk_bands(n_mels, sr, n_fft)
     window = _periodic_hann(win_length)
     offset = (n_fft - win_length) // 2  # the window's first sample in the n_fft frame
-    out = np.empty((len(contents), n_frames, n_mels), dtype=np.float32)
+    if out is None:
+        out = np.empty((len(contents), n_frames, n_mels), dtype=np.float32)
+    result = out
 
     def work(clips: range) -> None:
         kernel = _MelKernel(bands, window, n_fft)
@@ -115,14 +120,14 @@ def _log_mel_batch(
             peak = max(float(rows.max()), np.log10(_LOG_FLOOR) if count < n_frames else -np.inf)
             floor = np.float32(peak) - np.float32(floor_decades)
             np.maximum(rows, floor, out=rows)
-            target = out[b]
+            target = result[b]
             target[:count] = rows.T
             target[count:] = max(np.float32(np.log10(np.float32(_LOG_FLOOR))), floor)
             target /= np.float32(4.0)
             target += np.float32(1.0)
 
     _for_each_clip(len(contents), work)
-    return out
+    return result
 
 
 def _melspec_fields(config: dict[str, Any], n_mels_key: str) -> dict[str, Any]:
@@ -159,8 +164,9 @@ class _GraniteBase(PretrainedPreset):
             raise ParameterError(f"win_length={self.win_length} must be <= n_fft={self.n_fft}")
 
     def _log_mel(
-        self, contents: list[np.ndarray], total: int, n_frames: int, floor_decades: float
-    ) -> np.ndarray:
+        self, contents: list[np.ndarray], total: int, n_frames: int, floor_decades: float,
+        out: np.ndarray | None = None,
+    ) -> np.ndarray:  # fmt: skip
         if total <= self.n_fft // 2:
             raise ParameterError(
                 f"the batch's longest clip has {total} samples; torchaudio's reflect "
@@ -169,7 +175,7 @@ class _GraniteBase(PretrainedPreset):
         return _log_mel_batch(
             contents, total, n_frames, n_mels=self.n_mels, sr=self.sample_rate,
             n_fft=self.n_fft, win_length=self.win_length, hop=self.hop_length,
-            floor_decades=floor_decades,
+            floor_decades=floor_decades, out=out,
         )  # fmt: skip
 
 
@@ -329,17 +335,15 @@ class GraniteSpeech5Family(_GraniteBase):
         """
         n = (self.delta_win_length - 1) // 2
         t = x.shape[1]
+        # k = 1 from slices, straight into out; the edge frames by hand (any t >= 1).
+        np.subtract(x[:, 2:], x[:, :-2], out=out[:, 1:-1])
+        out[:, 0] = x[:, min(1, t - 1)] - x[:, 0]
+        out[:, -1] = x[:, -1] - x[:, max(t - 2, 0)]
         index = np.arange(t)
-        out[...] = 0.0
-        for k in range(1, n + 1):
-            if k == 1:  # slices; the edge frames by hand (works for any t >= 1)
-                diff = np.empty_like(out)
-                np.subtract(x[:, 2:], x[:, :-2], out=diff[:, 1:-1])
-                diff[:, 0] = x[:, min(1, t - 1)] - x[:, 0]
-                diff[:, -1] = x[:, -1] - x[:, max(t - 2, 0)]
-            else:
-                diff = x[:, np.minimum(index + k, t - 1)] - x[:, np.maximum(index - k, 0)]
-            out += np.float32(k) * diff
+        for k in range(2, n + 1):
+            out += np.float32(k) * (
+                x[:, np.minimum(index + k, t - 1)] - x[:, np.maximum(index - k, 0)]
+            )
         out /= np.float32(n * (n + 1) * (2 * n + 1) / 3)
 
     def _batch(
@@ -381,10 +385,9 @@ class GraniteSpeech5Family(_GraniteBase):
         mel_frames = length // hop
         n_frames = 2 * -(-mel_frames // 2)
         total = max(length, (n_frames - 1) * hop + 1)
-        logmel = self._log_mel(clips, total, n_frames, self.logmel_floor_db)
         m = self.n_mels
         both = np.empty((len(clips), n_frames, 2 * m), dtype=np.float32)
-        both[:, :, :m] = logmel
+        logmel = self._log_mel(clips, total, n_frames, self.logmel_floor_db, both[:, :, :m])
         self._deltas(logmel, both[:, :, m:])
         features = both.reshape(len(clips), n_frames // 2, 4 * m)
         out: dict[str, Any] = {"input_features": features}

@@ -170,15 +170,23 @@ class LasrFamily(PretrainedPreset):
         bands = _bands(self.feature_size, self.n_fft, self.sample_rate)
         window = _symmetric_hann(win)
         out = np.empty((len(clips), n_frames, self.feature_size), dtype=np.float32)
-        row = np.empty((n_frames, self.feature_size), dtype=np.float64)
+        # Frames wholly over zero padding on the right have log(max(0, 1e-5)): not computed.
+        skip = self.padding_value == 0.0 and self.padding_side == "right"
+        empty = np.float32(np.log(1e-5))
 
         def work(rows: range) -> None:
             kernel = _Kernel(bands, window, self.n_fft, floor=1e-5)
-            scratch = row if len(rows) == len(clips) else np.empty_like(row)
+            scratch = np.empty((n_frames, self.feature_size), dtype=np.float64)
             for b in rows:
-                frames = _frame_view(padded.values[b].astype(np.float64), win, hop, True)
-                kernel(frames, scratch)
-                out[b] = scratch
+                # float32 frames: the kernel windows them into float64 (as transformers'
+                # .to(float64) before the window).
+                frames = _frame_view(padded.values[b], win, hop, True)
+                count = n_frames
+                if skip:
+                    count = min(n_frames, -(-int(padded.lengths[b]) // hop))
+                kernel(frames[:count], scratch[:count])
+                out[b, :count] = scratch[:count]
+                out[b, count:] = empty
 
         _for_each_clip(len(clips), work)
         result: dict[str, Any] = {"input_features": out}

@@ -19,10 +19,17 @@ HERE = Path(__file__).resolve().parent
 
 
 def all_cases() -> list:
-    from bench import cases_import, cases_io, cases_models, cases_pipeline, cases_spectral
+    from bench import (
+        cases_import,
+        cases_io,
+        cases_models,
+        cases_pipeline,
+        cases_pretrained_torch,
+        cases_spectral,
+    )
 
     return [*cases_import.CASES, *cases_spectral.CASES, *cases_io.CASES, *cases_models.CASES,
-            *cases_pipeline.CASES]
+            *cases_pipeline.CASES, *cases_pretrained_torch.CASES]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -42,6 +42,9 @@ CASES: list[dict[str, Any]] = [
     },
     {"id": "p128_batch", "config": {"feature_size": 128},
      "clips": ["speech:60000:66000", "sine:4321:440"], "options": {}},
+    # A chirp: mel bands far from the tone hold ~1e-9 of the frame's power, where
+    # transformers' float32 torch.stft is itself ~3e-4 from a float64 computation.
+    {"id": "p80_chirp", "config": {}, "clips": ["chirp:28000:40000"], "options": {}},
     {"id": "edited_batch",
      "config": {"feature_size": 64, "win_length": 320, "hop_length": 128, "preemphasis": 0.9},
      "clips": ["chirp:1000:4000", "noise:2500:3"], "options": {}},

@@ -26,13 +26,15 @@ def all_cases() -> list:
         cases_pipeline,
         cases_pretrained,
         cases_pretrained_kaldi,
+        cases_pretrained_torch,
         cases_pretrained_whisper,
         cases_spectral,
     )
 
     return [*cases_import.CASES, *cases_spectral.CASES, *cases_io.CASES, *cases_models.CASES,
             *cases_pretrained.CASES, *cases_pretrained_kaldi.CASES,
-            *cases_pretrained_whisper.CASES, *cases_pipeline.CASES]
+            *cases_pretrained_whisper.CASES, *cases_pretrained_torch.CASES,
+            *cases_pipeline.CASES]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

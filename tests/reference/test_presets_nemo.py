@@ -1,4 +1,8 @@
-"""nemo-80 vs kaldi-native-fbank OnlineNemoFbank (unnormalized) and NeMo normalize_batch."""
+"""nemo-80 vs kaldi-native-fbank OnlineNemoFbank (unnormalized) and NeMo normalize_batch.
+
+After normalization nemo-80 is also compared with transformers' ParakeetFeatureExtractor
+(golden outputs): tests/reference/test_pretrained_parakeet.py.
+"""
 
 from __future__ import annotations
 
@@ -23,11 +27,18 @@ def _knf_nemo(y: np.ndarray) -> np.ndarray:
     return np.asarray(frames)
 
 
-def _nemo_normalize_batch(x: np.ndarray) -> np.ndarray:
-    """NeMo's normalize_batch(per_feature) restated from its source, float64."""
-    mean = x.mean(axis=1, keepdims=True)
-    std = np.sqrt(((x - mean) ** 2).sum(axis=1, keepdims=True) / (x.shape[1] - 1))
-    return (x - mean) / (std + 1e-5)
+def _nemo_normalize_batch(x: np.ndarray, valid: int) -> np.ndarray:
+    """NeMo's normalize_batch(per_feature) over the valid frames, then its padding mask.
+
+    Restated from NeMo's source, float64: statistics over frames ``0:valid``
+    (``valid = n // hop``), unbiased std + 1e-5; frames from ``valid`` on become 0.
+    """
+    live = x[:, :valid]
+    mean = live.mean(axis=1, keepdims=True)
+    std = np.sqrt(((live - mean) ** 2).sum(axis=1, keepdims=True) / (valid - 1))
+    out = np.zeros_like(x)
+    out[:, :valid] = (live - mean) / (std + 1e-5)
+    return out
 
 
 @pytest.mark.parametrize("n", [400, 1000, 16000, 16037])
@@ -43,8 +54,10 @@ def test_preset_normalizes_per_feature(rng):
     y = (0.1 * rng.standard_normal(16037)).astype(np.float32)
     raw = nemo_log_mel(y, normalize=None).astype(np.float64)
     ours = melforge.presets.get("nemo-80")(y, 16000)
-    assert np.abs(ours - _nemo_normalize_batch(raw)).max() <= 1e-4  # tolerance: 1e-4 absolute
-    np.testing.assert_allclose(ours.mean(axis=1), 0.0, atol=1e-5)
+    ref = _nemo_normalize_batch(raw, 16037 // 160)
+    assert np.abs(ours - ref).max() <= 1e-4  # tolerance: 1e-4 absolute
+    np.testing.assert_allclose(ours[:, :-1].mean(axis=1), 0.0, atol=1e-5)
+    assert not ours[:, -1].any()  # the frame past n // hop is masked to 0
 
 
 @pytest.mark.parametrize("clip", ["speech", "music", "chirp"])

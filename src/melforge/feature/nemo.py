@@ -14,8 +14,11 @@ while training), with the 80-mel settings of the Conformer / FastConformer confi
 Steps: pre-emphasis over the whole clip, a centred STFT with zero (``"constant"``)
 padding of ``N_FFT // 2``, a symmetric Hann window of ``WIN_LENGTH`` centred in the
 ``N_FFT`` frame, the power spectrum, librosa's Slaney mel basis (``fmin=0``,
-``fmax=sr/2``), ``log(mel + 2**-24)``, then per-feature normalization over the clip's
-frames with the unbiased (n - 1) standard deviation.  ``1 + n // HOP_LENGTH`` frames.
+``fmax=sr/2``), ``log(mel + 2**-24)``, then per-feature normalization with the unbiased
+(n - 1) standard deviation over the clip's **valid** frames, the first ``n // HOP_LENGTH``
+(NeMo's ``get_seq_len``: ``(n + 2 * (N_FFT // 2) - N_FFT) // HOP_LENGTH``), and the frames
+from there on (the last one) set to 0, NeMo's ``pad_value``.  ``1 + n // HOP_LENGTH``
+frames.  transformers' ``ParakeetFeatureExtractor`` follows the same rule.
 """
 
 from __future__ import annotations
@@ -45,19 +48,79 @@ def _symmetric_hann(length: int) -> np.ndarray:
     return w
 
 
-def _normalize(x: np.ndarray, kind: str | None) -> np.ndarray:
-    """NeMo's ``normalize_batch`` on one clip ``(n_mels, t)``: mean 0, std 1."""
-    if kind is None:
-        return x
+def _normalize(
+    x: np.ndarray,
+    kind: str | None,
+    valid: int | None = None,
+    *,
+    count: int | None = None,
+    nan_std: float | None = 0.0,
+) -> np.ndarray:
+    """NeMo's ``normalize_batch`` on one clip ``(n_mels, t)``, then its padding mask.
+
+    The statistics are taken over the first ``valid`` frames (all when None); frames
+    from ``valid`` on are set to 0.  ``count`` is the number the sums are divided by
+    (``valid`` unless given: transformers divides by the untruncated clip's frame count).
+    The standard deviation is the unbiased one plus :data:`STD_GUARD`; NeMo turns the
+    NaN of a single frame into 0 (``nan_std=0.0``), transformers keeps it (``None``).
+    """
+    t = x.shape[1]
+    valid = t if valid is None else valid
+    count = valid if count is None else count
+    if kind is None or valid <= 0:
+        out = x.copy() if kind is None else np.zeros_like(x)
+        out[:, max(valid, 0) :] = 0.0
+        return out
+    live = x[:, : min(valid, t)].astype(np.float64)
     axis = 1 if kind == "per_feature" else None
-    x64 = x.astype(np.float64)
-    mean = x64.mean(axis=axis, keepdims=True)
-    n = x.shape[1] if kind == "per_feature" else x.size
-    if n > 1:
-        std = np.sqrt(np.square(x64 - mean).sum(axis=axis, keepdims=True) / (n - 1))
-    else:  # NeMo turns the NaN of a single frame into 0
-        std = np.zeros_like(mean)
-    return ((x64 - mean) / (std + STD_GUARD)).astype(np.float32)
+    n = count if kind == "per_feature" else count * x.shape[0]
+    mean = live.sum(axis=axis, keepdims=True) / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        std = np.sqrt(np.square(live - mean).sum(axis=axis, keepdims=True) / (n - 1))
+    if nan_std is not None:
+        std = np.where(np.isnan(std), nan_std, std)
+    out = np.zeros_like(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[:, : live.shape[1]] = (live - mean) / (std + STD_GUARD)
+    return out
+
+
+def _log_mel(
+    x: np.ndarray,
+    n_frames: int,
+    bands: tuple[Any, ...],
+    window: np.ndarray,
+    n_fft: int,
+    hop_length: int,
+    out: np.ndarray,
+    kernel: _MelKernel | None = None,
+) -> None:
+    """``log(mel + 2**-24)`` of frames ``0:n_frames`` of ``x`` into ``out[:, :n_frames]``.
+
+    ``x`` is the (pre-emphasized) signal, taken as zeros beyond its end and before its
+    start (``torch.stft(center=True, pad_mode="constant")``): frame ``k`` is centred on
+    sample ``k * hop_length``, its window centred in the ``n_fft`` frame.
+    """
+    win_length = window.size
+    n = x.shape[0]
+    left = n_fft // 2 - (n_fft - win_length) // 2  # the window's first sample, frame 0
+    right = max(0, (n_frames - 1) * hop_length - left + win_length - n)
+    padded = np.zeros(left + n + right, dtype=np.float32)
+    padded[left : left + n] = x
+    if kernel is None:
+        kernel = _MelKernel(bands, window, n_fft)
+    rows = out[:, :n_frames]
+    kernel(_frames(padded, win_length, hop_length)[:n_frames], rows)
+    rows += np.float32(LOG_GUARD)
+    np.log(rows, out=rows)
+
+
+def _preemphasize(y: np.ndarray, coefficient: float) -> np.ndarray:
+    """``y[i] - coefficient * y[i - 1]`` with ``y[0]`` kept, float32 (a new array)."""
+    x = np.array(y, dtype=np.float32)
+    if coefficient:
+        x[1:] -= np.float32(coefficient) * y[:-1]
+    return x
 
 
 def nemo_log_mel(
@@ -90,13 +153,14 @@ def nemo_log_mel(
     preemphasis : float
         Pre-emphasis coefficient over the clip (0 disables it).
     normalize : {"per_feature", "all_features", None}
-        Normalization over the clip's frames: per mel band (NeMo's default), over all
-        values, or none.
+        Normalization over the clip's valid frames (the first ``n // hop_length``): per
+        mel band (NeMo's default), over all values, or none.  The frames from
+        ``n // hop_length`` on (the last one) are 0 in every case, as NeMo masks them.
 
     Returns
     -------
     np.ndarray [shape=(n_mels, n_frames) or (batch, n_mels, n_frames)], float32
-        ``n_frames = 1 + n // hop_length``.
+        ``n_frames = 1 + n // hop_length``; the last frame is 0 (NeMo's padding mask).
 
     Raises
     ------
@@ -134,22 +198,15 @@ def nemo_log_mel(
     window = _symmetric_hann(win_length)
     n = y2.shape[-1]
     n_frames = 1 + n // hop_length
-    left = n_fft // 2 - (n_fft - win_length) // 2  # the window's first sample, frame 0
-    right = max(0, (n_frames - 1) * hop_length - left + win_length - n)
+    valid = n // hop_length  # NeMo's seq_len: (n + 2 * (n_fft // 2) - n_fft) // hop
     out = np.empty((y2.shape[0], n_mels, n_frames), dtype=np.float32)
 
     def work(clips: range) -> None:
         kernel = _MelKernel(bands, window, n_fft)
         for b in clips:
-            padded = np.zeros(left + n + right, dtype=np.float32)
-            x = padded[left : left + n]
-            x[:] = y2[b]
-            if preemphasis:
-                x[1:] -= np.float32(preemphasis) * y2[b, :-1]
-            kernel(_frames(padded, win_length, hop_length)[:n_frames], out[b])
-            out[b] += np.float32(LOG_GUARD)
-            np.log(out[b], out=out[b])
-            out[b] = _normalize(out[b], normalize)
+            x = _preemphasize(y2[b], preemphasis)
+            _log_mel(x, n_frames, bands, window, n_fft, hop_length, out[b], kernel)
+            out[b] = _normalize(out[b], normalize, valid)
 
     _for_each_clip(y2.shape[0], work)
     return out[0] if np.ndim(y) == 1 else out

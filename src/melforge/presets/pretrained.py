@@ -51,6 +51,11 @@ _FAMILIES: dict[str, str] = {
     "ClapFeatureExtractor": "melforge.presets.hf.clap:ClapFamily",
     "Gemma3nAudioFeatureExtractor": "melforge.presets.hf.gemma:Gemma3nFamily",
     "Gemma4AudioFeatureExtractor": "melforge.presets.hf.gemma:Gemma4Family",
+    "ParakeetFeatureExtractor": "melforge.presets.hf.parakeet:ParakeetFamily",
+    "Phi4MultimodalFeatureExtractor": "melforge.presets.hf.phi4:Phi4MultimodalFamily",
+    "GraniteSpeechFeatureExtractor": "melforge.presets.hf.granite:GraniteSpeechFamily",
+    "GraniteSpeech5FeatureExtractor": "melforge.presets.hf.granite:GraniteSpeech5Family",
+    "LasrFeatureExtractor": "melforge.presets.hf.lasr:LasrFamily",
 }
 
 #: Config keys that never change the numbers (bookkeeping written by transformers).

@@ -425,10 +425,12 @@ class NemoPreset(Preset):
 
     kind: ClassVar[str] = "nemo"
     reference: ClassVar[str] = (
-        "NeMo AudioToMelSpectrogramPreprocessor; kaldi-native-fbank OnlineNemoFbank "
-        "before normalization"
+        "NeMo AudioToMelSpectrogramPreprocessor: transformers ParakeetFeatureExtractor "
+        "(golden outputs); kaldi-native-fbank OnlineNemoFbank before normalization"
     )
-    deviation: ClassVar[str] = "5.3e-4 (log-mel before normalization)"
+    deviation: ClassVar[str] = (
+        "2.3e-5 normalized (vs Parakeet); 5.3e-4 unnormalized (vs OnlineNemoFbank)"
+    )
     layout: ClassVar[str] = FEATURES_X_FRAMES
 
     def __post_init__(self) -> None:

@@ -1,0 +1,399 @@
+"""Granite Speech input: clamped log10 mel frames stacked in pairs (v5: with deltas).
+
+Reproduces transformers' ``GraniteSpeechFeatureExtractor`` (granite-speech 3.x) and
+``GraniteSpeech5FeatureExtractor``.  Both compute ``torchaudio.transforms.MelSpectrogram``
+with its defaults: a centred STFT with reflect padding of ``n_fft // 2``, a periodic
+Hann window of ``win_length`` centred in the ``n_fft`` frame, power, an HTK-scale mel
+bank without normalization (0 Hz to Nyquist); then ``log10(max(mel, 1e-10))`` floored
+``logmel_floor_db`` (8) decades below each clip's maximum, ``/ 4 + 1``.  Clips are zero
+padded to the longest first (the reflection at the batch's end mirrors that padding).
+
+- v1 (3.x) drops an odd last frame and stacks frame pairs: ``(frames // 2, 2 * n_mels)``,
+  and returns the projector's output sizes (``audio_embed_sizes``) and their mask.
+- v5 extends the signal so that the frame count ``n // hop`` rounds up to even, appends
+  torchaudio's ``compute_deltas`` (``(x[t+1] - x[t-1]) / 2``, edges repeated) to each
+  frame, stacks pairs: ``(ceil((n // hop) / 2), 4 * n_mels)``, with an int64 mask.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from typing import Any, ClassVar, Optional
+
+import numpy as np
+
+from melforge._errors import ParameterError
+from melforge.feature._clips import _for_each_clip
+from melforge.feature.whisper import _frames, _MelKernel
+from melforge.presets._padding import padding_strategy
+from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
+from melforge.presets.hf._common import _pop_int, _pop_side
+from melforge.presets.pretrained import PretrainedPreset
+
+__all__ = ["GraniteSpeechFamily", "GraniteSpeech5Family"]
+
+_MELS_PER_BAND = 8
+_LOG_FLOOR = 1e-10
+
+
+@functools.lru_cache(maxsize=8)
+def _htk_bands(n_mels: int, sr: int, n_fft: int) -> tuple[Any, ...]:
+    """Cut torchaudio's default mel bank (HTK scale, no norm) into bands for _MelKernel."""
+    from melforge.filters import mel_basis_cached
+
+    basis = mel_basis_cached(
+        sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=0.0, fmax=sr / 2, htk=True, norm=None,
+        dtype=np.float32,
+    ).T  # fmt: skip
+    bands = []
+    for j0 in range(0, n_mels, _MELS_PER_BAND):
+        j1 = min(j0 + _MELS_PER_BAND, n_mels)
+        rows = np.flatnonzero((basis[:, j0:j1] != 0).any(axis=1))
+        k0, k1 = (int(rows[0]), int(rows[-1]) + 1) if rows.size else (0, 1)
+        block = np.ascontiguousarray(basis[k0:k1, j0:j1])
+        block.flags.writeable = False
+        bands.append((j0, j1, k0, k1, block))
+    return tuple(bands)
+
+
+@functools.lru_cache(maxsize=8)
+def _periodic_hann(length: int) -> np.ndarray:
+    """``torch.hann_window(length)`` (periodic), read-only float32."""
+    w = (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(length) / length)).astype(np.float32)
+    w.flags.writeable = False
+    return w
+
+
+def _log_mel_batch(
+    contents: list[np.ndarray],
+    total: int,
+    n_frames: int,
+    *,
+    n_mels: int,
+    sr: int,
+    n_fft: int,
+    win_length: int,
+    hop: int,
+    floor_decades: float,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """Clamped log10 mel ``(batch, n_frames, n_mels)`` of signals zero-extended to ``total``.
+
+    Written into ``out`` (a view may be given, e.g. a slice of a wider array) or a new array.
+
+    Signal ``b`` is ``contents[b]`` followed by zeros up to ``total`` samples (the clips
+    are never copied into a padded batch).  Frames that see only zeros have zero power
+    (log10 -10, then the floor), so they are not computed.
+    """
+    half = n_fft // 2
+    bands = _htk_bands(n_mels, sr, n_fft)
+    window = _periodic_hann(win_length)
+    offset = (n_fft - win_length) // 2  # the window's first sample in the n_fft frame
+    if out is None:
+        out = np.empty((len(contents), n_frames, n_mels), dtype=np.float32)
+    result = out
+
+    def work(clips: range) -> None:
+        kernel = _MelKernel(bands, window, n_fft)
+        mel = np.empty((n_mels, n_frames), dtype=np.float32)
+        for b in clips:
+            content = contents[b]
+            live = content.shape[0]
+            if live > total - half - 1:  # the end's reflection reaches the content
+                x = np.zeros(total, dtype=np.float32)
+                x[:live] = content
+                ext = np.pad(x, half, mode="reflect")
+                count = n_frames
+            else:
+                count = min(n_frames, -(-(live + win_length // 2 + 1) // hop) + 1)
+                ext = np.zeros(max((count - 1) * hop + n_fft, half + live), dtype=np.float32)
+                ext[half : half + live] = content
+                head = np.zeros(half + 1, dtype=np.float32)
+                head[: min(live, half + 1)] = content[: half + 1]
+                ext[:half] = head[half:0:-1]
+            kernel(_frames(ext[offset:], win_length, hop)[:count], mel[:, :count])
+            rows = mel[:, :count]
+            np.maximum(rows, np.float32(_LOG_FLOOR), out=rows)
+            np.log10(rows, out=rows)
+            peak = max(float(rows.max()), np.log10(_LOG_FLOOR) if count < n_frames else -np.inf)
+            floor = np.float32(peak) - np.float32(floor_decades)
+            np.maximum(rows, floor, out=rows)
+            target = result[b]
+            target[:count] = rows.T
+            target[count:] = max(np.float32(np.log10(np.float32(_LOG_FLOOR))), floor)
+            target /= np.float32(4.0)
+            target += np.float32(1.0)
+
+    _for_each_clip(len(contents), work)
+    return result
+
+
+def _melspec_fields(config: dict[str, Any], n_mels_key: str) -> dict[str, Any]:
+    fields = {
+        "sample_rate": _pop_int(config, "sampling_rate", 16000),
+        "n_fft": _pop_int(config, "n_fft", 512),
+        "win_length": _pop_int(config, "win_length", 400),
+        "hop_length": _pop_int(config, "hop_length", 160),
+        "n_mels": _pop_int(config, n_mels_key, 80),
+    }
+    if fields["win_length"] > fields["n_fft"]:
+        raise ParameterError(
+            f"config win_length={fields['win_length']} must be <= n_fft={fields['n_fft']}"
+        )
+    return fields
+
+
+@dataclasses.dataclass(frozen=True)
+class _GraniteBase(PretrainedPreset):
+    sample_rate: int = 16000
+    n_fft: int = 512
+    win_length: int = 400
+    hop_length: int = 160  # type: ignore[assignment]
+    n_mels: int = 80
+
+    layout: ClassVar[str] = FRAMES_X_FEATURES
+    main_input: ClassVar[str] = "input_features"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name in ("sample_rate", "n_fft", "win_length", "hop_length", "n_mels"):
+            _check_int(name, getattr(self, name))
+        if self.win_length > self.n_fft:
+            raise ParameterError(f"win_length={self.win_length} must be <= n_fft={self.n_fft}")
+
+    def _log_mel(
+        self, contents: list[np.ndarray], total: int, n_frames: int, floor_decades: float,
+        out: np.ndarray | None = None,
+    ) -> np.ndarray:  # fmt: skip
+        if total <= self.n_fft // 2:
+            raise ParameterError(
+                f"the batch's longest clip has {total} samples; torchaudio's reflect "
+                f"padding needs more than n_fft // 2 = {self.n_fft // 2}"
+            )
+        return _log_mel_batch(
+            contents, total, n_frames, n_mels=self.n_mels, sr=self.sample_rate,
+            n_fft=self.n_fft, win_length=self.win_length, hop=self.hop_length,
+            floor_decades=floor_decades, out=out,
+        )  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class GraniteSpeechFamily(_GraniteBase):
+    """transformers' ``GraniteSpeechFeatureExtractor`` (granite-speech 3.x).
+
+    ``preset(y, sr)`` returns ``((1 + n // hop) // 2, 2 * n_mels)`` float32;
+    ``preset.batch(clips, sr)`` returns ``{"input_features": (batch, frames // 2,
+    2 * n_mels) float32, "audio_embed_sizes": list of int, "input_features_mask":
+    (batch, max(audio_embed_sizes)) bool}`` with the clips zero-padded to the longest
+    (the extractor takes no padding options).
+
+    Attributes
+    ----------
+    n_mels : int
+        Mel bands.
+    projector_window_size, projector_downsample_rate : int
+        The projector's block and reduction, for ``audio_embed_sizes``.
+    """
+
+    projector_window_size: int = 15
+    projector_downsample_rate: int = 5
+
+    kind: ClassVar[str] = "hf-granite-speech"
+    extractor_types: ClassVar[tuple[str, ...]] = ("GraniteSpeechFeatureExtractor",)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_int("projector_window_size", self.projector_window_size)
+        _check_int("projector_downsample_rate", self.projector_downsample_rate)
+
+    @classmethod
+    def _fields_from_config(cls, config: dict[str, Any]) -> dict[str, Any]:
+        fields = _melspec_fields(config, "n_mels")
+        # feature_size only names n_mels in saved configs (transformers' __init__ takes
+        # it as metadata); a different value would not change the features.
+        size = config.pop("feature_size", None)
+        if size is not None and size != fields["n_mels"]:
+            raise ParameterError(
+                f"config feature_size={size!r} differs from n_mels={fields['n_mels']}; "
+                "transformers computes n_mels bands (ambiguous config)"
+            )
+        # melspec_kwargs is what to_dict() saves, but transformers' __init__ rebuilds it
+        # from the top-level keys: a disagreeing entry is ignored by transformers, and
+        # refused here so the config cannot mean two things.
+        saved = config.pop("melspec_kwargs", None)
+        if saved is not None:
+            resolved = {"sample_rate": fields["sample_rate"], "n_fft": fields["n_fft"],
+                        "win_length": fields["win_length"],
+                        "hop_length": fields["hop_length"], "n_mels": fields["n_mels"]}  # fmt: skip
+            if dict(saved) != resolved:
+                raise ParameterError(
+                    f"config melspec_kwargs={saved!r} differs from the top-level keys "
+                    f"{resolved}; transformers uses the top-level keys (defaults when absent)"
+                )
+        value = config.pop("padding_value", 0.0)
+        if value != 0.0:  # transformers pads with 0.0 whatever the config says
+            raise ParameterError(
+                f"config padding_value={value!r}: transformers ignores it (pads with 0)"
+            )
+        _pop_side(config)
+        config.pop("return_attention_mask", None)  # unused by this extractor
+        fields["projector_window_size"] = _pop_int(config, "projector_window_size", 15)
+        fields["projector_downsample_rate"] = _pop_int(config, "projector_downsample_rate", 5)
+        return fields
+
+    @property
+    def n_features(self) -> int:
+        """Feature dimension: ``2 * n_mels`` (two stacked frames)."""
+        return 2 * self.n_mels
+
+    def _embed_sizes(self, lengths: np.ndarray) -> list[int]:
+        """Return transformers' ``_get_num_audio_features`` (the projector's output sizes)."""
+        window = self.projector_window_size
+        effective = window // self.projector_downsample_rate
+        sizes = []
+        for n in lengths:
+            encoder = (int(n) // self.hop_length + 1) // 2
+            sizes.append(math.ceil(encoder / window) * effective)
+        return sizes
+
+    def _batch(self, clips: list[np.ndarray]) -> dict[str, Any]:
+        if not clips:
+            raise ParameterError("clips is empty; need at least one clip")
+        lengths = np.array([c.shape[0] for c in clips], dtype=np.int64)
+        total = int(lengths.max())  # zero padding to the longest clip
+        n_frames = 1 + total // self.hop_length
+        logmel = self._log_mel(clips, total, n_frames, 8.0)
+        even = n_frames - n_frames % 2  # an odd last frame is dropped after the clamp
+        features = logmel[:, :even].reshape(len(clips), even // 2, 2 * self.n_mels)
+        sizes = self._embed_sizes(lengths)
+        mask = np.arange(max(sizes))[None, :] < np.asarray(sizes)[:, None]
+        return {"input_features": features, "audio_embed_sizes": sizes,
+                "input_features_mask": mask}  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class GraniteSpeech5Family(_GraniteBase):
+    """transformers' ``GraniteSpeech5FeatureExtractor`` (granite-speech 5).
+
+    ``preset(y, sr)`` returns ``(ceil((n // hop) / 2), 4 * n_mels)`` float32 (each row:
+    two frames of mel and delta); ``preset.batch(clips, sr)`` returns
+    ``{"input_features": (batch, frames, 4 * n_mels) float32, "attention_mask": (batch,
+    frames) int64}``.
+
+    Attributes
+    ----------
+    n_mels : int
+        Mel bands (the config's ``num_mel_bins``).
+    delta_win_length : int
+        Window of torchaudio's ``compute_deltas`` (odd, >= 3).
+    logmel_floor_db : float
+        Floor below each clip's maximum, in decades of power (8: 80 dB).
+    padding_value : float
+        Value of padded samples.
+    """
+
+    delta_win_length: int = 3
+    logmel_floor_db: float = 8.0
+    padding_value: float = 0.0
+
+    kind: ClassVar[str] = "hf-granite-speech5"
+    extractor_types: ClassVar[tuple[str, ...]] = ("GraniteSpeech5FeatureExtractor",)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_int("delta_win_length", self.delta_win_length, minimum=3)
+        _check_float("logmel_floor_db", self.logmel_floor_db)
+        _check_float("padding_value", self.padding_value, minimum=-np.inf)
+
+    @classmethod
+    def _fields_from_config(cls, config: dict[str, Any]) -> dict[str, Any]:
+        fields = _melspec_fields(config, "num_mel_bins")
+        # feature_size is derived (num_mel_bins * 4) and popped by transformers' __init__.
+        config.pop("feature_size", None)
+        _pop_side(config)
+        # The call's return_attention_mask defaults to True whatever the config says.
+        config.pop("return_attention_mask", None)
+        fields["delta_win_length"] = _pop_int(config, "delta_win_length", 3)
+        for key, default in (("logmel_floor_db", 8.0), ("padding_value", 0.0)):
+            value = config.pop(key, default)
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise ParameterError(f"config {key}={value!r} must be a number")
+            fields[key] = float(value)
+        return fields
+
+    @property
+    def n_features(self) -> int:
+        """Feature dimension: ``4 * n_mels`` (mel and delta of two stacked frames)."""
+        return 4 * self.n_mels
+
+    def _deltas(self, x: np.ndarray, out: np.ndarray) -> None:
+        """Write torchaudio's ``compute_deltas`` of ``x`` ``(b, t, f)`` over time into ``out``.
+
+        ``sum_k k (x[t + k] - x[t - k]) / (2 sum_k k**2)`` with the edge frames repeated.
+        """
+        n = (self.delta_win_length - 1) // 2
+        t = x.shape[1]
+        # k = 1 from slices, straight into out; the edge frames by hand (any t >= 1).
+        np.subtract(x[:, 2:], x[:, :-2], out=out[:, 1:-1])
+        out[:, 0] = x[:, min(1, t - 1)] - x[:, 0]
+        out[:, -1] = x[:, -1] - x[:, max(t - 2, 0)]
+        index = np.arange(t)
+        for k in range(2, n + 1):
+            out += np.float32(k) * (
+                x[:, np.minimum(index + k, t - 1)] - x[:, np.maximum(index - k, 0)]
+            )
+        out /= np.float32(n * (n + 1) * (2 * n + 1) / 3)
+
+    def _batch(
+        self,
+        clips: list[np.ndarray],
+        *,
+        padding: Any = "longest",
+        max_length: Optional[int] = None,
+        truncation: bool = False,
+        pad_to_multiple_of: Optional[int] = None,
+        return_attention_mask: bool = True,
+    ) -> dict[str, Any]:
+        if not clips:
+            raise ParameterError("clips is empty; need at least one clip")
+        # transformers' own padding (not pad()): truncation to max_length exactly (only
+        # with max_length), then the target rounded up to pad_to_multiple_of.
+        strategy = padding_strategy(padding, max_length)
+        if truncation and max_length is not None:
+            clips = [c[: int(max_length)] for c in clips]
+        lengths = np.array([c.shape[0] for c in clips], dtype=np.int64)
+        length = int(max_length) if strategy == "max_length" else int(lengths.max())  # type: ignore[arg-type]
+        if strategy == "do_not_pad" and int(lengths.min()) != length:
+            raise ParameterError(
+                "padding=False needs clips of equal length (transformers refuses the batch)"
+            )
+        if pad_to_multiple_of is not None:
+            _check_int("pad_to_multiple_of", pad_to_multiple_of)
+            length = -(-length // int(pad_to_multiple_of)) * int(pad_to_multiple_of)
+        if int(lengths.max()) > length:
+            raise ParameterError(
+                f"a clip of {int(lengths.max())} samples does not fit max_length="
+                f"{max_length}; pass truncation=True or a larger max_length"
+            )
+        if self.padding_value != 0.0:
+            fill = np.float32(self.padding_value)
+            clips = [np.concatenate([c, np.full(length - c.shape[0], fill, np.float32)])
+                     for c in clips]  # fmt: skip
+        hop = self.hop_length
+        mel_frames = length // hop
+        n_frames = 2 * -(-mel_frames // 2)
+        total = max(length, (n_frames - 1) * hop + 1)
+        m = self.n_mels
+        both = np.empty((len(clips), n_frames, 2 * m), dtype=np.float32)
+        logmel = self._log_mel(clips, total, n_frames, self.logmel_floor_db, both[:, :, :m])
+        self._deltas(logmel, both[:, :, m:])
+        features = both.reshape(len(clips), n_frames // 2, 4 * m)
+        out: dict[str, Any] = {"input_features": features}
+        if return_attention_mask:
+            counts = -(-(lengths // hop) // 2)
+            out["attention_mask"] = (
+                np.arange(n_frames // 2)[None, :] < counts[:, None]
+            ).astype(np.int64)
+        return out

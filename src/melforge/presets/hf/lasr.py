@@ -1,0 +1,195 @@
+"""LASR input: log-mel frames of the padded waveform (float64), optional frame mask.
+
+Reproduces transformers' ``LasrFeatureExtractor``: pad the waveforms (transformers'
+``pad()``, ``padding_value`` included in the frames), cut frames of ``win_length`` every
+``hop_length`` samples (no centring), symmetric Hann window, ``n_fft``-point power
+spectrum, a mel bank with triangles in Kaldi-scale mel space between 125 and 7500 Hz
+(the DC bin excluded, no normalization; the JAX port's ``linear_to_mel_weight_matrix``),
+``log(max(mel, 1e-5))``, all in float64, returned as float32.  The mask, when asked
+for, is the sample mask at each frame's last sample (``mask[:, win_length - 1 :: hop]``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Any, ClassVar, Optional
+
+import numpy as np
+
+from melforge._errors import ParameterError
+from melforge.feature._clips import _for_each_clip
+from melforge.feature.kaldi import _frame_view
+from melforge.presets._padding import pad_sequences
+from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
+from melforge.presets.hf._common import _Kernel, _pop_int
+from melforge.presets.pretrained import PretrainedPreset
+
+__all__ = ["LasrFamily"]
+
+_LOWER_HZ, _UPPER_HZ = 125.0, 7500.0  # fixed in transformers' __init__
+_MELS_PER_BAND = 8
+
+
+def _kaldi_mel(hz: np.ndarray | float) -> np.ndarray:
+    return 1127.0 * np.log1p(np.asarray(hz, dtype=np.float64) / 700.0)
+
+
+@functools.lru_cache(maxsize=8)
+def _bands(n_mels: int, n_fft: int, sr: int) -> tuple[Any, ...]:
+    """Build the mel bank ``(n_fft // 2 + 1, n_mels)``, cut into bands of filters (float64)."""
+    n_bins = n_fft // 2 + 1
+    bins = _kaldi_mel(np.linspace(0.0, sr / 2.0, n_bins)[1:])[:, None]  # DC excluded
+    edges = np.linspace(_kaldi_mel(_LOWER_HZ), _kaldi_mel(_UPPER_HZ), n_mels + 2)
+    lower, centre, upper = edges[:-2][None, :], edges[1:-1][None, :], edges[2:][None, :]
+    rising = (bins - lower) / (centre - lower)
+    falling = (upper - bins) / (upper - centre)
+    weights = np.zeros((n_bins, n_mels))
+    weights[1:] = np.maximum(0.0, np.minimum(rising, falling))
+    out = []
+    for j0 in range(0, n_mels, _MELS_PER_BAND):
+        j1 = min(j0 + _MELS_PER_BAND, n_mels)
+        rows = np.flatnonzero((weights[:, j0:j1] != 0).any(axis=1))
+        k0, k1 = (int(rows[0]), int(rows[-1]) + 1) if rows.size else (0, 1)
+        block = np.ascontiguousarray(weights[k0:k1, j0:j1])
+        block.flags.writeable = False
+        out.append((j0, j1, k0, k1, block))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=8)
+def _symmetric_hann(length: int) -> np.ndarray:
+    """``torch.hann_window(length, periodic=False, dtype=float64)``, read-only."""
+    w = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(length) / max(length - 1, 1))
+    w.flags.writeable = False
+    return w
+
+
+@dataclasses.dataclass(frozen=True)
+class LasrFamily(PretrainedPreset):
+    """transformers' ``LasrFeatureExtractor``: float64 log-mel frames, frames first.
+
+    ``preset(y, sr)`` returns ``((n - win_length) // hop_length + 1, feature_size)``
+    float32; ``preset.batch(clips, sr, return_attention_mask=True)`` adds a bool
+    ``attention_mask`` ``(batch, frames)`` (only when asked for in the call, as
+    transformers).
+
+    Attributes
+    ----------
+    feature_size : int
+        Mel bands (128).
+    n_fft, win_length, hop_length : int
+        FFT size, symmetric Hann window length and hop, in samples.
+    padding_value : float
+        Value of padded samples (frames over padding see it).
+    padding_side : {"right", "left"}
+        Where padding goes.
+    """
+
+    sample_rate: int = 16000
+    feature_size: int = 128
+    n_fft: int = 512
+    win_length: int = 400
+    hop_length: int = 160  # type: ignore[assignment]
+    padding_value: float = 0.0
+    padding_side: str = "right"
+
+    kind: ClassVar[str] = "hf-lasr"
+    layout: ClassVar[str] = FRAMES_X_FEATURES
+    extractor_types: ClassVar[tuple[str, ...]] = ("LasrFeatureExtractor",)
+    main_input: ClassVar[str] = "input_features"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name in ("sample_rate", "feature_size", "n_fft", "win_length", "hop_length"):
+            _check_int(name, getattr(self, name))
+        if not 2 <= self.win_length <= self.n_fft:
+            raise ParameterError(f"win_length={self.win_length} must be in [2, n_fft={self.n_fft}]")
+        if self.sample_rate / 2 < _UPPER_HZ:
+            raise ParameterError(
+                f"sample_rate={self.sample_rate}: the fixed 125-7500 Hz mel range needs a "
+                "Nyquist frequency of at least 7500 Hz"
+            )
+        _check_float("padding_value", self.padding_value, minimum=-np.inf)
+        if self.padding_side not in ("right", "left"):
+            raise ParameterError(f"padding_side={self.padding_side!r} must be 'right' or 'left'")
+
+    @classmethod
+    def _fields_from_config(cls, config: dict[str, Any]) -> dict[str, Any]:
+        # The config's return_attention_mask only decides whether pad() builds a mask;
+        # the output has one only when the call passes return_attention_mask=True.
+        config.pop("return_attention_mask", None)
+        value = config.pop("padding_value", 0.0)
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise ParameterError(f"config padding_value={value!r} must be a number")
+        return {
+            "sample_rate": _pop_int(config, "sampling_rate", 16000),
+            "feature_size": _pop_int(config, "feature_size", 128),
+            "n_fft": _pop_int(config, "n_fft", 512),
+            "win_length": _pop_int(config, "win_length", 400),
+            "hop_length": _pop_int(config, "hop_length", 160),
+            "padding_value": float(value),
+            "padding_side": config.pop("padding_side", "right"),
+        }
+
+    @property
+    def n_features(self) -> int:
+        """Feature dimension: ``feature_size``."""
+        return self.feature_size
+
+    def _batch(
+        self,
+        clips: list[np.ndarray],
+        *,
+        padding: Any = "longest",
+        max_length: Optional[int] = None,
+        truncation: bool = False,
+        pad_to_multiple_of: Optional[int] = None,
+        return_attention_mask: Optional[bool] = None,
+    ) -> dict[str, Any]:
+        if not clips:
+            raise ParameterError("clips is empty; need at least one clip")
+        padded = pad_sequences(
+            clips, padding=padding, max_length=max_length, truncation=truncation,
+            pad_to_multiple_of=pad_to_multiple_of, return_attention_mask=True,
+            padding_value=self.padding_value, padding_side=self.padding_side,
+        )  # fmt: skip
+        if isinstance(padded.values, list):
+            raise ParameterError(
+                "the clips have different lengths after padding (padding=False, or a clip longer "
+                "than max_length without truncation=True); transformers cannot stack them"
+            )
+        total = padded.values.shape[1]
+        win, hop = self.win_length, self.hop_length
+        if total < win:
+            raise ParameterError(
+                f"the batch's longest clip has {total} samples; this extractor needs at "
+                f"least win_length={win}"
+            )
+        n_frames = (total - win) // hop + 1
+        bands = _bands(self.feature_size, self.n_fft, self.sample_rate)
+        window = _symmetric_hann(win)
+        out = np.empty((len(clips), n_frames, self.feature_size), dtype=np.float32)
+        # Frames wholly over zero padding on the right have log(max(0, 1e-5)): not computed.
+        skip = self.padding_value == 0.0 and self.padding_side == "right"
+        empty = np.float32(np.log(1e-5))
+
+        def work(rows: range) -> None:
+            kernel = _Kernel(bands, window, self.n_fft, floor=1e-5)
+            scratch = np.empty((n_frames, self.feature_size), dtype=np.float64)
+            for b in rows:
+                # float32 frames: the kernel windows them into float64 (as transformers'
+                # .to(float64) before the window).
+                frames = _frame_view(padded.values[b], win, hop, True)
+                count = n_frames
+                if skip:
+                    count = min(n_frames, -(-int(padded.lengths[b]) // hop))
+                kernel(frames[:count], scratch[:count])
+                out[b, :count] = scratch[:count]
+                out[b, count:] = empty
+
+        _for_each_clip(len(clips), work)
+        result: dict[str, Any] = {"input_features": out}
+        if return_attention_mask:
+            result["attention_mask"] = padded.mask[:, win - 1 :: hop].astype(bool)
+        return result

@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: demo test lint bench bench-smoke install clean docs
+.PHONY: demo test test-torch lint bench bench-smoke install clean docs
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,18 @@ test: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy src
 	$(VENV)/bin/pytest
+
+# Training-time loading through real DataLoader workers, in a venv of its own:
+# torch==2.13.0 is the CPU wheel (any other version would download CUDA builds).
+TORCH_VENV ?= .venv-torch
+$(TORCH_VENV)/.installed-torch: pyproject.toml
+	$(PYTHON) -m venv $(TORCH_VENV)
+	$(TORCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(TORCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+test-torch: $(TORCH_VENV)/.installed-torch
+	$(TORCH_VENV)/bin/pytest tests/with_torch -m torch -p no:randomly
 
 bench: $(VENV)/.installed-bench
 	$(PY) -m bench

@@ -151,8 +151,7 @@ class AudioDataset:
                 if isinstance(e, AudioError) and e.path is not None:
                     raise
                 raise AudioError(
-                    f"item {i} ({source.id!r}) could not be featurized: "
-                    f"{type(e).__name__}: {e}",
+                    f"item {i} ({source.id!r}) could not be featurized: {type(e).__name__}: {e}",
                     path=source.path,
                 ) from e
             item["features"] = None

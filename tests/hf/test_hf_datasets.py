@@ -145,3 +145,24 @@ def test_decode_value_forms_and_errors(tmp_path: Path) -> None:
         melforge.hf.map_fn("kaldi-fbank-80", audio_column="sound")({"audio": []})
     with pytest.raises(ParameterError, match="only presets from"):
         melforge.hf.map_fn("kaldi-fbank-80", padding="longest")
+
+
+def test_datasets_needs_torchcodec_to_put_arrays_in_an_audio_column() -> None:
+    """Why melforge reads Audio columns undecoded (docs/training.md)."""
+    import importlib.util
+
+    if importlib.util.find_spec("torchcodec") is not None:
+        pytest.skip("torchcodec is installed here")
+    ds = Dataset.from_dict({"audio": [{"array": clip(0), "sampling_rate": SR}]})
+    with pytest.raises(ImportError, match="torchcodec"):
+        ds.cast_column("audio", Audio())
+
+
+def test_datasets_needs_torchcodec_to_decode_an_audio_column(tmp_path: Path) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("torchcodec") is not None:
+        pytest.skip("torchcodec is installed here")
+    ds = audio_dataset(tmp_path)
+    with pytest.raises(ImportError, match="torchcodec"):
+        ds[0]["audio"]  # noqa: B018

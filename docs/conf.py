@@ -59,6 +59,8 @@ NAMESPACES = [
     ("Model presets (``melforge.presets``)", "melforge.presets"),
     ("Plots (``melforge.display``)", "melforge.display"),
     ("Datasets (``melforge.pipeline``)", "melforge.pipeline"),
+    ("Training-time loading (``melforge.data``)", "melforge.data"),
+    ("Hugging Face datasets (``melforge.hf``)", "melforge.hf"),
     ("Utilities (``melforge.util``)", "melforge.util"),
     ("Effects (``melforge.effects``)", "melforge.effects"),
 ]

@@ -36,3 +36,12 @@ def _public_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
         from melforge.spectral import _fft
 
         monkeypatch.setattr(_fft, "_backend", False)
+
+
+# tests/with_torch needs PyTorch (make test-torch); without it the folder is not collected.
+try:
+    import importlib.metadata as _metadata
+
+    _metadata.version("torch")
+except _metadata.PackageNotFoundError:
+    collect_ignore = ["with_torch"]

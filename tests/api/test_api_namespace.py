@@ -105,6 +105,8 @@ RANK = {
     "signals": 0,
     "weighting": 4,
     "__main__": 9,  # python -m melforge: the command line
+    "data": 9,  # training-time loading (torch on demand), a consumer of pipeline
+    "hf": 9,  # Hugging Face datasets.map functions, a consumer of presets and audio
 }
 
 

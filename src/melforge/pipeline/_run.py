@@ -13,6 +13,7 @@ from typing import Any
 from melforge._errors import ParameterError
 from melforge._validate import check_positive_int, check_positive_number
 from melforge.pipeline._compute import Job, resolve_preset
+from melforge.pipeline.hf_inputs import is_hf_dataset
 from melforge.pipeline.inputs import Source, describe_inputs, iter_sources
 from melforge.pipeline.lock import OutputLock
 from melforge.pipeline.plan import Plan, Work, fresh_plan, resume_plan, unique
@@ -65,7 +66,10 @@ def featurize(
         A directory (walked recursively; audio recognized by extension), audio files, a
         manifest (``.csv``, ``.tsv``, ``.jsonl``, ``.parquet`` with a ``path_column``;
         other columns are carried to the output), or any iterable of paths or of
-        mappings with ``path_column`` (consumed lazily).
+        mappings with ``path_column`` (consumed lazily); or a Hugging Face
+        ``datasets.Dataset`` with an audio column (a ``datasets.Audio`` feature of paths
+        or bytes, read without decoding, or a struct of ``array`` and ``sampling_rate``),
+        its other columns carried to the output.
     out : path or URL
         Output folder, created if missing (its parent folder must exist); an fsspec
         URL works with either engine.  One run at a time writes into a local folder
@@ -85,7 +89,8 @@ def featurize(
         Dask scheduler address (``tcp://host:8786``); without it a ``LocalCluster``
         is started.
     path_column : str
-        Manifest column with the audio path.
+        Manifest column with the audio path (for a ``datasets.Dataset``: its audio
+        column, needed only when it has several).
     root : path or None
         Folder relative manifest paths resolve against (default: the manifest's folder).
     segment_seconds : float or None
@@ -164,6 +169,38 @@ def featurize(
     if scheduler is not None and engine != "dask":
         raise ParameterError(f"{scheduler=} needs engine='dask'")
     preset_obj = resolve_preset(preset)
+    staging = None
+    if is_hf_dataset(inputs):  # rows held in memory are staged as files for the workers
+        import tempfile
+
+        from melforge.pipeline.hf_inputs import HFInputs
+
+        staging = tempfile.mkdtemp(prefix="melforge-hf-")
+        try:
+            inputs = HFInputs(inputs, column=path_column, stage_dir=staging)
+        except BaseException:
+            _remove_tree(staging)
+            raise
+    try:
+        return _featurize(inputs, out, preset_obj, workers, engine, scheduler, path_column, root,
+                          segment_seconds, format, files_per_shard, resume, overwrite,
+                          verify_content, timeout, progress, t0)  # fmt: skip
+    finally:
+        if staging is not None:
+            _remove_tree(staging)
+
+
+def _remove_tree(path: str) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _featurize(inputs: Any, out: Any, preset_obj: Any, workers: int | None, engine: str,
+               scheduler: str | None, path_column: str, root: Any,
+               segment_seconds: float | None, format: str, files_per_shard: int | None,
+               resume: bool, overwrite: bool, verify_content: bool, timeout: float | None,
+               progress: bool, t0: float) -> Summary:  # fmt: skip
     description = describe_inputs(inputs, path_column=path_column, root=root)
     store = open_store(out)
     store.create_root()
@@ -355,7 +392,9 @@ class _Run:
 
 def _lists_paths(inputs: Any) -> bool:
     """Whether ``inputs`` names paths (countable), rather than being a lazy iterable."""
-    return isinstance(inputs, (str, os.PathLike, list, tuple))
+    return isinstance(inputs, (str, os.PathLike, list, tuple)) or getattr(
+        inputs, "countable", False
+    )
 
 
 def _default_size(n: int, segment_seconds: float | None, *, lazy: bool) -> int:

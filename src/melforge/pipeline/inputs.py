@@ -260,7 +260,9 @@ def iter_sources(
 
 def _iter_items(items: Iterable[Any], *, path_column: str, root: str | None) -> Iterator[Source]:
     for item in items:
-        if isinstance(item, Mapping):
+        if isinstance(item, Source):  # an adapter's own (datasets.Dataset rows)
+            yield item
+        elif isinstance(item, Mapping):
             if path_column not in item:
                 raise ParameterError(f"{path_column=} is missing from input row {item!r}")
             value = os.fspath(item[path_column])
@@ -289,7 +291,7 @@ def describe_inputs(
     if root is not None:
         desc["root"] = os.path.abspath(os.fspath(root))
     if items is None:
-        desc["kind"] = "iterable"
+        desc["kind"] = getattr(inputs, "kind", "iterable")
         return desc
     described = []
     for item in items:

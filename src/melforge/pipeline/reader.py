@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from melforge._errors import ParameterError
+from melforge.pipeline.collate import PadCollate
 from melforge.pipeline.shards import SHARD_PATTERN
 from melforge.pipeline.store import Store, open_store
 from melforge.presets.base import FEATURES_X_FRAMES, FRAMES_X_FEATURES
@@ -67,7 +68,7 @@ class FeatureDataset:
     Indexing loads the one Parquet row group that holds the row (and keeps the last
     one), so memory stays at one row group whatever the dataset's size.  The object
     pickles cheaply (file handles are reopened in each ``DataLoader`` worker).  It does
-    not import torch: wrap the arrays with ``torch.from_numpy`` in a ``collate_fn``.
+    not import torch: :meth:`collate_fn` pads a batch and returns tensors, masks and lengths.
 
     Parameters
     ----------
@@ -150,6 +151,43 @@ class FeatureDataset:
 
     def __len__(self) -> int:
         return self._len
+
+    def collate_fn(
+        self,
+        *,
+        pad_value: float = 0.0,
+        pad_to_multiple_of: int | None = None,
+        return_tensors: str = "pt",
+    ) -> PadCollate:
+        """Return a ``collate_fn`` padding a batch of rows to its longest one.
+
+        Parameters
+        ----------
+        pad_value : float
+            Value of the padded frames.
+        pad_to_multiple_of : int or None
+            Round the padded length up to a multiple of this.
+        return_tensors : {"pt", "np"}
+            torch tensors (torch imported on the first batch) or numpy arrays.
+
+        Returns
+        -------
+        melforge.pipeline.collate.PadCollate
+            Callable on a list of items: ``{"features", "mask", "lengths", "id", ...}``,
+            in this dataset's ``layout`` with a leading batch axis.
+
+        Examples
+        --------
+        >>> from torch.utils.data import DataLoader  # doctest: +SKIP
+        >>> ds = FeatureDataset("features/")  # doctest: +SKIP
+        >>> loader = DataLoader(ds, batch_size=16, collate_fn=ds.collate_fn())  # doctest: +SKIP
+        """
+        return PadCollate(
+            layout=self.layout,
+            pad_value=pad_value,
+            pad_to_multiple_of=pad_to_multiple_of,
+            return_tensors=return_tensors,
+        )
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()

@@ -26,10 +26,11 @@ def all_cases() -> list:
         cases_pipeline,
         cases_pretrained,
         cases_spectral,
+        cases_torch,
     )
 
     return [*cases_import.CASES, *cases_spectral.CASES, *cases_io.CASES, *cases_models.CASES,
-            *cases_pretrained.CASES, *cases_pipeline.CASES]
+            *cases_pretrained.CASES, *cases_pipeline.CASES, *cases_torch.CASES]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -8,8 +8,6 @@ reference column is melforge's own numpy path, so the ratio is numpy time / torc
 
 from __future__ import annotations
 
-import numpy as np
-
 from bench.cases_models import KALDI, KALDI_SMOKE, SR, WHISPER, WHISPER_SMOKE, _clips
 from bench.harness import Case, Config, NotAvailable, Setup, melforge_attr, optional_module
 
@@ -45,8 +43,9 @@ def setup_whisper(cfg: Config, mode: str, device: str = "cpu") -> Setup:
     return Setup(
         melforge=lambda: sync(wlm(T, n_mels=80, pad_or_trim=True)),
         reference=lambda: wlm(Y, n_mels=80, pad_or_trim=True),
-        others={f"transformers WhisperFeatureExtractor torch path ({device})":
-                transformers_torch},  # fmt: skip
+        others={
+            f"transformers WhisperFeatureExtractor torch path ({device})": transformers_torch
+        },  # fmt: skip
         unit_work=n * secs,
         note=f"{n} x {secs:g} s at 16 kHz, 80 mels, 3000 frames; melforge torch path on one "
         f"(batch, samples) {device} tensor, reference = melforge's numpy path on the array",
@@ -65,8 +64,9 @@ def setup_kaldi(cfg: Config, mode: str, device: str = "cpu") -> Setup:
         # torch path through torchaudio.compliance.kaldi.fbank only.
         optional_module("torchaudio")
         tf = optional_module("transformers")
-        fe = tf.SpeechToTextFeatureExtractor(feature_size=80, sampling_rate=SR,
-                                             num_mel_bins=80, do_ceptral_normalize=False)
+        fe = tf.SpeechToTextFeatureExtractor(
+            feature_size=80, sampling_rate=SR, num_mel_bins=80, do_ceptral_normalize=False
+        )
         return fe(list(Y), sampling_rate=SR, return_tensors="pt", padding=True)
 
     return Setup(
@@ -80,11 +80,31 @@ def setup_kaldi(cfg: Config, mode: str, device: str = "cpu") -> Setup:
 
 
 CASES = [
-    Case("torch.whisper.batch32", "Whisper log-mel 32 x 30 s, torch CPU path",
-         "melforge numpy path", None, setup_whisper, reps=3, threads=("1", "all")),
-    Case("torch.kaldi.10s", "Kaldi fbank 80, 100 x 10 s, torch CPU path",
-         "melforge numpy path", None, setup_kaldi, reps=3, threads=("1",)),
-    Case("torch.whisper.gpu", "Whisper log-mel 32 x 30 s, torch CUDA path (audio on GPU)",
-         "melforge numpy path", None, lambda cfg, mode: setup_whisper(cfg, mode, "cuda"),
-         reps=3, threads=("1",)),
+    Case(
+        "torch.whisper.batch32",
+        "Whisper log-mel 32 x 30 s, torch CPU path",
+        "melforge numpy path",
+        None,
+        setup_whisper,
+        reps=3,
+        threads=("1", "all"),
+    ),
+    Case(
+        "torch.kaldi.10s",
+        "Kaldi fbank 80, 100 x 10 s, torch CPU path",
+        "melforge numpy path",
+        None,
+        setup_kaldi,
+        reps=3,
+        threads=("1",),
+    ),
+    Case(
+        "torch.whisper.gpu",
+        "Whisper log-mel 32 x 30 s, torch CUDA path (audio on GPU)",
+        "melforge numpy path",
+        None,
+        lambda cfg, mode: setup_whisper(cfg, mode, "cuda"),
+        reps=3,
+        threads=("1",),
+    ),
 ]

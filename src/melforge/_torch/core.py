@@ -51,7 +51,8 @@ def check_signal(y: Any, *, name: str = "y", finite: bool = True, min_ndim: int 
         raise ParameterError(f"{name} must have at least {min_ndim} dimension(s), got {y.ndim}")
     if y.numel() == 0 or y.shape[-1] == 0:
         raise ParameterError(f"{name} is empty (shape={tuple(y.shape)}); need at least one sample")
-    if finite and not bool(torch.isfinite(y).all()):
+    # one sum (NaN and Inf propagate); only a non-finite sum (or an overflow) rescans
+    if finite and not bool(torch.isfinite(y.sum())) and not bool(torch.isfinite(y).all()):
         raise ParameterError(f"{name} contains NaN or Inf; audio must be finite")
     return y
 
@@ -120,7 +121,10 @@ def pad(x: Any, left: int, right: int, mode: str = "constant") -> Any:
         return x
     if mode == "constant":
         return torch.nn.functional.pad(x, (left, right))
-    return x[..., _pad_index(x.shape[-1], left, right, mode, x.device)]
+    n = x.shape[-1]
+    idx = _pad_index(n, left, right, mode, x.device)
+    # gather only the padded edges; the body is one contiguous copy
+    return torch.cat([x[..., idx[:left]], x, x[..., idx[left + n :]]], dim=-1)
 
 
 def frames(x: Any, length: int, hop: int) -> Any:

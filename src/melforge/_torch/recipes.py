@@ -21,6 +21,24 @@ _WHISPER_SAMPLES = 480000
 _EPS32 = float(np.finfo(np.float32).eps)
 
 
+#: Frames per block on the CPU: the block's frames, spectrum and power stay in cache
+#: (whole-batch steps were memory-bound: 6x slower on 32 x 30 s).  A GPU takes the
+#: whole batch in one step.
+_CPU_BLOCK_FRAMES = 1024
+
+
+def blocks(fr: Any) -> list[tuple[Any, ...]]:
+    """Index tuples cutting frames ``(batch, t, length)`` into blocks for the device."""
+    if fr.device.type != "cpu":
+        return [(slice(None),)]
+    n_clips, n_frames = fr.shape[0], fr.shape[1]
+    return [
+        (b, slice(start, min(start + _CPU_BLOCK_FRAMES, n_frames)))
+        for b in range(n_clips)
+        for start in range(0, n_frames, _CPU_BLOCK_FRAMES)
+    ]
+
+
 def _hann_periodic(n: int, like: Any) -> Any:
     return torch.hann_window(n, periodic=True, dtype=torch.float64, device=like.device).to(
         like.dtype
@@ -42,9 +60,12 @@ def whisper_log_mel(
     half = _WHISPER_N_FFT // 2
     x = pad(y, half, half, "reflect")
     fr = frames(x, _WHISPER_N_FFT, _WHISPER_HOP)[..., :-1, :]  # Whisper drops the last frame
-    spec = torch.fft.rfft(fr * _hann_periodic(_WHISPER_N_FFT, y), dim=-1)
-    power = spec.real.square() + spec.imag.square()  # (batch, t, 201)
-    mel = torch.matmul(power, constant(basis, device=y.device, dtype=y.dtype).T)
+    window = _hann_periodic(_WHISPER_N_FFT, y)
+    weights = constant(basis, device=y.device, dtype=y.dtype).T
+    mel = y.new_empty((*fr.shape[:-1], basis.shape[0]))  # (batch, t, n_mels)
+    for block in blocks(fr):
+        spec = torch.fft.rfft(fr[block] * window, dim=-1)
+        torch.matmul(spec.real.square() + spec.imag.square(), weights, out=mel[block])
     log = torch.log10(mel.clamp_min(1e-10))
     peak = log.amax(dim=(-1, -2), keepdim=True)
     log = torch.maximum(log, peak - 8.0)
@@ -76,7 +97,7 @@ def _sum_in_order(fr: Any) -> Any:
     The rounding of that float32 sum leaves a DC residue which dominates the bins far
     below a frame's peak, so it is reproduced: one vector add per sample of the frame.
     """
-    cols = fr.movedim(-1, 0)
+    cols = fr.movedim(-1, 0).contiguous()  # one copy: each column add is then contiguous
     acc = cols[0].clone()
     for j in range(1, cols.shape[0]):
         acc += cols[j]
@@ -109,38 +130,47 @@ def kaldi_fbank(
     dtype, as in Kaldi and the numpy path.
     """
     fr = _kaldi_frames(y, frame_length, frame_shift, snip_edges)
-    if scale != 1.0:
-        fr = fr * scale
+    n_out = banks.shape[1] + int(use_energy)
+    out = y.new_empty((*fr.shape[:-1], n_out))
+    gen = None
     if dither > 0.0:
         gen = torch.Generator(device=fr.device)
         if seed is not None:
             gen.manual_seed(int(seed))
         else:
             gen.seed()
-        fr = fr + dither * torch.randn(fr.shape, generator=gen, device=fr.device,
-                                       dtype=fr.dtype)  # fmt: skip
-    if remove_dc_offset:
-        fr = fr - (_sum_in_order(fr) / fr.shape[-1]).unsqueeze(-1)
-    energy = None
-    if use_energy:
-        e = fr.to(torch.float64).square().sum(dim=-1)
-        energy = torch.log(e.clamp_min(_EPS32))
-        if log_energy_floor is not None:
-            energy = energy.clamp_min(log_energy_floor)
-    if preemphasis != 0.0:
-        prev = torch.cat([fr[..., :1], fr[..., :-1]], dim=-1)
-        fr = fr - preemphasis * prev
-    fr = fr * constant(window, device=fr.device, dtype=fr.dtype)
-    spec = torch.fft.rfft(fr, n=n_fft, dim=-1)
-    power = spec.real.square() + spec.imag.square()
-    if not use_power:
-        power = power.sqrt()
-    mel = torch.matmul(power, constant(banks, device=fr.device, dtype=fr.dtype))
-    if use_log_fbank:
-        mel = torch.log(mel.clamp_min(_EPS32))
-    if energy is not None:
-        mel = torch.cat([energy.to(mel.dtype).unsqueeze(-1), mel], dim=-1)
-    return mel
+    win = constant(window, device=fr.device, dtype=fr.dtype)
+    weights = constant(banks, device=fr.device, dtype=fr.dtype)
+    for block in blocks(fr):
+        x = fr[block]
+        if scale != 1.0:
+            x = x * scale
+        if gen is not None:
+            x = x + dither * torch.randn(x.shape, generator=gen, device=x.device, dtype=x.dtype)
+        if remove_dc_offset:
+            x = x - (_sum_in_order(x) / x.shape[-1]).unsqueeze(-1)
+        dest = out[block]
+        if use_energy:
+            e = x.to(torch.float64).square().sum(dim=-1)
+            energy = torch.log(e.clamp_min(_EPS32))
+            if log_energy_floor is not None:
+                energy = energy.clamp_min(log_energy_floor)
+            dest[..., 0] = energy
+        if preemphasis != 0.0:
+            x = torch.cat([x[..., :1] - preemphasis * x[..., :1],
+                           x[..., 1:] - preemphasis * x[..., :-1]], dim=-1)  # fmt: skip
+        spec = torch.fft.rfft(x * win, n=n_fft, dim=-1)
+        power = spec.real.square() + spec.imag.square()
+        if not use_power:
+            power = power.sqrt()
+        mel = dest[..., int(use_energy) :]
+        if mel.is_contiguous():
+            torch.matmul(power, weights, out=mel)
+        else:  # energy in column 0
+            mel.copy_(power @ weights)
+        if use_log_fbank:
+            mel.clamp_(min=_EPS32).log_()
+    return out
 
 
 def normalize_waveform(y: Any, mask: Any = None, *, eps: float = 1e-7) -> Any:

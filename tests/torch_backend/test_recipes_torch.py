@@ -169,3 +169,17 @@ def test_pretrained_call_and_pt_errors(speech16, device):
         p.batch([speech16, speech16[:100]], 16000, return_tensors="pt")
     with pytest.raises(ParameterError, match="1-D clip"):
         p.batch([_t(np.ones((2, 100)), device)], 16000)
+
+
+def test_return_tensors_pt_matches_transformers(speech16):
+    transformers = pytest.importorskip("transformers")
+    fe = transformers.Wav2Vec2FeatureExtractor(return_attention_mask=True)
+    p = presets.from_pretrained(fe.to_dict())
+    clips = [speech16, speech16[:40000] * 0.2]
+    ref = fe(clips, sampling_rate=16000, padding=True, return_tensors="pt")
+    out = p.batch([torch.from_numpy(c) for c in clips], 16000, padding=True, return_tensors="pt")
+    assert set(out) == set(ref.keys())
+    for key in out:
+        assert out[key].dtype == ref[key].dtype and out[key].shape == ref[key].shape, key
+    assert torch.equal(out["attention_mask"], ref["attention_mask"])
+    assert float((out["input_values"] - ref["input_values"]).abs().max()) <= LIN_TOL

@@ -42,17 +42,13 @@ test: $(VENV)/.installed-test
 	$(VENV)/bin/mypy src
 	$(VENV)/bin/pytest
 
-# The PyTorch face (tests/torch_backend) in its own venv: torch==2.13.0 is the CPU wheel; make
-# test never installs torch (tests/torch_backend is not collected without it).
+# Live comparisons with torch-only references (tests marked `torch`), in a separate venv
+# so that `make test` stays free of torch; torch 2.13.0 is the CPU wheel.
 TORCH_VENV ?= .venv-torch
-$(TORCH_VENV)/.installed-torch: pyproject.toml
-	$(PYTHON) -m venv $(TORCH_VENV)
-	$(TORCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check torch==2.13.0
-	$(TORCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
-	touch $@
-
-test-torch: $(TORCH_VENV)/.installed-torch
-	$(TORCH_VENV)/bin/pytest tests/torch_backend -m torch -p no:randomly
+test-torch:
+	test -x $(TORCH_VENV)/bin/python || $(PYTHON) -m venv $(TORCH_VENV)
+	$(TORCH_VENV)/bin/python -m pip install --quiet -e '.[test]' torch==2.13.0
+	$(TORCH_VENV)/bin/pytest -m torch
 
 bench: $(VENV)/.installed-bench
 	$(PY) -m bench
@@ -66,5 +62,5 @@ docs: $(VENV)/.installed-docs
 	$(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
 
 clean:
-	rm -rf $(VENV) $(TORCH_VENV) build dist demo-output .pytest_cache .mypy_cache .ruff_cache \
+	rm -rf $(VENV) build dist demo-output .pytest_cache .mypy_cache .ruff_cache \
 		docs/_build docs/auto_examples docs/api

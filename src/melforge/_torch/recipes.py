@@ -21,10 +21,10 @@ _WHISPER_SAMPLES = 480000
 _EPS32 = float(np.finfo(np.float32).eps)
 
 
-#: Frames per block on the CPU: the block's frames, spectrum and power stay in cache
-#: (whole-batch steps were memory-bound: 6x slower on 32 x 30 s).  A GPU takes the
-#: whole batch in one step.
-_CPU_BLOCK_FRAMES = 1024
+#: Frames per block on the CPU: one clip at a time, long clips cut in blocks of 4096
+#: frames (whole-batch steps were memory-bound: 6x slower on Kaldi 100 x 10 s; 1024-frame
+#: blocks cost more per-op overhead than they saved).  A GPU takes the whole batch.
+_CPU_BLOCK_FRAMES = 4096
 
 
 def blocks(fr: Any) -> list[tuple[Any, ...]]:

@@ -8,6 +8,7 @@ from conftest import max_dev
 import melforge.presets as presets
 from melforge import ParameterError
 from melforge.feature import kaldi_fbank, normalize_waveform, whisper_log_mel
+from melforge.feature.nemo import nemo_log_mel
 
 pytestmark = pytest.mark.torch
 
@@ -61,6 +62,23 @@ def test_kaldi_fbank(speech16, device, opts):
         assert np.abs(got - ref).max() <= 1e-2
     else:
         assert np.abs(got - ref).max() <= LIN_TOL * np.abs(ref).max()
+
+
+@pytest.mark.parametrize(
+    "opts", [dict(), dict(normalize=None), dict(normalize="all_features", n_mels=64, n_fft=400)]
+)
+def test_nemo_log_mel(speech16, device, opts):
+    batch = np.stack([speech16, 0.2 * speech16[::-1]])
+    ref = nemo_log_mel(batch, **opts)
+    out = nemo_log_mel(_t(batch, device), **opts)
+    assert out.dtype == torch.float32 and tuple(out.shape) == ref.shape
+    if "normalize" in opts and opts["normalize"] is None:
+        # natural log of the power: float32 FFT noise in bins far below a frame's peak
+        dev = np.abs(out.cpu().numpy() - ref)
+        depth_db = (ref.max(axis=-2, keepdims=True) - ref) * 10 / np.log(10)
+        assert dev[depth_db <= 60].max() <= LOG_TOL and dev.max() <= 1e-3
+    else:
+        assert max_dev(out, ref) <= LOG_TOL
 
 
 def test_kaldi_dither_is_seeded(speech16, device):

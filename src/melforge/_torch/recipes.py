@@ -221,3 +221,48 @@ def pad_clips(clips: list[Any], *, value: float = 0.0, side: str = "right") -> t
         left, right = (extra, 0) if side == "left" else (0, extra)
         rows.append(torch.nn.functional.pad(c, (left, right), value=value))
     return torch.stack(rows), lengths
+
+
+def nemo_log_mel(
+    y: Any,
+    basis: np.ndarray,
+    window: np.ndarray,
+    *,
+    n_fft: int,
+    hop_length: int,
+    preemphasis: float,
+    normalize: Optional[str],
+    log_guard: float,
+    std_guard: float,
+) -> Any:
+    """NeMo log-mel ``(batch, n_mels, 1 + n // hop)`` of ``y`` ``(batch, n)``.
+
+    ``basis`` is the Slaney mel basis ``(n_mels, n_fft // 2 + 1)`` and ``window`` the
+    symmetric Hann window of ``win_length``, centred in the ``n_fft`` frame.
+    """
+    n = y.shape[-1]
+    win_length = window.shape[0]
+    n_frames = 1 + n // hop_length
+    if preemphasis:
+        y = torch.cat([y[..., :1], y[..., 1:] - preemphasis * y[..., :-1]], dim=-1)
+    left = n_fft // 2 - (n_fft - win_length) // 2  # the window's first sample, frame 0
+    right = max(0, (n_frames - 1) * hop_length - left + win_length - n)
+    fr = frames(pad(y, left, right), win_length, hop_length)[..., :n_frames, :]
+    win = constant(window, device=y.device, dtype=y.dtype)
+    weights = constant(basis, device=y.device, dtype=y.dtype).T
+    mel = y.new_empty((*fr.shape[:-1], basis.shape[0]))
+    for block in blocks(fr):
+        spec = torch.fft.rfft(fr[block] * win, n=n_fft, dim=-1)  # end-padded: same power
+        torch.matmul(spec.real.square() + spec.imag.square(), weights, out=mel[block])
+    out = torch.log(mel + log_guard).transpose(-1, -2)  # (batch, n_mels, t)
+    if normalize is None:
+        return out
+    x = out.to(torch.float64)
+    dims = (-1,) if normalize == "per_feature" else (-1, -2)
+    count = x.shape[-1] if normalize == "per_feature" else x.shape[-1] * x.shape[-2]
+    mean = x.mean(dim=dims, keepdim=True)
+    if count > 1:
+        std = torch.sqrt((x - mean).square().sum(dim=dims, keepdim=True) / (count - 1))
+    else:  # NeMo turns the NaN of a single frame into 0
+        std = torch.zeros_like(mean)
+    return ((x - mean) / (std + std_guard)).to(y.dtype)

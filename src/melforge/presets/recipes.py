@@ -451,7 +451,12 @@ class NemoPreset(Preset):
         """Feature dimension: ``n_mels``."""
         return self.n_mels
 
+    torch_native: ClassVar[bool] = True
+
     def _compute(self, y: np.ndarray) -> np.ndarray:
         options = self.params()
         sr = options.pop("sample_rate")
         return nemo_log_mel(y, sr=sr, **options)
+
+    def _compute_tensor(self, y: Any) -> Any:
+        return self._compute(y)  # nemo_log_mel runs tensors in torch

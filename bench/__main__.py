@@ -29,12 +29,13 @@ def all_cases() -> list:
         cases_pretrained_torch,
         cases_pretrained_whisper,
         cases_spectral,
+        cases_torch,
     )
 
     return [*cases_import.CASES, *cases_spectral.CASES, *cases_io.CASES, *cases_models.CASES,
             *cases_pretrained.CASES, *cases_pretrained_kaldi.CASES,
             *cases_pretrained_whisper.CASES, *cases_pretrained_torch.CASES,
-            *cases_pipeline.CASES]
+            *cases_torch.CASES, *cases_pipeline.CASES]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

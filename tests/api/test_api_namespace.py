@@ -104,6 +104,8 @@ RANK = {
     "fftlib": 0,
     "signals": 0,
     "weighting": 4,
+    "_tensors": 0,  # is_tensor(): recognizes torch tensors without importing torch
+    "_torch": 4,  # the torch backend; takes its banks from filters/feature as arguments
     "__main__": 9,  # python -m melforge: the command line
     "data": 9,  # training-time loading (torch on demand), a consumer of pipeline
     "hf": 9,  # Hugging Face datasets.map functions, a consumer of presets and audio

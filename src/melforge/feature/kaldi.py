@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from melforge._errors import ParameterError
+from melforge._tensors import is_tensor
 from melforge._validate import (
     check_nonnegative_number,
     check_positive_int,
@@ -395,8 +396,11 @@ def kaldi_fbank(
 
     Parameters
     ----------
-    y : np.ndarray [shape=(n,) or (batch, n)], floating point
-        Mono audio in [-1, 1) at ``sr`` Hz, or a batch of equal-length clips.
+    y : np.ndarray [shape=(n,) or (batch, n)] or torch.Tensor [shape=(..., n)], floating point
+        Mono audio in [-1, 1) at ``sr`` Hz, or a batch of equal-length clips.  A
+        float32/float64 tensor (any device, any leading axes) is computed with torch and
+        gives a tensor on its device, in its dtype (frame means summed in float64, and
+        dither drawn from a ``torch.Generator`` seeded with ``seed``).
     sr : float
         Sample rate of ``y`` in Hz (Kaldi's ``--sample-frequency``).
     num_mel_bins : int
@@ -487,7 +491,13 @@ def kaldi_fbank(
     >>> kaldi_fbank(y).shape
     (98, 80)
     """
-    y2 = _as_signal(y, name="y", batch=True)
+    tensor = is_tensor(y)
+    if tensor:
+        from melforge._torch.core import check_signal
+
+        check_signal(y)
+    else:
+        y2 = _as_signal(y, name="y", batch=True)
     sr = check_sr(sr)
     num_mel_bins = check_positive_int("num_mel_bins", num_mel_bins)
     frame_length_ms = check_positive_number("frame_length_ms", frame_length_ms)
@@ -510,6 +520,26 @@ def kaldi_fbank(
         raise ParameterError(f"{precision=} must be 'float32' or 'float64'")
     real = np.float64 if precision == "float64" else np.float32
     n_fft = 1 << (frame_length - 1).bit_length()
+    if tensor:
+        from melforge._torch import recipes
+
+        if seed is not None and not isinstance(seed, (int, np.integer)):
+            raise ParameterError(f"seed={seed!r} must be an int or None with a tensor y")
+        if precision != "float32":
+            raise ParameterError(f"{precision=}: a tensor y is computed in float32 only")
+        flat = y.reshape(-1, y.shape[-1])
+        feats = recipes.kaldi_fbank(
+            flat, window=_window(window, frame_length),
+            banks=_mel_banks(num_mel_bins, n_fft, sr, float(low_freq), float(high_freq),
+                             bool(keep_empty_bins)),
+            frame_length=frame_length, frame_shift=frame_shift, n_fft=n_fft,
+            snip_edges=bool(snip_edges), scale=waveform_scale, dither=dither, seed=seed,
+            preemphasis=float(preemphasis), remove_dc_offset=bool(remove_dc_offset),
+            use_energy=bool(use_energy),
+            log_energy_floor=float(np.log(energy_floor)) if energy_floor > 0.0 else None,
+            use_log_fbank=bool(use_log_fbank), use_power=bool(use_power),
+        )  # fmt: skip
+        return feats.reshape(*y.shape[:-1], *feats.shape[-2:])
     bands = _bank_bands(num_mel_bins, n_fft, sr, float(low_freq), float(high_freq),
                         bool(keep_empty_bins), real)  # fmt: skip
     win = _window(window, frame_length, dtype=real)

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from melforge._errors import ParameterError
+from melforge._tensors import is_tensor
 from melforge._validate import check_positive_int, check_sr
 from melforge.feature._clips import _as_signal
 from melforge.feature._kernel import _for_each_clip, _frames, _mel_bands, _MelKernel
@@ -138,8 +139,9 @@ def nemo_log_mel(
 
     Parameters
     ----------
-    y : np.ndarray [shape=(n,) or (batch, n)], floating point
+    y : np.ndarray [shape=(n,) or (batch, n)] or torch.Tensor [shape=(..., n)], floating point
         Mono audio in [-1, 1] at ``sr`` Hz, or a batch of equal-length clips.
+        A float32/float64 tensor (any device) gives a tensor on its device, in its dtype.
     sr : float
         Sample rate in Hz (16 kHz for the published models).
     n_mels : int
@@ -182,7 +184,13 @@ def nemo_log_mel(
     >>> nemo_log_mel(y).shape
     (80, 101)
     """
-    y2 = _as_signal(y, name="y", batch=True)
+    tensor = is_tensor(y)
+    if tensor:
+        from melforge._torch.core import check_signal
+
+        check_signal(y)
+    else:
+        y2 = _as_signal(y, name="y", batch=True)
     sr = check_sr(sr)
     n_mels = check_positive_int("n_mels", n_mels)
     n_fft = check_positive_int("n_fft", n_fft)
@@ -194,8 +202,20 @@ def nemo_log_mel(
         raise ParameterError(f"{preemphasis=} must be a number in [0, 1)")
     if normalize not in _NORMALIZE:
         raise ParameterError(f"{normalize=} must be one of {_NORMALIZE}")
-    bands = _mel_bands(n_mels, sr, n_fft, 0.0, None)
     window = _symmetric_hann(win_length)
+    if tensor:
+        from melforge._torch import recipes
+        from melforge.filters import mel_basis_cached
+
+        basis = mel_basis_cached(sr=sr, n_fft=n_fft, n_mels=n_mels, dtype=np.float32)
+        flat = y.reshape(-1, y.shape[-1])
+        feats = recipes.nemo_log_mel(
+            flat, basis, window, n_fft=n_fft, hop_length=hop_length,
+            preemphasis=float(preemphasis), normalize=normalize, log_guard=LOG_GUARD,
+            std_guard=STD_GUARD,
+        )  # fmt: skip
+        return feats.reshape(*y.shape[:-1], *feats.shape[-2:])
+    bands = _mel_bands(n_mels, sr, n_fft, 0.0, None)
     n = y2.shape[-1]
     n_frames = 1 + n // hop_length
     valid = n // hop_length  # NeMo's seq_len: (n + 2 * (n_fft // 2) - n_fft) // hop

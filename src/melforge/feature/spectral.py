@@ -8,15 +8,22 @@ non-zero take part in the projection (the bank is ~98% zeros).
 
 from __future__ import annotations
 
+import functools
 import threading
 from typing import Any, Optional
 
 import numpy as np
 
 from melforge._errors import ParameterError
+from melforge._tensors import is_tensor
 from melforge.filters.banks import dct_basis_cached, mel_basis_cached
 from melforge.spectral.decibel import power_to_db
-from melforge.spectral.fourier import _real_dtype, _stft_params, run_frames
+from melforge.spectral.fourier import (
+    _real_dtype,
+    _stft_params,
+    _tensor_stft_params,
+    run_frames,
+)
 from melforge.spectral.framing import PadMode, n_frames
 from melforge.spectral.windows import WindowSpec, padded_window
 
@@ -153,8 +160,10 @@ def melspectrogram(
 
     Parameters
     ----------
-    y : np.ndarray [shape=(..., n)] or None
-        Audio signal(s), float.  Leading axes (channels, batch) are kept.
+    y : np.ndarray or torch.Tensor [shape=(..., n)] or None
+        Audio signal(s), float.  Leading axes (channels, batch) are kept.  A tensor
+        (float32/float64, any device) is computed with torch and gives a tensor on
+        its device, in its dtype.
     sr : float > 0
         Sample rate in Hz.
     S : np.ndarray [shape=(..., 1 + n_fft // 2, t)] or None
@@ -205,6 +214,10 @@ def melspectrogram(
     >>> S_db = melforge.power_to_db(S, ref=np.max)  # dB relative to the peak
     """
     _check_kwargs("melspectrogram", kwargs, _MEL_KEYS)
+    if is_tensor(S) or (S is None and is_tensor(y)):
+        return _melspectrogram_tensor(
+            y, sr, S, n_fft, hop_length, win_length, window, center, pad_mode, power, kwargs
+        )
     if S is not None:
         S = np.asarray(S)
         if S.ndim < 2:
@@ -222,6 +235,31 @@ def melspectrogram(
         raise ParameterError(f"power={power!r} must be a positive number")
     basis = mel_basis_cached(sr=sr, n_fft=n_fft, **kwargs)
     return _mel_from_signal(
+        y, basis, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+        center=center, pad_mode=pad_mode, power=float(power),
+    )  # fmt: skip
+
+
+def _melspectrogram_tensor(
+    y: Any, sr: float, S: Any, n_fft: Any, hop_length: Any, win_length: Any,  # noqa: N803
+    window: Any, center: bool, pad_mode: Any, power: Any, kwargs: dict[str, Any],
+) -> Any:  # fmt: skip
+    """:func:`melspectrogram` of a tensor ``y`` or ``S``: the torch backend."""
+    from melforge._torch import spectral as torch_spectral
+
+    if S is not None:
+        if S.ndim < 2:
+            raise ParameterError(f"S must have at least 2 dimensions, got shape={tuple(S.shape)}")
+        if n_fft is None or n_fft // 2 + 1 != S.shape[-2]:
+            n_fft = 2 * (S.shape[-2] - 1)
+        return torch_spectral.matmul_basis(mel_basis_cached(sr=sr, n_fft=n_fft, **kwargs), S)
+    n_fft, hop_length, win_length = _tensor_stft_params(
+        y, n_fft, hop_length, win_length, center, pad_mode
+    )
+    if isinstance(power, bool) or not isinstance(power, (int, float, np.number)) or power <= 0:
+        raise ParameterError(f"power={power!r} must be a positive number")
+    basis = mel_basis_cached(sr=sr, n_fft=n_fft, **kwargs)
+    return torch_spectral.mel_from_signal(
         y, basis, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
         center=center, pad_mode=pad_mode, power=float(power),
     )  # fmt: skip
@@ -247,8 +285,8 @@ def mfcc(
 
     Parameters
     ----------
-    y : np.ndarray [shape=(..., n)] or None
-        Audio signal(s).
+    y : np.ndarray or torch.Tensor [shape=(..., n)] or None
+        Audio signal(s); a tensor gives a tensor on its device, in its dtype.
     sr : float > 0
         Sample rate in Hz.
     S : np.ndarray [shape=(..., d, t)] or None
@@ -297,6 +335,8 @@ def mfcc(
         raise ParameterError(f"MFCC lifter={lifter!r} must be a non-negative number and finite")
     if S is None:
         S = power_to_db(melspectrogram(y=y, sr=sr, norm=mel_norm, **kwargs))
+    if is_tensor(S):
+        return _mfcc_tensor(S, n_mfcc, dct_type, norm, lifter)
     S = np.asarray(S)
     if S.ndim < 2:
         raise ParameterError(f"S must have at least 2 dimensions, got shape={S.shape}")
@@ -311,6 +351,35 @@ def mfcc(
     if lifter > 0:
         k = np.arange(1, 1 + M.shape[-2], dtype=M.dtype)
         M *= (1 + (lifter / 2) * np.sin(np.pi * k / lifter))[:, None]
+    return M
+
+
+@functools.lru_cache(maxsize=16)
+def _dct_matrix(n_out: int, n_in: int, dct_type: int, norm: Optional[str]) -> np.ndarray:
+    """Return the ``(n_out, n_in)`` matrix of ``scipy.fft.dct`` (read-only float64)."""
+    import scipy.fft
+
+    m = scipy.fft.dct(np.eye(n_in), axis=0, type=dct_type, norm=norm)[:n_out]
+    m.flags.writeable = False
+    return m
+
+
+def _mfcc_tensor(S: Any, n_mfcc: int, dct_type: int, norm: Any, lifter: float) -> Any:  # noqa: N803
+    """Apply the DCT and liftering of :func:`mfcc` to a dB tensor ``S`` ``(..., d, t)``."""
+    from melforge._torch import spectral as torch_spectral
+
+    if S.ndim < 2:
+        raise ParameterError(f"S must have at least 2 dimensions, got shape={tuple(S.shape)}")
+    n_mels = int(S.shape[-2])
+    if dct_type == 2 and norm == "ortho":
+        basis = dct_basis_cached(min(n_mfcc, n_mels), n_mels, "<f8")
+    else:
+        basis = _dct_matrix(min(n_mfcc, n_mels), n_mels, dct_type, norm)
+    M = torch_spectral.dct(S, basis)
+    if lifter > 0:
+        k = np.arange(1, 1 + M.shape[-2], dtype=np.float64)
+        weights = (1 + (lifter / 2) * np.sin(np.pi * k / lifter))[:, None]
+        M = M * torch_spectral.torch.as_tensor(weights, device=M.device, dtype=M.dtype)
     return M
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from melforge._errors import ParameterError
+from melforge._tensors import is_tensor
 from melforge.feature._clips import _as_signal
 
 __all__ = ["normalize_waveform"]
@@ -23,9 +24,10 @@ def normalize_waveform(y: Any, *, attention_mask: Any = None) -> np.ndarray:
 
     Parameters
     ----------
-    y : np.ndarray [shape=(n,) or (batch, n)], floating point
+    y : np.ndarray [shape=(n,) or (batch, n)] or torch.Tensor [shape=(..., n)], floating point
         Mono audio (16 kHz for the published models), or a batch of clips padded to
-        a common length.
+        a common length.  A tensor gives a tensor on its device, in its dtype
+        (statistics in float64; a tensor ``attention_mask`` goes with it).
     attention_mask : np.ndarray [shape=(n,) or (batch, n)] or None
         1 (or True) for real samples, 0 for padding.  The statistics are taken over
         the real samples only and padded positions are set to 0.0, so padding does
@@ -56,6 +58,22 @@ def normalize_waveform(y: Any, *, attention_mask: Any = None) -> np.ndarray:
     >>> bool(abs(x.mean()) < 1e-6)
     True
     """
+    if is_tensor(y):
+        from melforge._torch import recipes
+        from melforge._torch.core import check_signal
+
+        check_signal(y)
+        mask = None
+        if attention_mask is not None:
+            mask = attention_mask
+            if tuple(mask.shape) != tuple(y.shape):
+                raise ParameterError(
+                    f"attention_mask has shape={tuple(mask.shape)}, must match y's "
+                    f"shape={tuple(y.shape)}"
+                )
+            if bool((mask.reshape(-1, y.shape[-1]) != 0).sum(-1).eq(0).any()):
+                raise ParameterError("attention_mask marks no real sample in at least one clip")
+        return recipes.normalize_waveform(y, mask, eps=_VAR_EPS)
     y2 = _as_signal(y, name="y", batch=True)
     if attention_mask is None:
         out = np.empty(y2.shape, dtype=np.float32)

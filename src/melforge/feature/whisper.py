@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from melforge._errors import ParameterError
+from melforge._tensors import is_tensor
 from melforge._validate import check_audio_array, check_nonnegative_int, check_positive_int
 from melforge.feature._clips import _as_signal, _for_each_clip
 from melforge.feature._kernel import (  # noqa: F401 - moved there; importable from here
@@ -177,6 +178,27 @@ def _log_quarter(value: np.float32) -> np.float32:
     return v[0]
 
 
+def _whisper_tensor(y: Any, n_mels: Any, padding: Any, pad_or_trim: bool) -> Any:
+    """:func:`whisper_log_mel` of a tensor ``(..., n)``: the torch backend, batched."""
+    from melforge._torch import recipes
+    from melforge._torch.core import check_signal
+    from melforge.filters import mel_basis_cached
+
+    check_signal(y)
+    n_mels = check_positive_int("n_mels", n_mels)
+    padding = check_nonnegative_int("padding", padding)
+    n = (N_SAMPLES if pad_or_trim else int(y.shape[-1])) + padding
+    if n <= N_FFT // 2:
+        raise ParameterError(
+            f"y has {n} samples; Whisper's reflect padding needs more than {N_FFT // 2} "
+            "(pass pad_or_trim=True to pad short clips to 30 s)"
+        )
+    basis = mel_basis_cached(sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=n_mels, dtype=np.float32)
+    flat = y.reshape(-1, y.shape[-1])
+    out = recipes.whisper_log_mel(flat, basis, padding=padding, pad_or_trim=bool(pad_or_trim))
+    return out.reshape(*y.shape[:-1], *out.shape[-2:])
+
+
 def whisper_log_mel(
     y: Any, *, n_mels: int = 80, padding: int = 0, pad_or_trim: bool = False
 ) -> np.ndarray:
@@ -184,9 +206,11 @@ def whisper_log_mel(
 
     Parameters
     ----------
-    y : np.ndarray [shape=(n,) or (batch, n)], floating point
+    y : np.ndarray [shape=(n,) or (batch, n)] or torch.Tensor [shape=(..., n)], floating point
         Mono audio at 16 kHz, or a batch of equal-length clips.  Resample first
         (``melforge.resample``) if it is at another rate; the presets do this for you.
+        A float32/float64 tensor (any device, any leading axes) is computed with torch
+        and gives a tensor on its device, in its dtype.
     n_mels : int
         80 for Whisper up to large-v2, 128 for large-v3.
     padding : int
@@ -231,6 +255,8 @@ def whisper_log_mel(
     >>> whisper_log_mel(y, pad_or_trim=True).shape
     (80, 3000)
     """
+    if is_tensor(y):
+        return _whisper_tensor(y, n_mels, padding, pad_or_trim)
     # NaN and Inf are found in the output (see _MelKernel), and in any samples cut off
     # by pad_or_trim here; the whole input is then checked for the error message.
     y2 = _as_signal(y, name="y", batch=True, finite=False)

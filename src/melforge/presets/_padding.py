@@ -171,3 +171,52 @@ def pad_sequences(
         if mask is not None:
             mask[i, real] = 1
     return PadResult(values=values, mask=mask, lengths=lengths)
+
+
+def pad_plan(
+    lengths: Sequence[int],
+    *,
+    padding: Any = True,
+    max_length: Optional[int] = None,
+    truncation: bool = False,
+    pad_to_multiple_of: Optional[int] = None,
+    padding_side: str = "right",
+) -> tuple[list[int], Optional[int], bool]:
+    """Plan what :func:`pad_sequences` does to items of ``lengths``, without the items.
+
+    For backends that pad their own arrays (the torch one): the same checks and rules.
+
+    Returns
+    -------
+    lengths : list of int
+        Real lengths after truncation.
+    target : int or None
+        The padded length (None: items keep their own lengths).
+    stacked : bool
+        True when the items form one ``(batch, target)`` array; False for a list.
+    """
+    strategy = padding_strategy(padding, max_length)
+    if truncation and max_length is None:
+        raise ParameterError("truncation=True needs max_length (an integer)")
+    for name, value in (("max_length", max_length), ("pad_to_multiple_of", pad_to_multiple_of)):
+        if value is not None and (
+            not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1
+        ):
+            raise ParameterError(f"{name}={value!r} must be a positive integer or None")
+    if padding_side not in ("right", "left"):
+        raise ParameterError(f"padding_side={padding_side!r} must be 'right' or 'left'")
+    real = [int(n) for n in lengths]
+    if truncation:
+        limit = _round_up(int(max_length), pad_to_multiple_of)  # type: ignore[arg-type]
+        real = [min(n, limit) for n in real]
+    target: Optional[int] = None
+    if strategy == "longest":
+        target = max(real) if real else 0
+    elif strategy == "max_length":
+        target = int(max_length)  # type: ignore[arg-type]
+    if target is not None:
+        target = _round_up(target, pad_to_multiple_of)
+    if target is None and len(set(real)) == 1:
+        target = real[0]
+    stacked = target is not None and max(real) <= target
+    return real, target, stacked

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from melforge._errors import ParameterError
+from melforge._tensors import any_tensor, is_tensor
 from melforge._validate import check_sr
 from melforge.feature._clips import _as_signal
 
@@ -98,6 +99,9 @@ class Preset:
     #: (shown by ``melforge presets show``).
     reference: ClassVar[str] = ""
     deviation: ClassVar[str] = ""
+    #: True when :meth:`_compute_tensor` runs the recipe in torch (on the tensor's
+    #: device); False when tensors are computed by the numpy recipe and copied back.
+    torch_native: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -124,6 +128,16 @@ class Preset:
     def _compute(self, y: np.ndarray) -> np.ndarray:
         """Features of a float32 batch ``(batch, n)`` in :attr:`layout`, batch first."""
         raise NotImplementedError
+
+    def _compute_tensor(self, y: Any) -> Any:
+        """Features of a float tensor batch ``(batch, n)``, a tensor on its device.
+
+        The default computes :meth:`_compute` on a host copy (``torch_native`` False);
+        families with a torch recipe override it.
+        """
+        from melforge.presets._tensor import numpy_fallback
+
+        return numpy_fallback(self, y)
 
     def _to_frames(self, native: np.ndarray) -> np.ndarray:
         """Convert output from :attr:`layout` to ``(..., n_frames, n_features)``."""
@@ -167,6 +181,10 @@ class Preset:
         return np.asarray(out, dtype=np.float32)
 
     def _run(self, y: Any, sr: Any, resample: bool, frames: bool) -> Any:
+        if is_tensor(y) or any_tensor(y):
+            from melforge.presets._tensor import run_tensor
+
+            return run_tensor(self, y, sr, resample, frames)
         data, is_list = self._prepare(y, sr, resample)
         convert = self._to_frames if frames else (lambda a: a)
         if is_list:
@@ -192,7 +210,9 @@ class Preset:
         ----------
         y : np.ndarray [shape=(n,) or (batch, n)] or list of np.ndarray [shape=(n_i,)]
             Mono float audio: one clip, a batch of equal-length clips, or a list of
-            clips of any lengths.
+            clips of any lengths.  A ``torch.Tensor`` ``(..., n)`` (float32/float64,
+            any device) or a list of 1-D tensors gives tensors on the same device and
+            dtype (see :attr:`torch_native`).
         sr : float
             Sample rate of ``y`` in Hz.
         resample : bool

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import importlib
+import importlib.util
 import inspect
 import json
 import os
@@ -26,6 +27,7 @@ from typing import Any, ClassVar, Optional
 import numpy as np
 
 from melforge._errors import ParameterError
+from melforge._tensors import any_tensor, is_tensor
 from melforge.presets.base import Preset
 
 __all__ = [
@@ -334,9 +336,27 @@ class PretrainedPreset(Preset):
         """
         raise NotImplementedError
 
+    def _batch_tensor(self, clips: list[Any], **options: Any) -> dict[str, Any]:
+        """:meth:`_batch` on 1-D tensors at :attr:`sample_rate`; tensor values.
+
+        The default runs :meth:`_batch` on host copies and returns its arrays as
+        tensors on the clips' device (float values in the clips' dtype, masks int32);
+        families with a torch recipe override it (and set ``torch_native``).
+        """
+        host = [np.ascontiguousarray(c.detach().cpu().numpy(), dtype=np.float32) for c in clips]
+        return _to_torch(self._batch(host, **options), like=clips[0])
+
     def _compute(self, y: np.ndarray) -> np.ndarray:
         out = self._batch(list(y))[self.main_input]
         return np.asarray(np.stack(out) if isinstance(out, list) else out, dtype=np.float32)
+
+    def _compute_tensor(self, y: Any) -> Any:
+        out = self._batch_tensor(list(y))[self.main_input]
+        if isinstance(out, list):
+            import torch
+
+            out = torch.stack(out)
+        return out
 
     def batch(
         self, clips: Any, sr: float, *, resample: bool = True, **options: Any
@@ -346,7 +366,8 @@ class PretrainedPreset(Preset):
         Parameters
         ----------
         clips : list of np.ndarray [shape=(n_i,)] or np.ndarray [shape=(batch, n)]
-            The clips, at ``sr``.
+            The clips, at ``sr``; or 1-D ``torch.Tensor`` clips (or a 2-D tensor), any
+            device, float32/float64.
         sr : float
             Their sample rate in Hz; resampled to :attr:`sample_rate` with soxr
             (``soxr_hq``) when it differs and ``resample`` is True.
@@ -356,16 +377,23 @@ class PretrainedPreset(Preset):
             The extractor's call options (``padding``, ``max_length``, ``truncation``,
             ``pad_to_multiple_of``, ``return_attention_mask`` and the family's own);
             defaults are the config's.  An unknown option raises ``TypeError``.
+            ``return_tensors``: ``"np"`` (numpy arrays), ``"pt"`` (torch tensors, as
+            transformers; needs padding when clip lengths differ) or None (default:
+            the kind of the input, so tensor clips give tensors on their device).
 
         Returns
         -------
         dict
-            The transformers keys (``input_features``/``input_values``, masks ...) with
-            numpy values; padded results are stacked arrays, ragged ones lists.
+            The transformers keys (``input_features``/``input_values``, masks ...);
+            padded results are stacked arrays (or tensors), ragged ones lists.
         """
-        tensors = options.pop("return_tensors", "np")
-        if tensors not in ("np", None):
-            raise ParameterError(f"return_tensors={tensors!r}: only 'np' is supported")
+        tensors = options.pop("return_tensors", None)
+        if tensors not in ("np", "pt", None):
+            raise ParameterError(f"return_tensors={tensors!r} must be 'np', 'pt' or None")
+        if tensors == "pt" and importlib.util.find_spec("torch") is None:
+            raise ParameterError(
+                "return_tensors='pt' needs PyTorch: pip install 'melforge[torch]'"
+            )
         allowed = [
             p.name
             for p in inspect.signature(self._batch).parameters.values()
@@ -377,6 +405,11 @@ class PretrainedPreset(Preset):
                 f"{type(self).__name__}.batch() got unknown option(s) {unknown}; "
                 f"known: {allowed + ['return_tensors']}"
             )
+        if is_tensor(clips) or any_tensor(clips):
+            from melforge.presets._tensor import tensor_clips
+
+            out = self._batch_tensor(tensor_clips(self, clips, sr, resample), **options)
+            return _to_numpy(out) if tensors == "np" else _check_pt(out, tensors)
         if isinstance(clips, np.ndarray) and clips.ndim == 2:
             clips = list(clips)
         if not isinstance(clips, (list, tuple)):
@@ -385,7 +418,49 @@ class PretrainedPreset(Preset):
             )
         data, _ = self._prepare(list(clips), sr, resample)
         call: Callable[..., dict[str, Any]] = self._batch
-        return call(list(data), **options)
+        result = call(list(data), **options)
+        if tensors == "pt":
+            import torch
+
+            return _check_pt(_to_torch(result, like=torch.empty(0)), tensors)
+        return result
+
+
+def _to_torch(result: dict[str, Any], *, like: Any) -> dict[str, Any]:
+    """Arrays (or lists of arrays) of a batch dict as tensors on ``like``'s device."""
+    from melforge._torch.core import to_tensor
+
+    def one(value: Any) -> Any:
+        return to_tensor(value, like=like) if isinstance(value, np.ndarray) else value
+
+    return {
+        key: [one(v) for v in value] if isinstance(value, list) else one(value)
+        for key, value in result.items()
+    }
+
+
+def _to_numpy(result: dict[str, Any]) -> dict[str, Any]:
+    """Tensors (or lists of tensors) of a batch dict as numpy arrays (host copies)."""
+
+    def one(value: Any) -> Any:
+        return value.detach().cpu().numpy() if is_tensor(value) else value
+
+    return {
+        key: [one(v) for v in value] if isinstance(value, list) else one(value)
+        for key, value in result.items()
+    }
+
+
+def _check_pt(result: dict[str, Any], tensors: Any) -> dict[str, Any]:
+    """With ``return_tensors="pt"`` every value must be one tensor, as in transformers."""
+    if tensors == "pt":
+        ragged = sorted(key for key, value in result.items() if isinstance(value, list))
+        if ragged:
+            raise ParameterError(
+                f"return_tensors='pt' needs one tensor per key, but {ragged} hold clips of "
+                "different lengths; pass padding=True (or 'max_length')"
+            )
+    return result
 
 
 def from_pretrained(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar, Optional
+from typing import Any, ClassVar, Optional
 
 import numpy as np
 
 from melforge._errors import ParameterError
+from melforge._tensors import is_tensor
 from melforge.feature.kaldi import _WINDOWS as _KALDI_WINDOWS, kaldi_fbank
 from melforge.feature.nemo import _NORMALIZE as _NEMO_NORMALIZE, nemo_log_mel
 from melforge.feature.wav2vec2 import normalize_waveform
@@ -88,7 +89,12 @@ class WhisperPreset(Preset):
         """Samples between frames: 160 (10 ms)."""
         return HOP_LENGTH
 
+    torch_native: ClassVar[bool] = True
+
     def _compute(self, y: np.ndarray) -> np.ndarray:
+        return whisper_log_mel(y, n_mels=self.n_mels, pad_or_trim=self.pad_or_trim)
+
+    def _compute_tensor(self, y: Any) -> Any:
         return whisper_log_mel(y, n_mels=self.n_mels, pad_or_trim=self.pad_or_trim)
 
 
@@ -158,10 +164,15 @@ class KaldiFbankPreset(Preset):
         """Samples between frames (``frame_shift_ms`` at ``sample_rate``)."""
         return int(self.sample_rate * 0.001 * self.frame_shift_ms)
 
+    torch_native: ClassVar[bool] = True
+
     def _compute(self, y: np.ndarray) -> np.ndarray:
         options = self.params()
         sr = options.pop("sample_rate")
         return kaldi_fbank(y, sr=sr, **options)
+
+    def _compute_tensor(self, y: Any) -> Any:
+        return self._compute(y)  # kaldi_fbank runs tensors in torch
 
 
 @dataclasses.dataclass(frozen=True)
@@ -210,14 +221,25 @@ class Wav2Vec2Preset(Preset):
         """Samples between frames: 1."""
         return 1
 
+    torch_native: ClassVar[bool] = True
+
     def _compute(self, y: np.ndarray) -> np.ndarray:
         return normalize_waveform(y) if self.do_normalize else np.array(y, dtype=np.float32)
 
+    def _compute_tensor(self, y: Any) -> Any:
+        return normalize_waveform(y) if self.do_normalize else y.clone()
 
-def _to_db(S: np.ndarray, power: float, *, amin: float, top_db: Optional[float]) -> np.ndarray:
+
+def _to_db(S: Any, power: float, *, amin: float, top_db: Optional[float]) -> Any:  # noqa: N803
     """Per-clip dB of a batch ``(batch, n_mels, t)`` (librosa clamps to one max per call)."""
     from melforge.spectral import amplitude_to_db, power_to_db
 
+    if is_tensor(S):
+        import torch
+
+        to_db = amplitude_to_db if power == 1.0 else power_to_db
+        return torch.stack([to_db(S[b], ref=1.0, amin=amin, top_db=top_db)
+                            for b in range(S.shape[0])])  # fmt: skip
     out = np.empty_like(S)
     for b in range(S.shape[0]):
         if power == 1.0:
@@ -288,7 +310,9 @@ class LibrosaMelPreset(Preset):
         """Feature dimension: ``n_mels``."""
         return self.n_mels
 
-    def _mel(self, y: np.ndarray) -> np.ndarray:
+    torch_native: ClassVar[bool] = True
+
+    def _mel(self, y: Any) -> Any:
         from melforge.feature.spectral import melspectrogram
 
         return melspectrogram(
@@ -303,6 +327,12 @@ class LibrosaMelPreset(Preset):
         if self.to_db:
             S = _to_db(S, self.power, amin=self.amin, top_db=self.top_db)
         return S.astype(np.float32, copy=False)
+
+    def _compute_tensor(self, y: Any) -> Any:
+        S = self._mel(y)  # noqa: N806
+        if self.to_db:
+            S = _to_db(S, self.power, amin=self.amin, top_db=self.top_db)  # noqa: N806
+        return S
 
 
 @dataclasses.dataclass(frozen=True)
@@ -366,6 +396,40 @@ class MfccPreset(Preset):
     def n_features(self) -> int:
         """Feature dimension: ``n_mfcc * (1 + n_deltas)``."""
         return self.n_mfcc * (1 + self.n_deltas)
+
+    torch_native: ClassVar[bool] = True
+
+    def _compute_tensor(self, y: Any) -> Any:
+        import torch
+
+        from melforge._torch.recipes import delta as torch_delta
+        from melforge.feature.spectral import melspectrogram, mfcc
+        from melforge.feature.utils import _savgol
+
+        self._check_length(int(y.shape[-1]))
+        S = melspectrogram(
+            y=y, sr=self.sample_rate, n_fft=self.n_fft, hop_length=self.hop_length,
+            n_mels=self.n_mels, fmin=self.fmin, fmax=self.fmax, htk=self.htk,
+            dtype=np.float32,
+        )  # fmt: skip
+        S_db = _to_db(S, 2.0, amin=1e-10, top_db=self.top_db)
+        M = mfcc(S=S_db, n_mfcc=self.n_mfcc, dct_type=self.dct_type, norm=self.dct_norm,
+                 lifter=self.lifter)  # fmt: skip
+        parts = [M]
+        for k in range(1, self.n_deltas + 1):
+            taps, edge = _savgol(int(self.delta_width), k, k, 1.0)
+            parts.append(torch_delta(M, taps, edge, k))
+        return torch.cat(parts, dim=-2)
+
+    def _check_length(self, n: int) -> None:
+        n_frames = 1 + n // self.hop_length  # centred frames
+        if self.n_deltas and n_frames < self.delta_width:
+            need = (self.delta_width - 1) * self.hop_length
+            raise ParameterError(
+                f"the {self.name} preset needs at least {self.delta_width} frames for its "
+                f"deltas (delta_width={self.delta_width}), i.e. {need} samples at "
+                f"{self.sample_rate} Hz; got {n} samples ({n_frames} frames)"
+            )
 
     def _compute(self, y: np.ndarray) -> np.ndarray:
         from melforge.feature.spectral import melspectrogram, mfcc
@@ -448,11 +512,15 @@ class NemoPreset(Preset):
         """Feature dimension: ``n_mels``."""
         return self.n_mels
 
+    torch_native: ClassVar[bool] = True
+
     def _compute(self, y: np.ndarray) -> np.ndarray:
         options = self.params()
         sr = options.pop("sample_rate")
         return nemo_log_mel(y, sr=sr, **options)
 
+    def _compute_tensor(self, y: Any) -> Any:
+        return self._compute(y)  # nemo_log_mel runs tensors in torch
 
 @dataclasses.dataclass(frozen=True)
 class TorchaudioFbankPreset(KaldiFbankPreset):
@@ -494,9 +562,15 @@ class TorchaudioFbankPreset(KaldiFbankPreset):
     precision: str = "float64"
 
     kind: ClassVar[str] = "torchaudio-fbank"
+    torch_native: ClassVar[bool] = False  # float64: the numpy recipe on a host copy
 
     def __post_init__(self) -> None:
         super().__post_init__()
         _check_bool("keep_empty_bins", self.keep_empty_bins)
         if self.precision not in ("float32", "float64"):
             raise ParameterError(f"precision={self.precision!r} must be 'float32' or 'float64'")
+
+    def _compute_tensor(self, y: Any) -> Any:
+        if self.precision == "float32":
+            return self._compute(y)
+        return Preset._compute_tensor(self, y)

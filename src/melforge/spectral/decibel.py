@@ -14,6 +14,7 @@ from typing import Any, Optional, Union
 import numpy as np
 
 from melforge._errors import ParameterError
+from melforge._tensors import is_tensor
 
 __all__ = ["power_to_db", "amplitude_to_db", "db_to_power", "db_to_amplitude"]
 
@@ -86,9 +87,9 @@ def power_to_db(
 
     Parameters
     ----------
-    S : np.ndarray [shape=(...)]
+    S : np.ndarray or torch.Tensor [shape=(...)]
         Power (a squared magnitude).  Complex input is reduced to its magnitude with a
-        warning, as librosa does.
+        warning, as librosa does.  A tensor gives a tensor on its device.
     ref : float, array or callable
         Reference power: a number (its absolute value is used) or a function of the
         array, e.g. ``np.max`` to put the loudest bin at 0 dB.  An array (or a
@@ -120,8 +121,12 @@ def power_to_db(
     >>> float(S_db.max()), float(S_db.min())
     (0.0, -80.0)
     """
-    S = np.asarray(S)
     _check(amin, top_db)
+    if is_tensor(S):
+        from melforge._torch import spectral as torch_spectral
+
+        return torch_spectral.power_to_db(S, ref=ref, amin=amin, top_db=top_db)
+    S = np.asarray(S)
     if np.iscomplexobj(S):
         warnings.warn(
             "power_to_db was called on complex input so phase information will be "
@@ -146,8 +151,9 @@ def amplitude_to_db(
 
     Parameters
     ----------
-    S : np.ndarray [shape=(...)]
-        Magnitudes.  Complex input is reduced to ``abs(S)`` with a warning.
+    S : np.ndarray or torch.Tensor [shape=(...)]
+        Magnitudes.  Complex input is reduced to ``abs(S)`` with a warning.  A tensor
+        gives a tensor on its device.
     ref : float, array or callable
         Reference amplitude: a number or a function of ``abs(S)`` such as ``np.max``;
         an array broadcasts against ``S``.
@@ -177,8 +183,12 @@ def amplitude_to_db(
     >>> S_db.shape, S_db.dtype
     ((1025, 415), dtype('float32'))
     """
-    S = np.asarray(S)
     _check(amin, top_db)
+    if is_tensor(S):
+        from melforge._torch import spectral as torch_spectral
+
+        return torch_spectral.amplitude_to_db(S, ref=ref, amin=amin, top_db=top_db)
+    S = np.asarray(S)
     if np.iscomplexobj(S):
         warnings.warn(
             "amplitude_to_db was called on complex input so phase information will be "
@@ -199,7 +209,7 @@ def db_to_power(S_db: Any, *, ref: float = 1.0) -> Any:  # noqa: N803
 
     Parameters
     ----------
-    S_db : np.ndarray or number
+    S_db : np.ndarray, torch.Tensor or number
         Values in dB.
     ref : float
         Reference power (the value that maps to 0 dB).
@@ -215,6 +225,10 @@ def db_to_power(S_db: Any, *, ref: float = 1.0) -> Any:  # noqa: N803
     >>> melforge.db_to_power(np.array([0.0, -10.0, -20.0]))
     array([1.  , 0.1 , 0.01])
     """
+    if is_tensor(S_db):
+        from melforge._torch import spectral as torch_spectral
+
+        return torch_spectral.db_to_power(S_db, ref=ref)
     return ref * np.power(10.0, S_db * 0.1)
 
 
@@ -223,7 +237,7 @@ def db_to_amplitude(S_db: Any, *, ref: float = 1.0) -> Any:  # noqa: N803
 
     Parameters
     ----------
-    S_db : np.ndarray or number
+    S_db : np.ndarray, torch.Tensor or number
         Values in dB.
     ref : float
         Reference amplitude (the value that maps to 0 dB).

@@ -16,6 +16,7 @@ from typing import Any, Optional
 import numpy as np
 
 from melforge._errors import ParameterError
+from melforge._tensors import is_tensor
 from melforge._validate import check_audio_array, check_positive_int
 from melforge.spectral import _fft
 from melforge.spectral.framing import PadMode, frame_blocks, n_frames
@@ -206,8 +207,10 @@ def stft(
 
     Parameters
     ----------
-    y : np.ndarray [shape=(..., n), real floating point]
-        Signal(s); leading axes are kept (channels, batch).
+    y : np.ndarray or torch.Tensor [shape=(..., n), real floating point]
+        Signal(s); leading axes are kept (channels, batch).  A float32/float64 tensor
+        (any device) is transformed with ``torch.fft`` and gives a complex tensor on
+        its device.
     n_fft : int > 0
         FFT size in samples (2048 is 93 ms at 22.05 kHz).
     hop_length : int > 0 or None
@@ -262,6 +265,8 @@ def stft(
     >>> melforge.stft(y, n_fft=400, hop_length=160).shape  # 25 ms / 10 ms at 16 kHz
     (201, 690)
     """
+    if is_tensor(y):
+        return _stft_tensor(y, n_fft, hop_length, win_length, window, center, dtype, pad_mode, out)
     y, n_fft, hop_length, win_length = _stft_params(
         y, n_fft, hop_length, win_length, center, pad_mode
     )
@@ -300,6 +305,45 @@ def stft(
     if copy_back:
         target[...] = flat.reshape(target.shape)
     return result
+
+
+def _stft_tensor(
+    y: Any, n_fft: Any, hop_length: Any, win_length: Any, window: Any, center: bool,
+    dtype: Any, pad_mode: Any, out: Any,
+) -> Any:  # fmt: skip
+    """:func:`stft` of a ``torch.Tensor``: the same checks, then :mod:`melforge._torch`."""
+    from melforge._torch import spectral as torch_spectral
+
+    if out is not None:
+        raise ParameterError("out= is not supported with a tensor y; leave it None")
+    n_fft, hop_length, win_length = _tensor_stft_params(
+        y, n_fft, hop_length, win_length, center, pad_mode
+    )
+    return torch_spectral.stft(
+        y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+        center=center, pad_mode=pad_mode, dtype=dtype,
+    )  # fmt: skip
+
+
+def _tensor_stft_params(
+    y: Any, n_fft: Any, hop_length: Any, win_length: Any, center: bool, pad_mode: Any
+) -> tuple[int, int, int]:
+    """:func:`_stft_params` for a tensor ``y``: ``(n_fft, hop_length, win_length)``."""
+    n_fft = check_positive_int("n_fft", n_fft)
+    win_length = n_fft if win_length is None else check_positive_int("win_length", win_length)
+    if win_length > n_fft:
+        raise ParameterError(f"win_length={win_length} must be at most n_fft={n_fft}")
+    if hop_length is None:
+        hop_length = win_length // 4
+    hop_length = check_positive_int("hop_length", hop_length)
+    n = int(y.shape[-1]) if y.ndim else 0
+    if not center and n_fft > n:
+        raise ParameterError(
+            f"n_fft={n_fft} is too large for uncentered analysis of input signal of length={n}"
+        )
+    if center and isinstance(pad_mode, str) and pad_mode in _BAD_PAD_MODES:
+        raise ParameterError(f"pad_mode={pad_mode!r} is not supported by stft")
+    return n_fft, hop_length, win_length
 
 
 def _check_out(out: Any, shape: tuple[int, ...]) -> np.ndarray:
@@ -351,8 +395,9 @@ def istft(
 
     Parameters
     ----------
-    stft_matrix : np.ndarray [shape=(..., 1 + n_fft // 2, t), complex]
-        STFT as returned by :func:`stft`.
+    stft_matrix : np.ndarray or torch.Tensor [shape=(..., 1 + n_fft // 2, t), complex]
+        STFT as returned by :func:`stft`; a tensor gives a real tensor on its device
+        (``dtype`` is then the tensor's real dtype).
     hop_length : int > 0 or None
         Samples between frames; ``win_length // 4`` if None.
     win_length : int <= n_fft or None
@@ -385,7 +430,12 @@ def istft(
     >>> y_back.shape, bool(np.max(np.abs(y_back - y)) < 1e-5)
     ((110250,), True)
     """
-    d = np.asarray(stft_matrix)
+    if is_tensor(stft_matrix):
+        d: Any = stft_matrix
+        if out is not None:
+            raise ParameterError("out= is not supported with a tensor stft_matrix; leave it None")
+    else:
+        d = np.asarray(stft_matrix)
     if d.ndim < 2:
         raise ParameterError(f"stft_matrix must have at least 2 dimensions, got shape={d.shape}")
     if n_fft is None:
@@ -399,6 +449,13 @@ def istft(
     )
     if length is not None:
         length = check_positive_int("length", length)
+    if is_tensor(d):
+        from melforge._torch import spectral as torch_spectral
+
+        return torch_spectral.istft(
+            d, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+            center=center, length=length,
+        )  # fmt: skip
     if dtype is None:
         dtype = np.float64 if d.dtype in (np.complex128, np.float64) else np.float32
     dtype = np.dtype(dtype)

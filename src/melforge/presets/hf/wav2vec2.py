@@ -17,7 +17,7 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge.feature.wav2vec2 import _VAR_EPS
-from melforge.presets._padding import pad_sequences, padding_strategy
+from melforge.presets._padding import pad_plan, pad_sequences, padding_strategy
 from melforge.presets.base import SAMPLES, _check_bool, _check_float, _check_int
 from melforge.presets.pretrained import PretrainedPreset
 
@@ -63,6 +63,7 @@ class Wav2Vec2Family(PretrainedPreset):
     main_input: ClassVar[str] = "input_values"
     reference: ClassVar[str] = "transformers 5.25 Wav2Vec2FeatureExtractor"
     deviation: ClassVar[str] = "4.8e-7 (target 1e-5)"
+    torch_native: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -128,6 +129,60 @@ class Wav2Vec2Family(PretrainedPreset):
         if want_mask:
             out["attention_mask"] = padded.mask
         return out
+
+
+    def _batch_tensor(  # type: ignore[override]
+        self,
+        clips: list[Any],
+        *,
+        padding: Any = False,
+        max_length: Optional[int] = None,
+        truncation: bool = False,
+        pad_to_multiple_of: Optional[int] = None,
+        return_attention_mask: Optional[bool] = None,
+    ) -> dict[str, Any]:
+        """:meth:`_batch` on 1-D tensors, in torch on their device (same rules)."""
+        import torch
+
+        want_mask = self.return_attention_mask
+        if return_attention_mask is not None:
+            want_mask = bool(return_attention_mask)
+        lengths, target, stacked = pad_plan(
+            [int(c.shape[-1]) for c in clips], padding=padding, max_length=max_length,
+            truncation=truncation, pad_to_multiple_of=pad_to_multiple_of,
+            padding_side=self.padding_side,
+        )  # fmt: skip
+        pads = padding_strategy(padding, max_length) != "do_not_pad"
+        values, masks = [], []
+        for clip, n in zip(clips, lengths, strict=True):
+            x = clip[:n]
+            extra = 0 if target is None else max(0, target - n)
+            side = (extra, 0) if self.padding_side == "left" else (0, extra)
+            x = torch.nn.functional.pad(x, side, value=self.padding_value)
+            mask = torch.nn.functional.pad(
+                torch.ones(n, dtype=torch.int32, device=x.device), side
+            )
+            if self.do_normalize:
+                x = _normalize_tensor(x, n if pads and want_mask else None, self.padding_value)
+            values.append(x)
+            masks.append(mask)
+        out: dict[str, Any] = {"input_values": torch.stack(values) if stacked else values}
+        if want_mask:
+            out["attention_mask"] = torch.stack(masks) if stacked else masks
+        return out
+
+
+def _normalize_tensor(x: Any, length: Optional[int], padding_value: float) -> Any:
+    """:func:`_normalize_in_place` for a 1-D tensor (statistics in float64), a new tensor."""
+    import torch
+
+    from melforge._torch.recipes import normalize_waveform
+
+    n = x.shape[0] if length is None else length
+    head = normalize_waveform(x[:n].unsqueeze(0), eps=_VAR_EPS)[0]
+    if n == x.shape[0]:
+        return head
+    return torch.cat([head, torch.full_like(x[n:], padding_value)])
 
 
 _CHUNK = 1 << 15  # samples per block: the float64 scratch and the block stay in L2

@@ -1,0 +1,120 @@
+"""Presets on ``torch.Tensor`` input: checks, resampling and batching for tensors.
+
+:meth:`Preset.__call__` and :meth:`Preset.frames` send tensors (or lists of tensors)
+here.  Each preset computes a batch ``(batch, n)`` with its ``_compute_tensor``: the
+families with a torch recipe run it on the tensor's device; the others (marked
+``torch_native = False``) compute with numpy and copy the result back.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from melforge._errors import ParameterError
+from melforge._tensors import is_tensor
+from melforge._validate import check_sr
+from melforge.presets.base import FRAMES_X_FEATURES, RES_TYPE, SAMPLES
+
+if TYPE_CHECKING:
+    from melforge.presets.base import Preset
+
+__all__ = ["run_tensor", "tensor_clips", "numpy_fallback", "to_frames"]
+
+
+def _check(y: Any, name: str, *, max_ndim: int | None = None) -> Any:
+    from melforge._torch.core import check_signal
+
+    if not is_tensor(y):
+        raise ParameterError(f"{name} must be a torch.Tensor like the other clips")
+    check_signal(y, name=name)
+    if max_ndim is not None and y.ndim > max_ndim:
+        raise ParameterError(f"{name} must be a 1-D clip, got shape={tuple(y.shape)}")
+    return y
+
+
+def resample_tensor(preset: Preset, y: Any, sr: float) -> Any:
+    """Resample a tensor to the preset's rate (soxr on the host; back to its device)."""
+    if sr == preset.sample_rate:
+        return y
+    from melforge._torch.core import to_tensor
+    from melforge.resampling import resample
+
+    host = y.detach().cpu().numpy()
+    out = resample(host, orig_sr=sr, target_sr=preset.sample_rate, res_type=RES_TYPE)
+    return to_tensor(out, like=y)
+
+
+def _check_rate(preset: Preset, sr: Any, resample: bool) -> float:
+    sr_value = check_sr(sr)
+    if sr_value != preset.sample_rate and not resample:
+        raise ParameterError(
+            f"sr={sr!r} differs from the {preset.name} preset's sample_rate="
+            f"{preset.sample_rate} and resample=False; resample the audio to "
+            f"{preset.sample_rate} Hz first, or pass resample=True"
+        )
+    return sr_value
+
+
+def tensor_clips(preset: Preset, clips: Any, sr: Any, resample: bool) -> list[Any]:
+    """Return checked, resampled 1-D tensors from a list of tensors or a 2-D tensor."""
+    sr_value = _check_rate(preset, sr, resample)
+    if is_tensor(clips):
+        if clips.ndim != 2:
+            raise ParameterError(
+                f"clips must be a list of 1-D tensors or a 2-D tensor, got shape="
+                f"{tuple(clips.shape)}"
+            )
+        clips = list(clips)
+    if len(clips) == 0:
+        raise ParameterError("clips is empty; pass at least one clip")
+    return [
+        resample_tensor(preset, _check(c, f"clips[{i}]", max_ndim=1), sr_value)
+        for i, c in enumerate(clips)
+    ]
+
+
+def to_frames(preset: Preset, native: Any) -> Any:
+    """Return a tensor in the preset's layout as ``(..., n_frames, n_features)``."""
+    if preset.layout == FRAMES_X_FEATURES:
+        return native
+    if preset.layout == SAMPLES:
+        return native.unsqueeze(-1)
+    return native.transpose(-1, -2).contiguous()
+
+
+def run_tensor(preset: Preset, y: Any, sr: Any, resample: bool, frames: bool) -> Any:
+    """:meth:`Preset.__call__` / :meth:`Preset.frames` for a tensor or a list of tensors."""
+    sr_value = _check_rate(preset, sr, resample)
+    convert = (lambda a: to_frames(preset, a)) if frames else (lambda a: a)
+    if isinstance(y, (list, tuple)):
+        clips = [
+            resample_tensor(preset, _check(c, f"y[{i}]", max_ndim=1), sr_value)
+            for i, c in enumerate(y)
+        ]
+        out: list[Any] = [None] * len(clips)
+        by_key: dict[tuple[int, Any, Any], list[int]] = {}
+        for i, clip in enumerate(clips):
+            by_key.setdefault((clip.shape[-1], clip.device, clip.dtype), []).append(i)
+        import torch
+
+        for idx in by_key.values():
+            batch = preset._compute_tensor(torch.stack([clips[i] for i in idx]))
+            for i, feats in zip(idx, batch, strict=True):
+                out[i] = convert(feats)
+        return out
+    _check(y, "y")
+    lead = tuple(y.shape[:-1])
+    flat = resample_tensor(preset, y.reshape(-1, y.shape[-1]), sr_value)
+    result = preset._compute_tensor(flat)
+    result = result.reshape(*lead, *result.shape[1:])
+    return convert(result)
+
+
+def numpy_fallback(preset: Preset, y: Any) -> Any:
+    """``preset._compute`` on the host copy of a tensor batch, copied back to its device."""
+    from melforge._torch.core import to_tensor
+
+    host = np.ascontiguousarray(y.detach().cpu().numpy(), dtype=np.float32)
+    return to_tensor(preset._compute(host), like=y)

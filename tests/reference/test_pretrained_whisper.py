@@ -92,10 +92,14 @@ def test_clip_longer_than_the_chunk_is_cut():
         assert_same_batch(ref, preset.batch([y], 16000, **options), atol=ATOL)
 
 
-def test_dither_reproduces_transformers_numpy_draws():
+def test_dither_reproduces_transformers_numpy_draws(monkeypatch):
     # transformers' numpy path draws np.random.randn(n_fft) per frame from numpy's global
     # RNG; melforge draws the same sequence from RandomState(seed): exact parity when the
-    # global RNG is seeded alike, and the same features on every call.
+    # global RNG is seeded alike, and the same features on every call.  With torch
+    # installed transformers takes its torch path (torch.randn noise): force numpy.
+    import transformers.models.whisper.feature_extraction_whisper as fe_module
+
+    monkeypatch.setattr(fe_module, "is_torch_available", lambda: False)
     fe = transformers.WhisperFeatureExtractor(dither=1e-3, chunk_length=2)
     preset = dataclasses.replace(from_pretrained(fe.to_dict()), seed=5)
     clips = _clips()[:2]

@@ -1,8 +1,8 @@
 """tests/torch_backend: the PyTorch face, collected only where torch is installed.
 
 Run by ``make test-torch``.
-Without torch nothing here is collected (no skips in ``make test``).  Every test is
-marked ``torch``; ``device`` runs it on the CPU and, when one is present, on CUDA.
+Without torch nothing here is collected (no skips in ``make test``).  Every module is
+marked ``torch`` (``pytestmark``); ``device`` runs it on the CPU and, when one is present, on CUDA.
 """
 
 import importlib.util
@@ -16,10 +16,6 @@ else:
     import torch
 
     DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
-
-    def pytest_collection_modifyitems(items):
-        for item in items:
-            item.add_marker(pytest.mark.torch)
 
     @pytest.fixture(params=DEVICES)
     def device(request):

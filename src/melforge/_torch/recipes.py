@@ -255,14 +255,22 @@ def nemo_log_mel(
         spec = torch.fft.rfft(fr[block] * win, n=n_fft, dim=-1)  # end-padded: same power
         torch.matmul(spec.real.square() + spec.imag.square(), weights, out=mel[block])
     out = torch.log(mel + log_guard).transpose(-1, -2)  # (batch, n_mels, t)
+    # NeMo's normalize_batch over the valid frames (seq_len = n // hop), then the frames
+    # from there on set to 0 (normalized or not), as feature/nemo.py does.
+    valid = n // hop_length
+    result = torch.zeros_like(out)
     if normalize is None:
-        return out
-    x = out.to(torch.float64)
+        result[..., : max(valid, 0)] = out[..., : max(valid, 0)]
+        return result
+    if valid <= 0:
+        return result
+    x = out[..., :valid].to(torch.float64)
     dims = (-1,) if normalize == "per_feature" else (-1, -2)
-    count = x.shape[-1] if normalize == "per_feature" else x.shape[-1] * x.shape[-2]
-    mean = x.mean(dim=dims, keepdim=True)
+    count = valid if normalize == "per_feature" else valid * x.shape[-2]
+    mean = x.sum(dim=dims, keepdim=True) / count
     if count > 1:
         std = torch.sqrt((x - mean).square().sum(dim=dims, keepdim=True) / (count - 1))
     else:  # NeMo turns the NaN of a single frame into 0
         std = torch.zeros_like(mean)
-    return ((x - mean) / (std + std_guard)).to(y.dtype)
+    result[..., :valid] = ((x - mean) / (std + std_guard)).to(y.dtype)
+    return result

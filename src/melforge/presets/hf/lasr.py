@@ -19,6 +19,7 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge.feature._clips import _for_each_clip
+from melforge.feature._kernel import _cut_bands
 from melforge.feature.kaldi import _frame_view
 from melforge.presets._padding import pad_sequences
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
@@ -28,7 +29,6 @@ from melforge.presets.pretrained import PretrainedPreset
 __all__ = ["LasrFamily"]
 
 _LOWER_HZ, _UPPER_HZ = 125.0, 7500.0  # fixed in transformers' __init__
-_MELS_PER_BAND = 8
 
 
 def _kaldi_mel(hz: np.ndarray | float) -> np.ndarray:
@@ -46,15 +46,7 @@ def _bands(n_mels: int, n_fft: int, sr: int) -> tuple[Any, ...]:
     falling = (upper - bins) / (upper - centre)
     weights = np.zeros((n_bins, n_mels))
     weights[1:] = np.maximum(0.0, np.minimum(rising, falling))
-    out = []
-    for j0 in range(0, n_mels, _MELS_PER_BAND):
-        j1 = min(j0 + _MELS_PER_BAND, n_mels)
-        rows = np.flatnonzero((weights[:, j0:j1] != 0).any(axis=1))
-        k0, k1 = (int(rows[0]), int(rows[-1]) + 1) if rows.size else (0, 1)
-        block = np.ascontiguousarray(weights[k0:k1, j0:j1])
-        block.flags.writeable = False
-        out.append((j0, j1, k0, k1, block))
-    return tuple(out)
+    return _cut_bands(weights)
 
 
 @functools.lru_cache(maxsize=8)

@@ -21,9 +21,8 @@ from melforge._errors import ParameterError
 from melforge.feature._clips import _for_each_clip
 from melforge.feature._kernel import _cut_bands
 from melforge.feature.kaldi import _frame_view
-from melforge.presets._padding import pad_sequences
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
-from melforge.presets.hf._common import _Kernel, _pop_int
+from melforge.presets.hf._common import _Kernel, _pad_stacked, _pop_int, _pop_number
 from melforge.presets.pretrained import PretrainedPreset
 
 __all__ = ["LasrFamily"]
@@ -111,16 +110,14 @@ class LasrFamily(PretrainedPreset):
         # The config's return_attention_mask only decides whether pad() builds a mask;
         # the output has one only when the call passes return_attention_mask=True.
         config.pop("return_attention_mask", None)
-        value = config.pop("padding_value", 0.0)
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise ParameterError(f"config padding_value={value!r} must be a number")
+        padding_value = _pop_number(config, "padding_value", 0.0)
         return {
             "sample_rate": _pop_int(config, "sampling_rate", 16000),
             "feature_size": _pop_int(config, "feature_size", 128),
             "n_fft": _pop_int(config, "n_fft", 512),
             "win_length": _pop_int(config, "win_length", 400),
             "hop_length": _pop_int(config, "hop_length", 160),
-            "padding_value": float(value),
+            "padding_value": padding_value,
             "padding_side": config.pop("padding_side", "right"),
         }
 
@@ -141,16 +138,11 @@ class LasrFamily(PretrainedPreset):
     ) -> dict[str, Any]:
         if not clips:
             raise ParameterError("clips is empty; need at least one clip")
-        padded = pad_sequences(
+        padded = _pad_stacked(
             clips, padding=padding, max_length=max_length, truncation=truncation,
             pad_to_multiple_of=pad_to_multiple_of, return_attention_mask=True,
             padding_value=self.padding_value, padding_side=self.padding_side,
         )  # fmt: skip
-        if isinstance(padded.values, list):
-            raise ParameterError(
-                "the clips have different lengths after padding (padding=False, or a clip longer "
-                "than max_length without truncation=True); transformers cannot stack them"
-            )
         total = padded.values.shape[1]
         win, hop = self.win_length, self.hop_length
         if total < win:

@@ -100,6 +100,21 @@ def _spectrogram_n_fft(S: Any, n_fft: Optional[int]) -> int:  # noqa: N803
     return n_fft
 
 
+def _check_dct_options(dct_type: Any, norm: Any, lifter: Any, what: str) -> None:
+    """Validate MFCC's ``dct_type``, ``norm`` and ``lifter`` (``what`` opens the lifter error)."""
+    if dct_type not in (1, 2, 3, 4) or isinstance(dct_type, bool):
+        raise ParameterError(f"dct_type={dct_type!r} must be 1, 2, 3 or 4")
+    if norm not in (None, "ortho", "backward", "forward"):
+        raise ParameterError(f"norm={norm!r} must be None, 'ortho', 'backward' or 'forward'")
+    if (
+        isinstance(lifter, bool)
+        or not isinstance(lifter, (int, float, np.number))
+        or not np.isfinite(lifter)
+        or lifter < 0
+    ):
+        raise ParameterError(f"{what} lifter={lifter!r} must be a non-negative number and finite")
+
+
 def _mel_from_signal(
     y: np.ndarray,
     basis: np.ndarray,
@@ -328,17 +343,7 @@ def mfcc(
     """
     _check_kwargs("mfcc", kwargs, (_MEL_KEYS | _MELSPEC_KEYS) - {"norm"})
     n_mfcc = _positive_int("n_mfcc", n_mfcc)
-    if dct_type not in (1, 2, 3, 4) or isinstance(dct_type, bool):
-        raise ParameterError(f"dct_type={dct_type!r} must be 1, 2, 3 or 4")
-    if norm not in (None, "ortho", "backward", "forward"):
-        raise ParameterError(f"norm={norm!r} must be None, 'ortho', 'backward' or 'forward'")
-    if (
-        isinstance(lifter, bool)
-        or not isinstance(lifter, (int, float, np.number))
-        or not np.isfinite(lifter)
-        or lifter < 0
-    ):
-        raise ParameterError(f"MFCC lifter={lifter!r} must be a non-negative number and finite")
+    _check_dct_options(dct_type, norm, lifter, "MFCC")
     if S is None:
         S = power_to_db(melspectrogram(y=y, sr=sr, norm=mel_norm, **kwargs))
     if is_tensor(S):

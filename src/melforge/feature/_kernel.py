@@ -37,12 +37,12 @@ T = TypeVar("T")
 def _cut_bands(basis: np.ndarray) -> Bands:
     """Cut a filterbank ``(n_bins, n_filters)`` into bands of filters with their support.
 
-    Each entry is ``(j0, j1, k0, k1, weights)`` with ``weights`` the read-only float32
-    block ``basis[k0:k1, j0:j1]``: filters ``j0:j1`` are zero outside FFT bins
-    ``k0:k1``.  Multiplying by these blocks skips the zeros of the triangular filters
-    (about 4x fewer operations than the dense product; the sums differ from it only
-    in rounding, ~2e-7 relative).  A band of filters that are all zero keeps one bin
-    (``k0:k1 = 0:1``) of zero weights.
+    Each entry is ``(j0, j1, k0, k1, weights)`` with ``weights`` the read-only block
+    ``basis[k0:k1, j0:j1]`` (contiguous, in ``basis``'s dtype): filters ``j0:j1`` are
+    zero outside FFT bins ``k0:k1``.  Multiplying by these blocks skips the zeros of
+    the triangular filters (about 4x fewer operations than the dense product; the sums
+    differ from it only in rounding, ~2e-7 relative).  A band of filters that are all
+    zero keeps one bin (``k0:k1 = 0:1``) of zero weights.
     """
     nonzero = basis != 0
     bands = []

@@ -24,6 +24,7 @@ import numpy as np
 from melforge._errors import ParameterError
 from melforge._validate import check_audio_array, check_positive_int
 from melforge.convert import fft_frequencies
+from melforge.feature.spectral import _spectrogram_n_fft
 from melforge.spectral.decibel import power_to_db
 from melforge.spectral.fourier import stft
 from melforge.spectral.framing import PadMode, center_pad, frame
@@ -64,11 +65,7 @@ def _spectrogram(
     """Return ``(S, n_fft)``: ``S`` as given (n_fft from its rows) or ``|stft(y)| ** power``."""
     if S is not None:
         S = np.asarray(S)
-        if S.ndim < 2:
-            raise ParameterError(f"S must have at least 2 dimensions, got shape={S.shape}")
-        if n_fft is None or n_fft // 2 + 1 != S.shape[-2]:
-            n_fft = 2 * (S.shape[-2] - 1)
-        return S, n_fft
+        return S, _spectrogram_n_fft(S, n_fft)
     if y is None:
         raise ParameterError("Input signal must be provided to compute a spectrogram: pass y or S")
     if n_fft is None:

@@ -14,6 +14,7 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge.feature.phase import griffinlim
+from melforge.feature.spectral import _check_dct_options
 from melforge.filters.banks import mel
 from melforge.spectral.decibel import db_to_power
 from melforge.spectral.framing import PadMode
@@ -240,19 +241,7 @@ def mfcc_to_mel(
         raise ParameterError(f"mfcc must have at least 2 dimensions, got shape={mfcc.shape}")
     if isinstance(n_mels, bool) or not isinstance(n_mels, (int, np.integer)) or n_mels < 1:
         raise ParameterError(f"n_mels={n_mels!r} must be a positive integer")
-    if dct_type not in (1, 2, 3, 4) or isinstance(dct_type, bool):
-        raise ParameterError(f"dct_type={dct_type!r} must be 1, 2, 3 or 4")
-    if norm not in (None, "ortho", "backward", "forward"):
-        raise ParameterError(f"norm={norm!r} must be None, 'ortho', 'backward' or 'forward'")
-    if (
-        isinstance(lifter, bool)
-        or not isinstance(lifter, (int, float, np.number))
-        or not np.isfinite(lifter)
-        or lifter < 0
-    ):
-        raise ParameterError(
-            f"MFCC to mel lifter={lifter!r} must be a non-negative number and finite"
-        )
+    _check_dct_options(dct_type, norm, lifter, "MFCC to mel")
     if lifter > 0:
         k = np.arange(1, 1 + mfcc.shape[-2], dtype=mfcc.dtype)
         weights = (1 + lifter * 0.5 * np.sin(np.pi * k / lifter))[:, None]

@@ -88,6 +88,33 @@ def _band_groups(basis: np.ndarray) -> list[tuple[int, int, int, int, np.ndarray
     return groups
 
 
+def _spectrogram_n_fft(S: Any, n_fft: Optional[int]) -> int:  # noqa: N803
+    """Check that ``S`` (array or tensor) has ``(..., freq, time)`` axes; return its FFT size.
+
+    ``n_fft`` when it gives ``S``'s number of rows, else ``2 * (rows - 1)``.
+    """
+    if S.ndim < 2:
+        raise ParameterError(f"S must have at least 2 dimensions, got shape={tuple(S.shape)}")
+    if n_fft is None or n_fft // 2 + 1 != S.shape[-2]:
+        n_fft = 2 * (S.shape[-2] - 1)
+    return n_fft
+
+
+def _check_dct_options(dct_type: Any, norm: Any, lifter: Any, what: str) -> None:
+    """Validate MFCC's ``dct_type``, ``norm`` and ``lifter`` (``what`` opens the lifter error)."""
+    if dct_type not in (1, 2, 3, 4) or isinstance(dct_type, bool):
+        raise ParameterError(f"dct_type={dct_type!r} must be 1, 2, 3 or 4")
+    if norm not in (None, "ortho", "backward", "forward"):
+        raise ParameterError(f"norm={norm!r} must be None, 'ortho', 'backward' or 'forward'")
+    if (
+        isinstance(lifter, bool)
+        or not isinstance(lifter, (int, float, np.number))
+        or not np.isfinite(lifter)
+        or lifter < 0
+    ):
+        raise ParameterError(f"{what} lifter={lifter!r} must be a non-negative number and finite")
+
+
 def _mel_from_signal(
     y: np.ndarray,
     basis: np.ndarray,
@@ -220,10 +247,7 @@ def melspectrogram(
         )
     if S is not None:
         S = np.asarray(S)
-        if S.ndim < 2:
-            raise ParameterError(f"S must have at least 2 dimensions, got shape={S.shape}")
-        if n_fft is None or n_fft // 2 + 1 != S.shape[-2]:
-            n_fft = 2 * (S.shape[-2] - 1)
+        n_fft = _spectrogram_n_fft(S, n_fft)
         basis = mel_basis_cached(sr=sr, n_fft=n_fft, **kwargs)
         return np.matmul(basis, S)
     if y is None:
@@ -248,10 +272,7 @@ def _melspectrogram_tensor(
     from melforge._torch import spectral as torch_spectral
 
     if S is not None:
-        if S.ndim < 2:
-            raise ParameterError(f"S must have at least 2 dimensions, got shape={tuple(S.shape)}")
-        if n_fft is None or n_fft // 2 + 1 != S.shape[-2]:
-            n_fft = 2 * (S.shape[-2] - 1)
+        n_fft = _spectrogram_n_fft(S, n_fft)
         return torch_spectral.matmul_basis(mel_basis_cached(sr=sr, n_fft=n_fft, **kwargs), S)
     n_fft, hop_length, win_length = _tensor_stft_params(
         y, n_fft, hop_length, win_length, center, pad_mode
@@ -322,17 +343,7 @@ def mfcc(
     """
     _check_kwargs("mfcc", kwargs, (_MEL_KEYS | _MELSPEC_KEYS) - {"norm"})
     n_mfcc = _positive_int("n_mfcc", n_mfcc)
-    if dct_type not in (1, 2, 3, 4) or isinstance(dct_type, bool):
-        raise ParameterError(f"dct_type={dct_type!r} must be 1, 2, 3 or 4")
-    if norm not in (None, "ortho", "backward", "forward"):
-        raise ParameterError(f"norm={norm!r} must be None, 'ortho', 'backward' or 'forward'")
-    if (
-        isinstance(lifter, bool)
-        or not isinstance(lifter, (int, float, np.number))
-        or not np.isfinite(lifter)
-        or lifter < 0
-    ):
-        raise ParameterError(f"MFCC lifter={lifter!r} must be a non-negative number and finite")
+    _check_dct_options(dct_type, norm, lifter, "MFCC")
     if S is None:
         S = power_to_db(melspectrogram(y=y, sr=sr, norm=mel_norm, **kwargs))
     if is_tensor(S):

@@ -64,6 +64,43 @@ def _round_up(n: int, multiple: Optional[int]) -> int:
     return (n // multiple + 1) * multiple
 
 
+def _check_options(
+    padding: Any,
+    max_length: Optional[int],
+    truncation: bool,
+    pad_to_multiple_of: Optional[int],
+    padding_side: str,
+) -> str:
+    """Validate the padding options (see :func:`pad_sequences`); return the strategy."""
+    strategy = padding_strategy(padding, max_length)
+    if truncation and max_length is None:
+        raise ParameterError("truncation=True needs max_length (an integer)")
+    for name, value in (("max_length", max_length), ("pad_to_multiple_of", pad_to_multiple_of)):
+        if value is not None and (
+            not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1
+        ):
+            raise ParameterError(f"{name}={value!r} must be a positive integer or None")
+    if padding_side not in ("right", "left"):
+        raise ParameterError(f"padding_side={padding_side!r} must be 'right' or 'left'")
+    return strategy
+
+
+def _target(
+    strategy: str,
+    lengths: Sequence[int] | np.ndarray,
+    max_length: Optional[int],
+    pad_to_multiple_of: Optional[int],
+) -> Optional[int]:
+    """Return the padded length of ``strategy`` (None for "do_not_pad"), rounded up."""
+    if strategy == "longest":
+        target = int(np.max(lengths)) if len(lengths) else 0
+    elif strategy == "max_length":
+        target = int(max_length)  # type: ignore[arg-type]
+    else:
+        return None
+    return _round_up(target, pad_to_multiple_of)
+
+
 @dataclass(frozen=True)
 class PadResult:
     """What :func:`pad_sequences` returns.
@@ -119,29 +156,13 @@ def pad_sequences(
         Bad options: unknown ``padding``, ``truncation`` without ``max_length``, a
         non-positive ``max_length``/``pad_to_multiple_of``, or an unknown side.
     """
-    strategy = padding_strategy(padding, max_length)
-    if truncation and max_length is None:
-        raise ParameterError("truncation=True needs max_length (an integer)")
-    for name, value in (("max_length", max_length), ("pad_to_multiple_of", pad_to_multiple_of)):
-        if value is not None and (
-            not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1
-        ):
-            raise ParameterError(f"{name}={value!r} must be a positive integer or None")
-    if padding_side not in ("right", "left"):
-        raise ParameterError(f"padding_side={padding_side!r} must be 'right' or 'left'")
+    strategy = _check_options(padding, max_length, truncation, pad_to_multiple_of, padding_side)
 
     if truncation:
         limit = _round_up(int(max_length), pad_to_multiple_of)  # type: ignore[arg-type]
         items = [x[:limit] for x in items]
     lengths = np.array([x.shape[0] for x in items], dtype=np.int64)
-    if strategy == "longest":
-        target: Optional[int] = int(lengths.max()) if len(items) else 0
-    elif strategy == "max_length":
-        target = int(max_length)  # type: ignore[arg-type]
-    else:
-        target = None
-    if target is not None:
-        target = _round_up(target, pad_to_multiple_of)
+    target = _target(strategy, lengths, max_length, pad_to_multiple_of)
 
     if target is None and len({x.shape for x in items}) == 1:
         target = int(lengths[0])  # equal lengths stack, as transformers' arrays do
@@ -195,27 +216,12 @@ def pad_plan(
     stacked : bool
         True when the items form one ``(batch, target)`` array; False for a list.
     """
-    strategy = padding_strategy(padding, max_length)
-    if truncation and max_length is None:
-        raise ParameterError("truncation=True needs max_length (an integer)")
-    for name, value in (("max_length", max_length), ("pad_to_multiple_of", pad_to_multiple_of)):
-        if value is not None and (
-            not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1
-        ):
-            raise ParameterError(f"{name}={value!r} must be a positive integer or None")
-    if padding_side not in ("right", "left"):
-        raise ParameterError(f"padding_side={padding_side!r} must be 'right' or 'left'")
+    strategy = _check_options(padding, max_length, truncation, pad_to_multiple_of, padding_side)
     real = [int(n) for n in lengths]
     if truncation:
         limit = _round_up(int(max_length), pad_to_multiple_of)  # type: ignore[arg-type]
         real = [min(n, limit) for n in real]
-    target: Optional[int] = None
-    if strategy == "longest":
-        target = max(real) if real else 0
-    elif strategy == "max_length":
-        target = int(max_length)  # type: ignore[arg-type]
-    if target is not None:
-        target = _round_up(target, pad_to_multiple_of)
+    target = _target(strategy, real, max_length, pad_to_multiple_of)
     if target is None and len(set(real)) == 1:
         target = real[0]
     stacked = target is not None and max(real) <= target

@@ -8,6 +8,7 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge.feature.kaldi import _preemphasize
+from melforge.presets._padding import PadResult, pad_sequences
 from melforge.spectral import _fft
 
 _BLOCK_FRAMES = 512  # frames per block of the float64 kernel (~2.5 MB of scratch)
@@ -35,6 +36,21 @@ def _pop_number(config: dict[str, Any], key: str, default: float) -> float:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         raise ParameterError(f"config {key}={value!r} must be a number")
     return float(value)
+
+
+def _pad_stacked(clips: list[np.ndarray], **options: Any) -> PadResult:
+    """:func:`pad_sequences` ``(clips, **options)``, whose ``values`` must be one array.
+
+    Raises ``ParameterError`` when the clips still differ in length after padding
+    (transformers' extractors stack them and fail).
+    """
+    padded = pad_sequences(clips, **options)
+    if isinstance(padded.values, list):
+        raise ParameterError(
+            "the clips have different lengths after padding (padding=False, or a clip longer "
+            "than max_length without truncation=True); transformers cannot stack them"
+        )
+    return padded
 
 
 class _Kernel:

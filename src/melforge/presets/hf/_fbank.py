@@ -17,7 +17,7 @@ import numpy as np
 from melforge._errors import ParameterError
 from melforge.feature.kaldi import kaldi_fbank
 
-__all__ = ["config_bool", "config_int", "config_float", "fbank_features"]
+__all__ = ["config_bool", "config_int", "config_float", "config_padding", "fbank_features"]
 
 FRAME_LENGTH = 400  # samples (25 ms at 16 kHz); transformers fixes it in samples
 HOP = 160  # samples (10 ms)
@@ -45,6 +45,21 @@ def config_float(config: dict[str, Any], key: str, default: float) -> float:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not np.isfinite(value):
         raise ParameterError(f"config {key}={value!r} must be a finite number")
     return float(value)
+
+
+def config_padding(config: dict[str, Any]) -> dict[str, Any]:
+    """Pop the padded-frame fields (``padding_value``, ``padding_side``, ``feature_size``).
+
+    Also pops ``return_attention_mask``: the SeamlessM4T and Speech2Text extractors'
+    ``__init__`` overwrites it with True whatever the config says (the call option decides).
+    """
+    fields = {
+        "padding_value": config_float(config, "padding_value", 0.0),
+        "padding_side": config.pop("padding_side", "right"),
+        "feature_size": config_int(config, "feature_size", 80, minimum=2),
+    }
+    config_bool(config, "return_attention_mask", True)
+    return fields
 
 
 def config_rate(config: dict[str, Any]) -> int:

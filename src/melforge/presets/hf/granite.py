@@ -18,7 +18,6 @@ padded to the longest first (the reflection at the batch's end mirrors that padd
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 from typing import Any, ClassVar, Optional
 
@@ -26,6 +25,7 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge.feature._clips import _for_each_clip
+from melforge.feature._kernel import _mel_bands, _periodic_hann
 from melforge.feature.whisper import _frames, _MelKernel
 from melforge.presets._padding import padding_strategy
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
@@ -34,36 +34,7 @@ from melforge.presets.pretrained import PretrainedPreset
 
 __all__ = ["GraniteSpeechFamily", "GraniteSpeech5Family"]
 
-_MELS_PER_BAND = 8
 _LOG_FLOOR = 1e-10
-
-
-@functools.lru_cache(maxsize=8)
-def _htk_bands(n_mels: int, sr: int, n_fft: int) -> tuple[Any, ...]:
-    """Cut torchaudio's default mel bank (HTK scale, no norm) into bands for _MelKernel."""
-    from melforge.filters import mel_basis_cached
-
-    basis = mel_basis_cached(
-        sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=0.0, fmax=sr / 2, htk=True, norm=None,
-        dtype=np.float32,
-    ).T  # fmt: skip
-    bands = []
-    for j0 in range(0, n_mels, _MELS_PER_BAND):
-        j1 = min(j0 + _MELS_PER_BAND, n_mels)
-        rows = np.flatnonzero((basis[:, j0:j1] != 0).any(axis=1))
-        k0, k1 = (int(rows[0]), int(rows[-1]) + 1) if rows.size else (0, 1)
-        block = np.ascontiguousarray(basis[k0:k1, j0:j1])
-        block.flags.writeable = False
-        bands.append((j0, j1, k0, k1, block))
-    return tuple(bands)
-
-
-@functools.lru_cache(maxsize=8)
-def _periodic_hann(length: int) -> np.ndarray:
-    """``torch.hann_window(length)`` (periodic), read-only float32."""
-    w = (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(length) / length)).astype(np.float32)
-    w.flags.writeable = False
-    return w
 
 
 def _log_mel_batch(
@@ -88,7 +59,8 @@ def _log_mel_batch(
     (log10 -10, then the floor), so they are not computed.
     """
     half = n_fft // 2
-    bands = _htk_bands(n_mels, sr, n_fft)
+    # torchaudio's default mel bank: HTK scale, no norm, 0 Hz to Nyquist, float32.
+    bands = _mel_bands(n_mels, sr, n_fft, 0.0, sr / 2, 1.0, True, None, np.float32)
     window = _periodic_hann(win_length)
     offset = (n_fft - win_length) // 2  # the window's first sample in the n_fft frame
     if out is None:

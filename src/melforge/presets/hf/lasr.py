@@ -19,16 +19,15 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge.feature._clips import _for_each_clip
+from melforge.feature._kernel import _cut_bands
 from melforge.feature.kaldi import _frame_view
-from melforge.presets._padding import pad_sequences
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
-from melforge.presets.hf._common import _Kernel, _pop_int
+from melforge.presets.hf._common import _Kernel, _pad_stacked, _pop_int, _pop_number
 from melforge.presets.pretrained import PretrainedPreset
 
 __all__ = ["LasrFamily"]
 
 _LOWER_HZ, _UPPER_HZ = 125.0, 7500.0  # fixed in transformers' __init__
-_MELS_PER_BAND = 8
 
 
 def _kaldi_mel(hz: np.ndarray | float) -> np.ndarray:
@@ -46,15 +45,7 @@ def _bands(n_mels: int, n_fft: int, sr: int) -> tuple[Any, ...]:
     falling = (upper - bins) / (upper - centre)
     weights = np.zeros((n_bins, n_mels))
     weights[1:] = np.maximum(0.0, np.minimum(rising, falling))
-    out = []
-    for j0 in range(0, n_mels, _MELS_PER_BAND):
-        j1 = min(j0 + _MELS_PER_BAND, n_mels)
-        rows = np.flatnonzero((weights[:, j0:j1] != 0).any(axis=1))
-        k0, k1 = (int(rows[0]), int(rows[-1]) + 1) if rows.size else (0, 1)
-        block = np.ascontiguousarray(weights[k0:k1, j0:j1])
-        block.flags.writeable = False
-        out.append((j0, j1, k0, k1, block))
-    return tuple(out)
+    return _cut_bands(weights)
 
 
 @functools.lru_cache(maxsize=8)
@@ -119,16 +110,14 @@ class LasrFamily(PretrainedPreset):
         # The config's return_attention_mask only decides whether pad() builds a mask;
         # the output has one only when the call passes return_attention_mask=True.
         config.pop("return_attention_mask", None)
-        value = config.pop("padding_value", 0.0)
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise ParameterError(f"config padding_value={value!r} must be a number")
+        padding_value = _pop_number(config, "padding_value", 0.0)
         return {
             "sample_rate": _pop_int(config, "sampling_rate", 16000),
             "feature_size": _pop_int(config, "feature_size", 128),
             "n_fft": _pop_int(config, "n_fft", 512),
             "win_length": _pop_int(config, "win_length", 400),
             "hop_length": _pop_int(config, "hop_length", 160),
-            "padding_value": float(value),
+            "padding_value": padding_value,
             "padding_side": config.pop("padding_side", "right"),
         }
 
@@ -149,16 +138,11 @@ class LasrFamily(PretrainedPreset):
     ) -> dict[str, Any]:
         if not clips:
             raise ParameterError("clips is empty; need at least one clip")
-        padded = pad_sequences(
+        padded = _pad_stacked(
             clips, padding=padding, max_length=max_length, truncation=truncation,
             pad_to_multiple_of=pad_to_multiple_of, return_attention_mask=True,
             padding_value=self.padding_value, padding_side=self.padding_side,
         )  # fmt: skip
-        if isinstance(padded.values, list):
-            raise ParameterError(
-                "the clips have different lengths after padding (padding=False, or a clip longer "
-                "than max_length without truncation=True); transformers cannot stack them"
-            )
         total = padded.values.shape[1]
         win, hop = self.win_length, self.hop_length
         if total < win:

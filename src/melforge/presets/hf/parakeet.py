@@ -23,9 +23,8 @@ from melforge._errors import ParameterError
 from melforge.feature._clips import _for_each_clip
 from melforge.feature.nemo import LOG_GUARD, _mel_bands, _normalize, _preemphasize, _symmetric_hann
 from melforge.feature.whisper import _frames
-from melforge.presets._padding import pad_sequences
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
-from melforge.presets.hf._common import _Kernel, _pop_int, _pop_side
+from melforge.presets.hf._common import _Kernel, _pad_stacked, _pop_int, _pop_side
 from melforge.presets.pretrained import PretrainedPreset
 
 __all__ = ["ParakeetFamily"]
@@ -126,15 +125,10 @@ class ParakeetFamily(PretrainedPreset):
         if not clips:
             raise ParameterError("clips is empty; need at least one clip")
         orig = np.array([c.shape[0] for c in clips], dtype=np.int64)
-        padded = pad_sequences(
+        padded = _pad_stacked(
             clips, padding=padding, max_length=max_length, truncation=truncation,
             pad_to_multiple_of=pad_to_multiple_of,
         )  # fmt: skip
-        if isinstance(padded.values, list):
-            raise ParameterError(
-                "the clips have different lengths after padding (padding=False, or a clip longer "
-                "than max_length without truncation=True); transformers cannot stack them"
-            )
         total = padded.values.shape[1]
         hop = self.hop_length
         n_frames = 1 + total // hop

@@ -25,9 +25,8 @@ import numpy as np
 from melforge._errors import ParameterError
 from melforge.feature._clips import _for_each_clip
 from melforge.feature.kaldi import _bank_bands, _frame_view, _window
-from melforge.presets._padding import pad_sequences
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
-from melforge.presets.hf._common import _Kernel, _pop_int, _pop_number, _pop_side
+from melforge.presets.hf._common import _Kernel, _pad_stacked, _pop_int, _pop_number, _pop_side
 from melforge.presets.pretrained import PretrainedPreset
 
 __all__ = ["Phi4MultimodalFamily"]
@@ -146,15 +145,10 @@ class Phi4MultimodalFamily(PretrainedPreset):
                 f"clip {short} has {int(orig[short])} samples; this extractor needs at least "
                 f"win_length={win} (transformers fails or indexes from the end)"
             )
-        padded = pad_sequences(
+        padded = _pad_stacked(
             clips, padding=padding, max_length=max_length, truncation=truncation,
             pad_to_multiple_of=pad_to_multiple_of, padding_value=self.padding_value,
         )  # fmt: skip
-        if isinstance(padded.values, list):
-            raise ParameterError(
-                "the clips have different lengths after padding (padding=False, or a clip longer "
-                "than max_length without truncation=True); transformers cannot stack them"
-            )
         total = padded.values.shape[1]
         n_frames = 0 if total < win else (total - win) // hop + 1
         bands = _bank_bands(self.feature_size, self.n_fft, float(self.sample_rate),

@@ -21,9 +21,8 @@ from melforge.presets._padding import pad_sequences
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
 from melforge.presets.hf._fbank import (
     HOP,
-    config_bool,
-    config_float,
     config_int,
+    config_padding,
     config_rate,
     fbank_features,
 )
@@ -90,18 +89,12 @@ class SeamlessM4TFamily(PretrainedPreset):
 
     @classmethod
     def _fields_from_config(cls, config: dict[str, Any]) -> dict[str, Any]:
-        fields = {
+        return {
             "sample_rate": config_rate(config),
             "num_mel_bins": config_int(config, "num_mel_bins", 80),
             "stride": config_int(config, "stride", 2),
-            "padding_value": config_float(config, "padding_value", 0.0),
-            "padding_side": config.pop("padding_side", "right"),
-            "feature_size": config_int(config, "feature_size", 80, minimum=2),
+            **config_padding(config),
         }
-        # The extractor's __init__ overwrites return_attention_mask with True whatever
-        # the config says; the call option decides.  Inert, so popped.
-        config_bool(config, "return_attention_mask", True)
-        return fields
 
     @property
     def n_features(self) -> int:

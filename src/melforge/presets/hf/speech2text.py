@@ -25,6 +25,7 @@ from melforge.presets.hf._fbank import (
     config_bool,
     config_float,
     config_int,
+    config_padding,
     config_rate,
     fbank_features,
 )
@@ -87,20 +88,15 @@ class Speech2TextFamily(PretrainedPreset):
 
     @classmethod
     def _fields_from_config(cls, config: dict[str, Any]) -> dict[str, Any]:
-        fields = {
+        return {
             "sample_rate": config_rate(config),
             "num_mel_bins": config_int(config, "num_mel_bins", 80),
             "do_ceptral_normalize": config_bool(config, "do_ceptral_normalize", True),
             "normalize_means": config_bool(config, "normalize_means", True),
             "normalize_vars": config_bool(config, "normalize_vars", True),
             "dither": config_float(config, "dither", 0.0),
-            "padding_value": config_float(config, "padding_value", 0.0),
-            "padding_side": config.pop("padding_side", "right"),
-            "feature_size": config_int(config, "feature_size", 80, minimum=2),
+            **config_padding(config),
         }
-        # __init__ overwrites return_attention_mask with True whatever the config says.
-        config_bool(config, "return_attention_mask", True)
-        return fields
 
     @property
     def n_features(self) -> int:

@@ -17,7 +17,8 @@ import threading
 
 import numpy as np
 
-from melforge.feature.whisper import _mel_bands, _MelKernel, _reflect_edges
+from melforge.feature._kernel import _mel_bands, _MelKernel
+from melforge.feature.whisper import _reflect_edges
 
 __all__: list[str] = []
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from melforge.feature.whisper import _mel_bands, _MelKernel
+from melforge.feature._kernel import _mel_bands, _MelKernel
 from melforge.spectral import _fft
 
 __all__: list[str] = []

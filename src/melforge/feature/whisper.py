@@ -18,7 +18,6 @@ Slaney-scale mel basis (librosa ``filters.mel(sr=16000, n_fft=400, n_mels=...)``
 
 from __future__ import annotations
 
-import functools
 import threading
 from typing import Any
 
@@ -28,11 +27,7 @@ from melforge._errors import ParameterError
 from melforge._tensors import is_tensor
 from melforge._validate import check_audio_array, check_nonnegative_int, check_positive_int
 from melforge.feature._clips import _as_signal, _for_each_clip
-from melforge.feature._kernel import (  # noqa: F401 - moved there; importable from here
-    _frames,
-    _mel_bands,
-    _MelKernel,
-)
+from melforge.feature._kernel import _frames, _mel_bands, _MelKernel, _periodic_hann
 
 __all__ = ["whisper_log_mel"]
 
@@ -42,20 +37,8 @@ HOP_LENGTH = 160  # samples: 10 ms
 CHUNK_SECONDS = 30  # s
 N_SAMPLES = CHUNK_SECONDS * SAMPLE_RATE  # 480000 samples in a 30 s chunk
 N_FRAMES = N_SAMPLES // HOP_LENGTH  # 3000 frames in a 30 s chunk
-_BLOCK_FRAMES = 1024  # frames per FFT block (fewer calls; measured best of 96-3000)
-_WINDOW_TILE_ROWS = 64  # frames windowed per flat multiply (100 kB of window copies)
-_MELS_PER_BAND = 8  # mel filters per block of the banded mel product
 _LOG_FLOOR = 1e-10  # mel power floor before log10
 _BASIS_SCALE = 1e4  # mel basis factor: +4 in log10, Whisper's (x + 4) / 4 offset
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
-
-
-@functools.lru_cache(maxsize=4)
-def _hann(n_fft: int = N_FFT) -> np.ndarray:
-    """Periodic Hann window of ``n_fft`` samples (``torch.hann_window``), read-only."""
-    w = (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n_fft) / n_fft)).astype(np.float32)
-    w.flags.writeable = False
-    return w
 
 
 def _signal_and_live_frames(
@@ -114,7 +97,7 @@ def _thread_kernel(n_mels: int, sr: int = SAMPLE_RATE, n_fft: int = N_FFT) -> _M
             bands = _mel_bands(n_mels, scale=_BASIS_SCALE)
         else:  # transformers: Slaney mel from 0 to 8000 Hz whatever the rate
             bands = _mel_bands(n_mels, sr, n_fft, 0.0, 8000.0, _BASIS_SCALE)
-        kernel = kernels[key] = _MelKernel(bands, _hann(n_fft), n_fft, track_peak=True)
+        kernel = kernels[key] = _MelKernel(bands, _periodic_hann(n_fft), n_fft, track_peak=True)
     kernel.peak, kernel.finite = 0.0, True
     kernel.rng, kernel.dither = None, 0.0
     return kernel

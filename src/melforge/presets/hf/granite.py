@@ -25,8 +25,7 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge.feature._clips import _for_each_clip
-from melforge.feature._kernel import _mel_bands, _periodic_hann
-from melforge.feature.whisper import _frames, _MelKernel
+from melforge.feature._kernel import _frames, _mel_bands, _MelKernel, _periodic_hann
 from melforge.presets._padding import padding_strategy
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
 from melforge.presets.hf._common import _pop_int, _pop_side

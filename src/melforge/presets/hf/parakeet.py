@@ -21,8 +21,8 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge.feature._clips import _for_each_clip
+from melforge.feature._kernel import _frames
 from melforge.feature.nemo import LOG_GUARD, _mel_bands, _normalize, _preemphasize, _symmetric_hann
-from melforge.feature.whisper import _frames
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
 from melforge.presets.hf._common import _Kernel, _pad_stacked, _pop_int, _pop_side
 from melforge.presets.pretrained import PretrainedPreset

@@ -114,3 +114,27 @@ def test_stft_out_is_returned_itself_when_it_fits() -> None:
     res = mf.stft(Y, hop_length=512, out=wider)
     assert res.base is wider or np.shares_memory(res, wider)
     assert res.shape == (1025, n_frames)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"window": "kaiser"}, "window='kaiser' must be one of"),
+        ({"n_fft": 256}, "n_fft=256 must be >= frame_length=400"),
+        ({"power": 3.0}, "power=3.0 must be 1"),
+        ({"hop_length": 0}, "hop_length=0 must be an integer >= 1"),
+        ({"normalize": "fixed"}, "normalize='fixed' needs norm_mean and norm_std"),
+    ],
+)
+def test_recipe_settings_are_checked(kwargs, match):
+    from melforge.feature.recipe import Recipe
+
+    with pytest.raises(ParameterError, match=match):
+        Recipe(**kwargs)
+
+
+def test_recipe_run_needs_a_frame():
+    from melforge.feature.recipe import Recipe, run
+
+    with pytest.raises(ParameterError, match="shorter than one frame"):
+        run(Recipe(), np.zeros((1, 100), np.float32))

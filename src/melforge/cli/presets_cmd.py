@@ -23,6 +23,9 @@ def describe(preset: Any) -> dict[str, Any]:
         reference=type(preset).reference,
         measured_deviation=type(preset).deviation,
     )
+    recipe = preset.recipe()
+    if recipe is not None:
+        record["recipe"] = recipe.to_dict()
     return record
 
 

@@ -20,7 +20,7 @@ from melforge.presets.base import FRAMES_X_FEATURES, RES_TYPE, SAMPLES
 if TYPE_CHECKING:
     from melforge.presets.base import Preset
 
-__all__ = ["run_tensor", "tensor_clips", "numpy_fallback", "to_frames"]
+__all__ = ["run_tensor", "tensor_clips", "numpy_fallback", "to_frames", "pad_tensor_sequences"]
 
 
 def _check(y: Any, name: str, *, max_ndim: int | None = None) -> Any:
@@ -118,3 +118,46 @@ def numpy_fallback(preset: Preset, y: Any) -> Any:
 
     host = np.ascontiguousarray(y.detach().cpu().numpy(), dtype=np.float32)
     return to_tensor(preset._compute(host), like=y)
+
+
+def pad_tensor_sequences(
+    items: list[Any],
+    *,
+    padding: Any = True,
+    max_length: Any = None,
+    truncation: bool = False,
+    pad_to_multiple_of: Any = None,
+    return_attention_mask: bool = False,
+    padding_value: float = 0.0,
+    padding_side: str = "right",
+) -> Any:
+    """:func:`~melforge.presets._padding.pad_sequences` for tensors (time first), in torch.
+
+    Same options, rules and :class:`~melforge.presets._padding.PadResult`; values and
+    int32 masks are tensors on the items' device (a list when the result is ragged).
+    """
+    import torch
+
+    from melforge.presets._padding import PadResult, pad_plan
+
+    lengths, target, stacked = pad_plan(
+        [int(x.shape[0]) for x in items], padding=padding, max_length=max_length,
+        truncation=truncation, pad_to_multiple_of=pad_to_multiple_of,
+        padding_side=padding_side,
+    )  # fmt: skip
+    values, masks = [], []
+    for x, n in zip(items, lengths, strict=True):
+        x = x[:n]
+        extra = 0 if target is None else max(0, target - n)
+        before, after = (extra, 0) if padding_side == "left" else (0, extra)
+        if extra:
+            shape = (extra, *x.shape[1:])
+            fill = torch.full(shape, padding_value, dtype=x.dtype, device=x.device)
+            x = torch.cat([fill, x] if before else [x, fill])
+        values.append(x)
+        mask = torch.zeros(n + extra, dtype=torch.int32, device=x.device)
+        mask[before : before + n] = 1
+        masks.append(mask)
+    out_values: Any = torch.stack(values) if stacked else values
+    out_mask: Any = (torch.stack(masks) if stacked else masks) if return_attention_mask else None
+    return PadResult(values=out_values, mask=out_mask, lengths=np.asarray(lengths, np.int64))

@@ -124,6 +124,16 @@ class Preset:
         """Frames per second of the output."""
         return self.sample_rate / self.hop_length
 
+    def recipe(self) -> Any:
+        """Return the front end as a declarative :class:`~melforge.feature.recipe.Recipe`.
+
+        The spectrogram steps a clip goes through (framing, window, FFT, mel bank, log,
+        normalization, stacking); batch rules (padding, masks) are the preset's own.
+        None for presets that compute no spectrogram (waveform presets).  The preset's
+        fast kernel is tested against ``melforge.feature.recipe.run`` of this recipe.
+        """
+        return None
+
     # -- computing ------------------------------------------------------------------------
     def _compute(self, y: np.ndarray) -> np.ndarray:
         """Features of a float32 batch ``(batch, n)`` in :attr:`layout`, batch first."""

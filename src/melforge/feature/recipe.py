@@ -1,0 +1,510 @@
+"""One declarative description of a log-mel front end, and a backend-neutral run of it.
+
+Every model front end melforge reproduces (Whisper, Kaldi fbank, NeMo, the
+``from_pretrained`` families) is the same chain of steps with different settings:
+
+1. **waveform**: gain (``waveform_scale``), whole-signal pre-emphasis, centring pad;
+2. **frames**: ``frame_length`` samples every ``hop_length`` (optionally one extra
+   sample per frame for look-ahead pre-emphasis), last frame dropped or not;
+3. **per frame**: DC removal, pre-emphasis (three conventions), gain, window (zero
+   padded at its end to ``n_fft``: a centred window only rotates the frame, which
+   leaves the power unchanged);
+4. **spectrum**: ``|X|`` or ``|X|^2``;
+5. **mel**: a named bank (Slaney, HTK, Kaldi's mel-space triangles, ...);
+6. **log**: ln / log10 / dB with a floor (``max`` or ``add``), a dynamic-range clamp
+   relative to the clip's peak, then ``x * log_scale + log_offset``;
+7. **normalization**: none, per mel bin (over the clip's valid frames), per clip, or
+   fixed statistics; frames past the valid ones optionally zeroed;
+8. **deltas and stacking**.
+
+:class:`Recipe` holds those settings (frozen, hashable, JSON round-trippable through
+:meth:`Recipe.to_dict`); :func:`run` computes them on a batch of equal-length clips
+with numpy (float64 by default: the reference computation a family's fast kernel is
+tested against) or, given a ``torch.Tensor``, with torch on the tensor's device.
+Transformers' batch rules (padding, truncation, masks) are not part of a recipe: the
+presets apply them around it.  Parameter names follow transformers'
+``audio_utils.spectrogram`` where one fits (``frame_length``, ``hop_length``,
+``fft_length`` is ``n_fft`` here, ``preemphasis``, ``remove_dc_offset``, ``mel_floor``,
+``log_mel``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Any, Optional
+
+import numpy as np
+
+from melforge._errors import ParameterError
+from melforge._tensors import is_tensor
+
+__all__ = ["Recipe", "run", "mel_bank", "window"]
+
+_WINDOWS = ("hann", "hamming", "povey", "blackman", "rectangular")
+_BANKS = ("slaney", "htk", "kaldi", "mel_space")
+_LOGS = ("none", "ln", "log10", "db")
+_NORMALIZE = ("none", "per_bin", "per_clip", "fixed")
+_PREEMPHASIS = ("kaldi", "htk", "lookahead")
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """A log-mel front end, step by step (see the module docstring for the order).
+
+    Attributes
+    ----------
+    sample_rate : float
+        Rate the recipe expects, in Hz.
+    waveform_scale : float
+        Gain applied to the waveform first (Kaldi recipes: 32768).
+    waveform_preemphasis : float
+        ``y[n] - p * y[n - 1]`` over the whole waveform (``y[0]`` kept), before framing.
+    center : bool
+        Pad ``n_fft // 2`` samples on both sides before framing (librosa/torch ``center``).
+    pad_mode : {"reflect", "constant"}
+        How ``center`` pads.
+    frame_length, hop_length : int
+        Frame (= window) length and hop, in samples.
+    n_fft : int
+        FFT size (>= ``frame_length``; the windowed frame is zero padded at its end).
+    drop_last : bool
+        Drop the last frame (Whisper).
+    remove_dc : bool
+        Subtract each frame's mean (Kaldi ``remove_dc_offset``).
+    preemphasis : float
+        In-frame pre-emphasis coefficient (0 = none).
+    preemphasis_style : {"kaldi", "htk", "lookahead"}
+        First sample of a frame: ``x0 - p * x0`` (Kaldi), ``x0 * (1 - p)`` (HTK, as the
+        float32 constant ``1 - p``), or frames of ``frame_length + 1`` samples with
+        ``x[k + 1] - p * x[k]`` (look-ahead).
+    frame_scale : float
+        Gain applied after in-frame pre-emphasis (Phi-4: 32768).
+    window : {"hann", "hamming", "povey", "blackman", "rectangular"}
+        Analysis window of ``frame_length`` samples.
+    periodic : bool
+        Periodic (``torch.hann_window`` default) or symmetric window.
+    power : float
+        1 for the magnitude spectrum, 2 for the power spectrum.
+    n_mels : int
+        Mel bands.
+    fmin, fmax : float
+        Band edges in Hz (``fmax`` None: Nyquist).
+    mel_bank : {"slaney", "htk", "kaldi", "mel_space"}
+        Slaney or HTK scale with triangles in Hz (librosa/torchaudio; ``mel_norm``
+        applies), Kaldi's triangles in mel space (Nyquist bin zero; empty bands kept),
+        or triangles in Kaldi-scale mel space over the bins above DC
+        (``linear_to_mel_weight_matrix``).
+    mel_norm : {"slaney", None}
+        Area normalization of the Slaney/HTK triangles.
+    log : {"none", "ln", "log10", "db"}
+        Log of the mel energies (``db`` is ``10 * log10``).
+    mel_floor : float
+        Floor of the mel energies before the log.
+    floor_mode : {"max", "add"}
+        ``log(max(m, floor))`` or ``log(m + floor)``.
+    dynamic_range : float or None
+        Clamp each clip to its peak minus this many log units (Whisper: 8 decades).
+    log_scale, log_offset : float
+        ``x * log_scale + log_offset`` after the log (Whisper: 0.25 and 1).
+    normalize : {"none", "per_bin", "per_clip", "fixed"}
+        Standardization: per mel bin over the valid frames, over the whole clip, or
+        with fixed ``norm_mean``/``norm_std``.
+    norm_ddof : int
+        Delta degrees of freedom of the standard deviation.
+    norm_eps : float
+        Added to the variance inside the root (``norm_eps_in_sqrt``) or to the std.
+    norm_eps_in_sqrt : bool
+        Where ``norm_eps`` goes.
+    norm_mean, norm_std : tuple of float or None
+        Fixed statistics (``normalize="fixed"``): one value or one per band.
+    zero_invalid : bool
+        Set frames past each clip's valid frames to 0 after normalization (NeMo).
+    deltas : bool
+        Append first-order deltas ``(x[t+1] - x[t-1]) / 2`` (edges repeated).
+    stack : int
+        Stack this many consecutive frames into one vector (an incomplete last group
+        is dropped).
+    precision : {"float64", "float32"}
+        Arithmetic of the run.  float64 recipes (the Kaldi-fbank families, whose
+        quietest bands a float32 FFT moves by more than 1e-4) also run in float64 on
+        tensors; float32 recipes run on a tensor in its own dtype.
+    """
+
+    sample_rate: float = 16000
+    waveform_scale: float = 1.0
+    waveform_preemphasis: float = 0.0
+    center: bool = False
+    pad_mode: str = "reflect"
+    frame_length: int = 400
+    hop_length: int = 160
+    n_fft: int = 400
+    drop_last: bool = False
+    remove_dc: bool = False
+    preemphasis: float = 0.0
+    preemphasis_style: str = "kaldi"
+    frame_scale: float = 1.0
+    window: str = "hann"
+    periodic: bool = True
+    power: float = 2.0
+    n_mels: int = 80
+    fmin: float = 0.0
+    fmax: Optional[float] = None
+    mel_bank: str = "slaney"
+    mel_norm: Optional[str] = "slaney"
+    log: str = "log10"
+    mel_floor: float = 1e-10
+    floor_mode: str = "max"
+    dynamic_range: Optional[float] = None
+    log_scale: float = 1.0
+    log_offset: float = 0.0
+    normalize: str = "none"
+    norm_ddof: int = 0
+    norm_eps: float = 0.0
+    norm_eps_in_sqrt: bool = True
+    norm_mean: Optional[tuple[float, ...]] = None
+    norm_std: Optional[tuple[float, ...]] = None
+    zero_invalid: bool = False
+    deltas: bool = False
+    stack: int = 1
+    precision: str = "float64"
+
+    def __post_init__(self) -> None:
+        choices = {
+            "pad_mode": ("reflect", "constant"), "preemphasis_style": _PREEMPHASIS,
+            "window": _WINDOWS, "mel_bank": _BANKS, "mel_norm": ("slaney", None),
+            "log": _LOGS, "floor_mode": ("max", "add"), "normalize": _NORMALIZE,
+            "precision": ("float64", "float32"),
+        }  # fmt: skip
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ParameterError(f"{name}={getattr(self, name)!r} must be one of {allowed}")
+        for name in ("frame_length", "hop_length", "n_fft", "n_mels", "stack"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+                raise ParameterError(f"{name}={value!r} must be an integer >= 1")
+        if self.n_fft < self.frame_length:
+            raise ParameterError(
+                f"n_fft={self.n_fft} must be >= frame_length={self.frame_length}"
+            )
+        if self.power not in (1.0, 2.0):
+            raise ParameterError(f"power={self.power!r} must be 1 (magnitude) or 2 (power)")
+        if self.normalize == "fixed" and (self.norm_mean is None or self.norm_std is None):
+            raise ParameterError("normalize='fixed' needs norm_mean and norm_std")
+        for name in ("norm_mean", "norm_std"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, tuple(float(v) for v in np.ravel(value)))
+
+    # -- description ----------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Return the settings as a JSON-ready dict (``Recipe(**d)`` rebuilds the recipe)."""
+        out = dataclasses.asdict(self)
+        for name in ("norm_mean", "norm_std"):
+            if out[name] is not None:
+                out[name] = list(out[name])
+        return out
+
+    @property
+    def n_bins(self) -> int:
+        """FFT bins: ``n_fft // 2 + 1``."""
+        return self.n_fft // 2 + 1
+
+    @property
+    def n_features(self) -> int:
+        """Output vector size: ``n_mels``, doubled by deltas, times ``stack``."""
+        return self.n_mels * (2 if self.deltas else 1) * self.stack
+
+    def n_frames(self, n: int) -> int:
+        """Output frames for a clip of ``n`` samples (before stacking)."""
+        if self.center:
+            n = n + 2 * (self.n_fft // 2)
+        span = self.frame_length + (1 if self.preemphasis_style == "lookahead" else 0)
+        count = max(0, (n - span) // self.hop_length + 1)
+        if self.drop_last:
+            count = max(0, count - 1)
+        return count
+
+    def valid_frames(self, n: int) -> int:
+        """Frames that normalization counts for a clip of ``n`` real samples: ``n // hop``.
+
+        NeMo's rule (and transformers' Parakeet port), used by ``normalize="per_bin"``
+        when :func:`run` is given ``lengths``.
+        """
+        return n // self.hop_length
+
+
+@functools.lru_cache(maxsize=32)
+def window(kind: str, length: int, periodic: bool) -> np.ndarray:
+    """Return the window of ``length`` samples, float64, read-only."""
+    denom = length if periodic else max(length - 1, 1)
+    phase = 2.0 * np.pi * np.arange(length) / denom
+    if kind == "hann":
+        w = 0.5 - 0.5 * np.cos(phase)
+    elif kind == "povey":
+        w = (0.5 - 0.5 * np.cos(phase)) ** 0.85
+    elif kind == "hamming":
+        w = 0.54 - 0.46 * np.cos(phase)
+    elif kind == "blackman":
+        w = 0.42 - 0.5 * np.cos(phase) + 0.08 * np.cos(2 * phase)
+    else:
+        w = np.ones(length)
+    w.flags.writeable = False
+    return w
+
+
+@functools.lru_cache(maxsize=32)
+def _bank(recipe: Recipe) -> np.ndarray:
+    sr, n_fft, n_mels = recipe.sample_rate, recipe.n_fft, recipe.n_mels
+    fmax = sr / 2.0 if recipe.fmax is None else recipe.fmax
+    if recipe.mel_bank in ("slaney", "htk"):
+        import warnings
+
+        from melforge.filters import mel
+
+        with warnings.catch_warnings():  # empty bands are part of some models' recipes
+            warnings.simplefilter("ignore", UserWarning)
+            basis = mel(
+                sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=recipe.fmin, fmax=fmax,
+                htk=recipe.mel_bank == "htk", norm=recipe.mel_norm, dtype=np.float64,
+            ).T  # fmt: skip
+    elif recipe.mel_bank == "kaldi":
+        from melforge.feature.kaldi import _mel_banks
+
+        basis = _mel_banks(n_mels, n_fft, sr, recipe.fmin, fmax, True, np.float64)
+    else:  # mel_space: Kaldi-scale triangles over the bins above DC
+        def to_mel(f: Any) -> Any:
+            return 1127.0 * np.log1p(np.asarray(f, dtype=np.float64) / 700.0)
+
+        bins = to_mel(np.linspace(0.0, sr / 2.0, recipe.n_bins)[1:])[:, None]
+        edges = np.linspace(to_mel(recipe.fmin), to_mel(fmax), n_mels + 2)
+        lower, centre, upper = edges[:-2], edges[1:-1], edges[2:]
+        rising = (bins - lower) / (centre - lower)
+        falling = (upper - bins) / (upper - centre)
+        basis = np.zeros((recipe.n_bins, n_mels))
+        basis[1:] = np.maximum(0.0, np.minimum(rising, falling))
+    out = np.ascontiguousarray(basis, dtype=np.float64)
+    out.flags.writeable = False
+    return out
+
+
+def mel_bank(recipe: Recipe) -> np.ndarray:
+    """Return the recipe's mel bank ``(n_fft // 2 + 1, n_mels)`` float64, read-only."""
+    return _bank(recipe)
+
+
+# -- backends ----------------------------------------------------------------------------
+class _Numpy:
+    def __init__(self, dtype: Any) -> None:
+        self.dtype = dtype
+
+    def asarray(self, y: Any) -> Any:
+        return np.asarray(y, dtype=self.dtype)
+
+    def const(self, a: np.ndarray, like: Any) -> Any:
+        return a.astype(self.dtype, copy=False)
+
+    def pad(self, x: Any, left: int, right: int, mode: str) -> Any:
+        widths = [(0, 0)] * (x.ndim - 1) + [(left, right)]
+        return np.pad(x, widths, mode=mode)  # type: ignore[call-overload]
+
+    def frames(self, x: Any, length: int, hop: int) -> Any:
+        return np.lib.stride_tricks.sliding_window_view(x, length, axis=-1)[..., ::hop, :]
+
+    def power_spectrum(self, x: Any, n_fft: int, power: float) -> Any:
+        from melforge.spectral import _fft
+
+        spec = _fft.rfft(np.ascontiguousarray(x), n=n_fft)
+        out = spec.real**2 + spec.imag**2
+        return np.sqrt(out) if power == 1.0 else out
+
+    def log(self, x: Any, kind: str) -> Any:
+        return np.log(x) if kind == "ln" else np.log10(x)
+
+    def maximum(self, x: Any, floor: Any) -> Any:
+        return np.maximum(x, floor)
+
+    def amax(self, x: Any, axes: tuple[int, ...]) -> Any:
+        return x.max(axis=axes, keepdims=True)
+
+    def mean(self, x: Any, axis: int) -> Any:
+        return x.mean(axis=axis, keepdims=True)
+
+    def std(self, x: Any, axis: int, ddof: int) -> Any:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return x.var(axis=axis, ddof=ddof, keepdims=True)
+
+    def concat(self, parts: list[Any], axis: int) -> Any:
+        return np.concatenate(parts, axis=axis)
+
+    def sqrt(self, x: Any) -> Any:
+        return np.sqrt(x)
+
+
+class _Torch:
+    def __init__(self, like: Any, precision: str) -> None:
+        import torch
+
+        self.torch = torch
+        wide = like.dtype == torch.float64 or precision == "float64"
+        self.dtype = torch.float64 if wide else torch.float32
+
+    def asarray(self, y: Any) -> Any:
+        return y.to(self.dtype)
+
+    def const(self, a: np.ndarray, like: Any) -> Any:
+        from melforge._torch.core import constant
+
+        return constant(a, device=like.device, dtype=self.dtype)
+
+    def pad(self, x: Any, left: int, right: int, mode: str) -> Any:
+        from melforge._torch.core import pad
+
+        return pad(x, left, right, mode)
+
+    def frames(self, x: Any, length: int, hop: int) -> Any:
+        return x.unfold(-1, length, hop)
+
+    def power_spectrum(self, x: Any, n_fft: int, power: float) -> Any:
+        spec = self.torch.fft.rfft(x, n=n_fft, dim=-1)
+        out = spec.real.square() + spec.imag.square()
+        return out.sqrt() if power == 1.0 else out
+
+    def log(self, x: Any, kind: str) -> Any:
+        return x.log() if kind == "ln" else x.log10()
+
+    def maximum(self, x: Any, floor: Any) -> Any:
+        if isinstance(floor, float):
+            return x.clamp_min(floor)
+        return self.torch.maximum(x, floor)
+
+    def amax(self, x: Any, axes: tuple[int, ...]) -> Any:
+        return x.amax(dim=axes, keepdim=True)
+
+    def mean(self, x: Any, axis: int) -> Any:
+        return x.mean(dim=axis, keepdim=True)
+
+    def std(self, x: Any, axis: int, ddof: int) -> Any:
+        return x.var(dim=axis, correction=ddof, keepdim=True)
+
+    def concat(self, parts: list[Any], axis: int) -> Any:
+        return self.torch.cat(parts, dim=axis)
+
+    def sqrt(self, x: Any) -> Any:
+        return x.sqrt()
+
+
+def _backend(y: Any, recipe: Recipe) -> Any:
+    if is_tensor(y):
+        return _Torch(y, recipe.precision)
+    return _Numpy(np.float64 if recipe.precision == "float64" else np.float32)
+
+
+# -- the run ----------------------------------------------------------------------------
+def _frame_step(r: Recipe, fr: Any, ops: Any, like: Any) -> Any:
+    """DC removal, pre-emphasis, gain and window of frames ``(..., t, span)``."""
+    if r.remove_dc:
+        fr = fr - ops.mean(fr, -1)
+    p = r.preemphasis
+    length = r.frame_length
+    if r.preemphasis_style == "lookahead":
+        fr = fr[..., 1 : length + 1] - p * fr[..., :length] if p else fr[..., :length]
+    elif p:
+        first = fr[..., :1] * (1.0 - p)  # Kaldi's x0 - p*x0 and HTK's x0*(1-p) agree
+        fr = ops.concat([first, fr[..., 1:] - p * fr[..., :-1]], -1)
+    if r.frame_scale != 1.0:
+        fr = fr * r.frame_scale
+    return fr * ops.const(window(r.window, length, r.periodic), like)
+
+
+def _normalize(r: Recipe, x: Any, ops: Any, valid: Optional[list[int]]) -> Any:
+    """Standardize ``x`` ``(batch, t, n_mels)`` as the recipe says."""
+    if r.normalize == "fixed":
+        mean = ops.const(np.asarray(r.norm_mean, dtype=np.float64), x)
+        std = ops.const(np.asarray(r.norm_std, dtype=np.float64), x)
+        return (x - mean) / std
+    axes = -2 if r.normalize == "per_bin" else None
+    rows = []
+    for b in range(x.shape[0]):
+        n = x.shape[-2] if valid is None else valid[b]
+        seg = x[b, :n]
+        if axes is None:
+            seg_flat = seg.reshape(-1, 1)
+            mean, var = ops.mean(seg_flat, 0).reshape(1, 1), ops.std(seg_flat, 0, r.norm_ddof)
+            var = var.reshape(1, 1)
+        else:
+            mean, var = ops.mean(seg, axes), ops.std(seg, axes, r.norm_ddof)
+        std = ops.sqrt(var + r.norm_eps) if r.norm_eps_in_sqrt else ops.sqrt(var) + r.norm_eps
+        row = (x[b] - mean) / std
+        if r.zero_invalid and n < x.shape[-2]:
+            row = ops.concat([row[:n], row[n:] * 0.0], 0)
+        rows.append(row[None])
+    return ops.concat(rows, 0)
+
+
+def _deltas(x: Any, ops: Any) -> Any:
+    """``(x[t+1] - x[t-1]) / 2`` along frames with the edge frames repeated."""
+    padded = ops.concat([x[..., :1, :], x, x[..., -1:, :]], -2)
+    return (padded[..., 2:, :] - padded[..., :-2, :]) / 2.0
+
+
+def run(recipe: Recipe, y: Any, *, lengths: Optional[list[int]] = None) -> Any:
+    """Compute ``recipe`` on a batch of equal-length clips.
+
+    Parameters
+    ----------
+    recipe : Recipe
+        The front end.
+    y : np.ndarray or torch.Tensor [shape=(batch, n)]
+        Clips at ``recipe.sample_rate`` (a tensor runs in torch on its device, in its
+        dtype or in float64 when the recipe's ``precision`` is float64).
+    lengths : list of int, optional
+        Real samples of each clip (the rest is padding): normalization statistics use
+        :meth:`Recipe.valid_frames` of them and ``zero_invalid`` zeroes the frames after.
+
+    Returns
+    -------
+    np.ndarray or torch.Tensor [shape=(batch, n_frames, n_features)]
+        Frames first, in the compute dtype (see ``precision``); callers cast.
+    """
+    r = recipe
+    ops = _backend(y, r)
+    if y.ndim != 2:
+        raise ParameterError(f"y must be a (batch, n) batch of clips, got {y.ndim} axes")
+    x = ops.asarray(y)
+    if r.waveform_scale != 1.0:
+        x = x * r.waveform_scale
+    if r.waveform_preemphasis:
+        x = ops.concat([x[..., :1], x[..., 1:] - r.waveform_preemphasis * x[..., :-1]], -1)
+    if r.center:
+        x = ops.pad(x, r.n_fft // 2, r.n_fft // 2, r.pad_mode)
+    span = r.frame_length + (1 if r.preemphasis_style == "lookahead" else 0)
+    count = r.n_frames(y.shape[-1])
+    if count == 0:
+        raise ParameterError(
+            f"clips of {y.shape[-1]} samples are shorter than one frame of this recipe"
+        )
+    fr = ops.frames(x, span, r.hop_length)[..., :count, :]
+    fr = _frame_step(r, fr, ops, x)
+    spec = ops.power_spectrum(fr, r.n_fft, r.power)
+    mel = spec @ ops.const(mel_bank(r), x)
+    if r.log != "none":
+        mel = ops.maximum(mel, r.mel_floor) if r.floor_mode == "max" else mel + r.mel_floor
+        mel = ops.log(mel, "ln" if r.log == "ln" else "log10")
+        if r.log == "db":
+            mel = mel * 10.0
+        if r.dynamic_range is not None:
+            mel = ops.maximum(mel, ops.amax(mel, (-1, -2)) - r.dynamic_range)
+        if r.log_scale != 1.0 or r.log_offset != 0.0:
+            mel = mel * r.log_scale + r.log_offset
+    valid = None if lengths is None else [min(r.valid_frames(n), count) for n in lengths]
+    if r.normalize != "none":
+        mel = _normalize(r, mel, ops, valid)
+    if r.deltas:
+        mel = ops.concat([mel, _deltas(mel, ops)], -1)
+    if r.stack > 1:
+        usable = mel.shape[-2] - mel.shape[-2] % r.stack
+        mel = mel[..., :usable, :].reshape(
+            mel.shape[0], usable // r.stack, mel.shape[-1] * r.stack
+        )
+    return mel

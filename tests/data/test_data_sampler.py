@@ -82,6 +82,8 @@ def test_bucketing_cuts_padding_waste() -> None:
         ({"batch_size": 2, "num_buckets": 0}, "num_buckets=0 must be"),
         ({"max_duration": -1.0}, "max_duration=-1.0 must be"),
         ({"max_duration": 5.0, "drop_last": True}, "drop_last=True needs batch_size"),
+        ({"batch_size": 2, "num_replicas": 0}, "num_replicas=0 must be an integer >= 1"),
+        ({"batch_size": 2, "num_replicas": 2, "rank": 2}, "rank=2 must be below"),
     ],
 )
 def test_bad_options(kwargs: dict, match: str) -> None:
@@ -92,3 +94,21 @@ def test_bad_options(kwargs: dict, match: str) -> None:
 def test_bad_durations() -> None:
     with pytest.raises(ParameterError, match="durations must be"):
         BucketBatchSampler([1.0, float("nan")], batch_size=2)
+
+
+@pytest.mark.parametrize("replicas", [2, 3, 7])
+def test_ranks_share_the_epoch_without_overlap(replicas: int) -> None:
+    d = speech_durations(500)
+    whole = BucketBatchSampler(d, max_duration=120.0, seed=4)
+    whole.set_epoch(2)
+    ranks = []
+    for rank in range(replicas):
+        s = BucketBatchSampler(d, max_duration=120.0, seed=4, num_replicas=replicas, rank=rank)
+        s.set_epoch(2)
+        ranks.append(list(s))
+    assert len({len(r) for r in ranks}) == 1  # equal counts: no rank waits at the end
+    n = len(whole)
+    merged = [ranks[k % replicas][k // replicas] for k in range(n)]
+    assert merged == list(whole)  # the ranks' batches interleave back to the epoch
+    repeats = len(ranks[0]) * replicas - n
+    assert 0 <= repeats < replicas

@@ -42,6 +42,14 @@ class BucketBatchSampler:
         Seed of the shuffles (with the epoch, :meth:`set_epoch`).
     drop_last : bool
         Drop each bucket's last batch when it is not full (``batch_size`` only).
+    num_replicas, rank : int or None
+        Distributed training: this process yields only every ``num_replicas``-th batch
+        of the epoch, from ``rank`` on, so the ranks share the epoch's batches without
+        overlap.  The batch list is first extended with its own first batches to a
+        multiple of ``num_replicas``, so every rank gets the same number of batches
+        (``DistributedSampler``'s rule; at most ``num_replicas - 1`` batches repeat).
+        None reads them from ``torch.distributed`` when it is initialized (1 and 0
+        otherwise).  Every rank must use the same ``seed`` and call :meth:`set_epoch`.
 
     Examples
     --------
@@ -61,7 +69,10 @@ class BucketBatchSampler:
         shuffle: bool = True,
         seed: int = 0,
         drop_last: bool = False,
+        num_replicas: int | None = None,
+        rank: int | None = None,
     ) -> None:
+        num_replicas, rank = _world(num_replicas, rank)
         if callable(getattr(durations, "durations", None)):
             durations = durations.durations()
         d = np.asarray(durations, dtype=np.float64)
@@ -87,6 +98,7 @@ class BucketBatchSampler:
         self.shuffle = bool(shuffle)
         self.seed = int(seed)
         self.drop_last = bool(drop_last)
+        self.num_replicas, self.rank = num_replicas, rank
         self.epoch = 0
         order = np.argsort(d, kind="stable")
         n_buckets = max(1, min(self.num_buckets, d.size))
@@ -97,7 +109,7 @@ class BucketBatchSampler:
         self.epoch = int(epoch)
 
     def batches(self) -> list[list[int]]:
-        """Return this epoch's batches (lists of item indices)."""
+        """Return this epoch's batches for this rank (lists of item indices)."""
         rng = np.random.default_rng([self.seed, self.epoch])
         out: list[list[int]] = []
         for bucket in self.buckets:
@@ -105,6 +117,10 @@ class BucketBatchSampler:
             out.extend(self._pack(idx))
         if self.shuffle:
             out = [out[k] for k in rng.permutation(len(out))]
+        if self.num_replicas > 1 and out:
+            extra = -len(out) % self.num_replicas
+            out = (out + out * (extra // len(out) + 1))[: len(out) + extra]
+            out = out[self.rank :: self.num_replicas]
         return out
 
     def _pack(self, idx: Sequence[int] | np.ndarray) -> list[list[int]]:
@@ -136,5 +152,23 @@ class BucketBatchSampler:
         return (
             f"BucketBatchSampler({self.durations.size} items, max_duration={self.max_duration},"
             f" batch_size={self.batch_size}, num_buckets={len(self.buckets)}, "
-            f"shuffle={self.shuffle}, seed={self.seed})"
+            f"shuffle={self.shuffle}, seed={self.seed}, rank={self.rank}/{self.num_replicas})"
         )
+
+
+def _world(num_replicas: int | None, rank: int | None) -> tuple[int, int]:
+    """Return ``(num_replicas, rank)``, defaulting to ``torch.distributed``'s when it runs."""
+    import sys
+
+    dist = getattr(sys.modules.get("torch"), "distributed", None)  # never imports torch
+    running = dist is not None and dist.is_available() and dist.is_initialized()
+    if num_replicas is None:
+        num_replicas = dist.get_world_size() if running else 1  # type: ignore[union-attr]
+    if rank is None:
+        rank = dist.get_rank() if running else 0  # type: ignore[union-attr]
+    for name, value, low in (("num_replicas", num_replicas, 1), ("rank", rank, 0)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ParameterError(f"{name}={value!r} must be an integer >= {low}")
+    if rank >= num_replicas:
+        raise ParameterError(f"rank={rank} must be below num_replicas={num_replicas}")
+    return int(num_replicas), int(rank)

@@ -122,6 +122,7 @@ def test_collate_layout_features_by_frames(tmp_path: Path) -> None:
 
 def test_sampler_reads_the_rank_from_torch_distributed(tmp_path) -> None:
     import torch.distributed as dist
+
     dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'pg'}", world_size=1, rank=0)
     try:
         s = BucketBatchSampler([1.0, 2.0, 3.0], batch_size=1)

@@ -466,6 +466,17 @@ def run(recipe: Recipe, y: Any, *, lengths: Optional[list[int]] = None) -> Any:
     -------
     np.ndarray or torch.Tensor [shape=(batch, n_frames, n_features)]
         Frames first, in the compute dtype (see ``precision``); callers cast.
+
+    Examples
+    --------
+    Whisper's log-mel (the model pads clips to 30 s first; here 1 s):
+
+    >>> import numpy as np
+    >>> from melforge.feature.recipe import Recipe, run
+    >>> whisper = Recipe(center=True, drop_last=True, fmax=8000.0, dynamic_range=8.0,
+    ...                  log_scale=0.25, log_offset=1.0, precision="float32")
+    >>> run(whisper, np.zeros((2, 16000), np.float32)).shape
+    (2, 100, 80)
     """
     r = recipe
     ops = _backend(y, r)

@@ -70,6 +70,12 @@ class Recipe:
         FFT size (>= ``frame_length``; the windowed frame is zero padded at its end).
     drop_last : bool
         Drop the last frame (Whisper).
+    snip_edges : bool
+        Kaldi's option: True frames only whole windows inside the (padded) signal;
+        False gives ``(n + hop // 2) // hop`` frames, frame ``t`` starting at
+        ``t * hop + hop // 2 - frame_length // 2``, over the signal mirrored at its
+        ends with the edge sample repeated (Kaldi, torchaudio, lhotse).  Needs
+        ``center=False``.
     remove_dc : bool
         Subtract each frame's mean (Kaldi ``remove_dc_offset``).
     preemphasis : float
@@ -140,6 +146,7 @@ class Recipe:
     hop_length: int = 160
     n_fft: int = 400
     drop_last: bool = False
+    snip_edges: bool = True
     remove_dc: bool = False
     preemphasis: float = 0.0
     preemphasis_style: str = "kaldi"
@@ -187,6 +194,8 @@ class Recipe:
             raise ParameterError(
                 f"n_fft={self.n_fft} must be >= frame_length={self.frame_length}"
             )
+        if not self.snip_edges and self.center:
+            raise ParameterError("snip_edges=False frames the signal itself: needs center=False")
         if self.power not in (1.0, 2.0):
             raise ParameterError(f"power={self.power!r} must be 1 (magnitude) or 2 (power)")
         if self.normalize == "fixed" and (self.norm_mean is None or self.norm_std is None):
@@ -221,6 +230,8 @@ class Recipe:
             n = n + 2 * (self.n_fft // 2)
         span = self.frame_length + (1 if self.preemphasis_style == "lookahead" else 0)
         count = max(0, (n - span) // self.hop_length + 1)
+        if not self.snip_edges:
+            count = (n + self.hop_length // 2) // self.hop_length
         if self.drop_last:
             count = max(0, count - 1)
         return count
@@ -401,6 +412,19 @@ def _backend(y: Any, recipe: Recipe) -> Any:
 
 
 # -- the run ----------------------------------------------------------------------------
+def _mirror_edges(r: Recipe, x: Any, ops: Any, count: int, span: int) -> Any:
+    """Return the signal whose frame ``t`` starts at ``t * hop`` (``snip_edges=False``).
+
+    Kaldi reads sample ``-s - 1`` for ``s < 0`` and ``2n - 1 - s`` for ``s >= n``: numpy's
+    ``symmetric`` padding.
+    """
+    n = x.shape[-1]
+    first = r.hop_length // 2 - r.frame_length // 2
+    last = (count - 1) * r.hop_length + first + span
+    left, right = max(0, -first), max(0, last - n)
+    return ops.pad(x, left, right, "symmetric")[..., first + left :]
+
+
 def _frame_step(r: Recipe, fr: Any, ops: Any, like: Any) -> Any:
     """DC removal, pre-emphasis, gain and window of frames ``(..., t, span)``."""
     if r.remove_dc:
@@ -495,6 +519,8 @@ def run(recipe: Recipe, y: Any, *, lengths: Optional[list[int]] = None) -> Any:
         raise ParameterError(
             f"clips of {y.shape[-1]} samples are shorter than one frame of this recipe"
         )
+    if not r.snip_edges:
+        x = _mirror_edges(r, x, ops, count + int(r.drop_last), span)
     fr = ops.frames(x, span, r.hop_length)[..., :count, :]
     fr = _frame_step(r, fr, ops, x)
     spec = ops.power_spectrum(fr, r.n_fft, r.power)

@@ -11,6 +11,7 @@ from melforge._errors import ParameterError
 from melforge._tensors import is_tensor
 from melforge.feature.kaldi import _WINDOWS as _KALDI_WINDOWS, kaldi_fbank
 from melforge.feature.nemo import _NORMALIZE as _NEMO_NORMALIZE, nemo_log_mel
+from melforge.feature.recipe import Recipe
 from melforge.feature.wav2vec2 import normalize_waveform
 from melforge.feature.whisper import HOP_LENGTH, SAMPLE_RATE, whisper_log_mel
 from melforge.presets.base import (
@@ -165,6 +166,35 @@ class KaldiFbankPreset(Preset):
         return int(self.sample_rate * 0.001 * self.frame_shift_ms)
 
     torch_native: ClassVar[bool] = True
+
+    def recipe(self) -> Optional[Recipe]:
+        """Return the front end as a :class:`~melforge.feature.recipe.Recipe`.
+
+        Kaldi's steps under the recipe's names (symmetric window, ``2 ** ceil(log2)``
+        point FFT, Kaldi mel bank with ``high_freq <= 0`` resolved from Nyquist, ln
+        floored at float32 epsilon), in float64 (:func:`~melforge.feature.kaldi_fbank`'s
+        float32 rounding, Kaldi's, is not part of the description).  ``dither`` is left
+        out (the recipe describes the features without noise).  None when the features
+        hold a step a recipe has no field for: the energy column (``use_energy``) or the
+        ``"sine"`` window.
+        """
+        if self.use_energy or self.window == "sine":
+            return None
+        sr = self.sample_rate
+        frame_length = int(sr * 0.001 * self.frame_length_ms)
+        nyquist = 0.5 * sr
+        return Recipe(
+            sample_rate=sr, waveform_scale=self.waveform_scale,
+            frame_length=frame_length, hop_length=self.hop_length,
+            n_fft=1 << (frame_length - 1).bit_length(), snip_edges=self.snip_edges,
+            remove_dc=self.remove_dc_offset, preemphasis=self.preemphasis,
+            preemphasis_style="kaldi", window="hann" if self.window == "hanning" else self.window,
+            periodic=False, power=2.0 if self.use_power else 1.0, n_mels=self.num_mel_bins,
+            fmin=self.low_freq,
+            fmax=self.high_freq if self.high_freq > 0.0 else nyquist + self.high_freq,
+            mel_bank="kaldi", mel_norm=None, log="ln" if self.use_log_fbank else "none",
+            mel_floor=float(np.finfo(np.float32).eps), floor_mode="max", precision="float64",
+        )  # fmt: skip
 
     def _compute(self, y: np.ndarray) -> np.ndarray:
         options = self.params()

@@ -16,6 +16,7 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge.feature.kaldi import kaldi_fbank
+from melforge.feature.recipe import Recipe, run
 
 __all__ = ["config_bool", "config_int", "config_float", "config_padding", "fbank_features"]
 
@@ -105,3 +106,63 @@ def fbank_features(
         )  # fmt: skip
         for y in clips
     ]
+
+
+_EPS32 = float(np.finfo(np.float32).eps)  # the log floor of the recipe
+
+
+def fbank_recipe(*, num_mel_bins: int, window: str, waveform_scale: float) -> Recipe:
+    """Return this module's recipe as a :class:`~melforge.feature.recipe.Recipe`.
+
+    Parameters
+    ----------
+    num_mel_bins : int
+        Mel bins per frame.
+    window : {"povey", "hanning"}
+        transformers' ``window_function`` name (both symmetric, over 399 samples).
+    waveform_scale : float
+        Gain of the waveform first (32768 for SeamlessM4T and Speech2Text, 1 for AST).
+
+    Returns
+    -------
+    Recipe
+        Log filterbanks ``(n_frames, num_mel_bins)``, without normalization (the families
+        add theirs).  ``precision="float64"``: transformers' numpy path computes in
+        float64, and a float32 FFT moves the quietest bands by more than 1e-4.
+    """
+    return Recipe(
+        waveform_scale=waveform_scale, frame_length=FRAME_LENGTH, hop_length=HOP,
+        n_fft=1 << (FRAME_LENGTH - 1).bit_length(), remove_dc=True, preemphasis=0.97,
+        preemphasis_style="kaldi", window="hann" if window == "hanning" else window,
+        periodic=False, power=2.0, n_mels=num_mel_bins, fmin=20.0, fmax=None,
+        mel_bank="kaldi", mel_norm=None, log="ln", mel_floor=_EPS32, floor_mode="max",
+        precision="float64",
+    )  # fmt: skip
+
+
+def too_short(clips: list[Any]) -> bool:
+    """Return True when a clip (1-D array or tensor) is shorter than one 400-sample frame."""
+    return any(int(y.shape[-1]) < FRAME_LENGTH for y in clips)
+
+
+def fbank_tensors(clips: list[Any], recipe: Recipe) -> list[Any]:
+    """:func:`~melforge.feature.recipe.run` of ``recipe`` on each 1-D tensor, in torch.
+
+    Clips of equal length (and device and dtype) run as one ``(batch, n)`` call.
+
+    Returns
+    -------
+    list of torch.Tensor [shape=(n_frames_i, recipe.n_features)]
+        In the recipe's compute dtype (float64 here); callers cast.
+    """
+    import torch
+
+    out: list[Any] = [None] * len(clips)
+    groups: dict[tuple[int, Any, Any], list[int]] = {}
+    for i, y in enumerate(clips):
+        groups.setdefault((int(y.shape[-1]), y.device, y.dtype), []).append(i)
+    for idx in groups.values():
+        feats = run(recipe, torch.stack([clips[i] for i in idx]))
+        for i, x in zip(idx, feats, strict=True):
+            out[i] = x
+    return out

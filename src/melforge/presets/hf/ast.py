@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from melforge.feature.recipe import Recipe
 from melforge.presets.base import FRAMES_X_FEATURES, _check_bool, _check_float, _check_int
 from melforge.presets.hf._fbank import (
     FRAME_LENGTH,
@@ -26,6 +27,9 @@ from melforge.presets.hf._fbank import (
     config_int,
     config_rate,
     fbank_features,
+    fbank_recipe,
+    fbank_tensors,
+    too_short,
 )
 from melforge.presets.pretrained import PretrainedPreset
 
@@ -64,6 +68,7 @@ class ASTFamily(PretrainedPreset):
     layout: ClassVar[str] = FRAMES_X_FEATURES
     extractor_types: ClassVar[tuple[str, ...]] = ("ASTFeatureExtractor",)
     main_input: ClassVar[str] = "input_values"
+    torch_native: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -118,3 +123,40 @@ class ASTFamily(PretrainedPreset):
         if self.do_normalize:
             out = ((out.astype(np.float64) - self.mean) / (self.std * 2)).astype(np.float32)
         return {"input_values": out}
+
+    def recipe(self) -> Recipe:
+        """Return one clip's features as a :class:`~melforge.feature.recipe.Recipe`.
+
+        The shared Kaldi fbank (:func:`~melforge.presets.hf._fbank.fbank_recipe`,
+        symmetric Hann, unscaled waveform) and, with ``do_normalize``, the fixed
+        statistics ``(x - mean) / (2 * std)``.  Cutting or zero-padding to
+        ``max_length`` frames (padded frames are normalized too) is the family's.
+        """
+        base = fbank_recipe(num_mel_bins=self.num_mel_bins, window="hanning", waveform_scale=1.0)
+        if not self.do_normalize:
+            return base
+        return dataclasses.replace(
+            base, normalize="fixed", norm_mean=(self.mean,), norm_std=(2.0 * self.std,)
+        )
+
+    def _batch_tensor(self, clips: list[Any]) -> dict[str, Any]:  # type: ignore[override]
+        """:meth:`_batch` on 1-D tensors, in torch (float64) on their device (same rules).
+
+        A clip shorter than one frame is sent to the numpy path, which raises its error.
+        """
+        import torch
+
+        if too_short(clips):
+            return super()._batch_tensor(clips)
+        keep = (self.max_length - 1) * HOP + FRAME_LENGTH  # frames past max_length: unused
+        recipe = self.recipe()
+        feats = fbank_tensors([y[:keep] for y in clips], recipe)
+        # Padded frames hold zeros before normalization, so the normalized zero after it.
+        fill = 0.0 if not self.do_normalize else (0.0 - self.mean) / (self.std * 2)
+        out = torch.full(
+            (len(feats), self.max_length, self.num_mel_bins), fill, dtype=feats[0].dtype,
+            device=feats[0].device,
+        )  # fmt: skip
+        for b, x in enumerate(feats):
+            out[b, : x.shape[0]] = x
+        return {"input_values": out.to(clips[0].dtype)}

@@ -17,7 +17,8 @@ from typing import Any, ClassVar, Optional
 import numpy as np
 
 from melforge._errors import ParameterError
-from melforge.presets._padding import pad_sequences
+from melforge.feature.recipe import Recipe
+from melforge.presets._padding import pad_plan, pad_sequences
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
 from melforge.presets.hf._fbank import (
     HOP,
@@ -25,6 +26,9 @@ from melforge.presets.hf._fbank import (
     config_padding,
     config_rate,
     fbank_features,
+    fbank_recipe,
+    fbank_tensors,
+    too_short,
 )
 from melforge.presets.pretrained import PretrainedPreset
 
@@ -77,6 +81,7 @@ class SeamlessM4TFamily(PretrainedPreset):
     layout: ClassVar[str] = FRAMES_X_FEATURES
     extractor_types: ClassVar[tuple[str, ...]] = ("SeamlessM4TFeatureExtractor",)
     main_input: ClassVar[str] = "input_features"
+    torch_native: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -141,4 +146,74 @@ class SeamlessM4TFamily(PretrainedPreset):
         if return_attention_mask is None or return_attention_mask:
             keep = np.arange(usable) % self.stride == 1  # transformers' rule (none if stride 1)
             out["attention_mask"] = np.ascontiguousarray(mask[:, :usable][:, keep])
+        return out
+
+    def recipe(self) -> Recipe:
+        """Return one clip's features as a :class:`~melforge.feature.recipe.Recipe`.
+
+        The shared Kaldi fbank (:func:`~melforge.presets.hf._fbank.fbank_recipe`, Povey,
+        x 32768), per-bin CMVN over the clip's frames (``ddof=1``, ``+ 1e-7`` under the
+        root) and ``stride`` frames stacked: ``preset(y, sr)`` for one clip when no
+        frame padding is needed.  In a batch the frames are padded (after CMVN, before
+        stacking) by the family.
+        """
+        base = fbank_recipe(
+            num_mel_bins=self.num_mel_bins, window="povey", waveform_scale=32768.0
+        )
+        return dataclasses.replace(
+            base, normalize="per_bin", norm_ddof=1, norm_eps=1e-7, norm_eps_in_sqrt=True,
+            stack=self.stride,
+        )  # fmt: skip
+
+    def _batch_tensor(  # type: ignore[override]
+        self,
+        clips: list[Any],
+        *,
+        padding: Any = True,
+        pad_to_multiple_of: Optional[int] = 2,
+        max_length: Optional[int] = None,
+        truncation: bool = False,
+        return_attention_mask: Optional[bool] = None,
+        do_normalize_per_mel_bins: Optional[bool] = True,
+    ) -> dict[str, Any]:
+        """:meth:`_batch` on 1-D tensors, in torch (float64) on their device (same rules).
+
+        Calls the numpy path refuses (a clip shorter than one frame, ragged clips
+        without padding) are sent to it, so that it raises its own error.
+        """
+        from melforge.presets._tensor import pad_tensor_sequences
+
+        options = dict(
+            padding=padding, pad_to_multiple_of=pad_to_multiple_of, max_length=max_length,
+            truncation=truncation, return_attention_mask=return_attention_mask,
+            do_normalize_per_mel_bins=do_normalize_per_mel_bins,
+        )  # fmt: skip
+        recipe = dataclasses.replace(self.recipe(), stack=1)
+        if not do_normalize_per_mel_bins:
+            recipe = dataclasses.replace(recipe, normalize="none")
+        if too_short(clips):
+            return super()._batch_tensor(clips, **options)
+        _, _, stacked = pad_plan(
+            [recipe.n_frames(int(y.shape[-1])) for y in clips], padding=padding,
+            max_length=max_length, truncation=truncation,
+            pad_to_multiple_of=pad_to_multiple_of, padding_side=self.padding_side,
+        )  # fmt: skip
+        if not stacked:
+            return super()._batch_tensor(clips, **options)
+        padded = pad_tensor_sequences(
+            fbank_tensors(clips, recipe), padding=padding, max_length=max_length,
+            truncation=truncation, pad_to_multiple_of=pad_to_multiple_of,
+            return_attention_mask=True, padding_value=self.padding_value,
+            padding_side=self.padding_side,
+        )  # fmt: skip
+        values, mask = padded.values, padded.mask
+        batch, n_frames, n_bins = values.shape
+        usable = n_frames - n_frames % self.stride
+        values = values[:, :usable].reshape(batch, usable // self.stride, n_bins * self.stride)
+        out: dict[str, Any] = {"input_features": values.to(clips[0].dtype).contiguous()}
+        if return_attention_mask is None or return_attention_mask:
+            import torch
+
+            keep = torch.arange(usable, device=mask.device) % self.stride == 1  # see _batch
+            out["attention_mask"] = mask[:, :usable][:, keep].contiguous()
         return out

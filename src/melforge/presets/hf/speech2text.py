@@ -18,6 +18,8 @@ from typing import Any, ClassVar, Optional
 import numpy as np
 
 from melforge._errors import ParameterError
+from melforge._tensors import is_tensor
+from melforge.feature.recipe import Recipe
 from melforge.presets._padding import pad_sequences, padding_strategy
 from melforge.presets.base import FRAMES_X_FEATURES, _check_bool, _check_float, _check_int
 from melforge.presets.hf._fbank import (
@@ -28,6 +30,9 @@ from melforge.presets.hf._fbank import (
     config_padding,
     config_rate,
     fbank_features,
+    fbank_recipe,
+    fbank_tensors,
+    too_short,
 )
 from melforge.presets.pretrained import PretrainedPreset
 
@@ -74,6 +79,7 @@ class Speech2TextFamily(PretrainedPreset):
     layout: ClassVar[str] = FRAMES_X_FEATURES
     extractor_types: ClassVar[tuple[str, ...]] = ("Speech2TextFeatureExtractor",)
     main_input: ClassVar[str] = "input_features"
+    torch_native: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -161,3 +167,88 @@ class Speech2TextFamily(PretrainedPreset):
         if length < x64.shape[0]:
             x64[length:] = self.padding_value
         return x64.astype(np.float32)
+
+    def recipe(self) -> Optional[Recipe]:
+        """Return one clip's features as a :class:`~melforge.feature.recipe.Recipe`.
+
+        The shared Kaldi fbank (:func:`~melforge.presets.hf._fbank.fbank_recipe`, Povey,
+        x 32768) and, with ``do_ceptral_normalize``, per-bin CMVN over the clip's frames
+        (population deviation, no epsilon): ``preset(y, sr)`` for one clip.  None when
+        only one of ``normalize_means`` / ``normalize_vars`` is set (a recipe
+        standardizes both or neither).  ``dither`` is not part of the recipe (it
+        describes the features without dither).  In a padded batch the statistics come
+        from each row's first ``n`` frames, as the family applies them.
+        """
+        base = fbank_recipe(
+            num_mel_bins=self.num_mel_bins, window="povey", waveform_scale=32768.0
+        )
+        if not self.do_ceptral_normalize:
+            return base
+        if not (self.normalize_means and self.normalize_vars):
+            return None
+        return dataclasses.replace(base, normalize="per_bin", norm_ddof=0, norm_eps=0.0)
+
+    def _batch_tensor(  # type: ignore[override]
+        self,
+        clips: list[Any],
+        *,
+        padding: Any = False,
+        max_length: Optional[int] = None,
+        truncation: bool = False,
+        pad_to_multiple_of: Optional[int] = None,
+        return_attention_mask: Optional[bool] = None,
+        seed: Optional[int] = None,
+    ) -> dict[str, Any]:
+        """:meth:`_batch` on 1-D tensors, in torch (float64) on their device (same rules).
+
+        Dithered presets run on the host (the noise is numpy's generator's draws, which
+        torch cannot reproduce), and calls the numpy path refuses (a clip shorter than
+        one frame, padding without a mask) are sent to it, so that it raises its own
+        error.
+        """
+        from melforge.presets._tensor import pad_tensor_sequences
+
+        options = dict(
+            padding=padding, max_length=max_length, truncation=truncation,
+            pad_to_multiple_of=pad_to_multiple_of, return_attention_mask=return_attention_mask,
+            seed=seed,
+        )  # fmt: skip
+        want_mask = True if return_attention_mask is None else bool(return_attention_mask)
+        pads = padding_strategy(padding, max_length) != "do_not_pad"
+        refused = pads and not want_mask and self.do_ceptral_normalize
+        if self.dither > 0.0 or refused or too_short(clips):
+            return super()._batch_tensor(clips, **options)
+        recipe = fbank_recipe(
+            num_mel_bins=self.num_mel_bins, window="povey", waveform_scale=32768.0
+        )
+        padded = pad_tensor_sequences(
+            fbank_tensors(clips, recipe), padding=padding, max_length=max_length,
+            truncation=truncation, pad_to_multiple_of=pad_to_multiple_of,
+            return_attention_mask=want_mask, padding_value=self.padding_value,
+            padding_side=self.padding_side,
+        )  # fmt: skip
+        values = padded.values
+        rows = list(values) if is_tensor(values) else values
+        if self.do_ceptral_normalize:
+            lengths = padded.lengths if pads else [x.shape[0] for x in rows]
+            rows = [self._cmvn_tensor(x, int(n)) for x, n in zip(rows, lengths, strict=True)]
+        rows = [x.to(clips[0].dtype) for x in rows]
+        out: dict[str, Any] = {"input_features": rows}
+        if is_tensor(values):
+            import torch
+
+            out["input_features"] = torch.stack(rows)
+        if want_mask:
+            out["attention_mask"] = padded.mask
+        return out
+
+    def _cmvn_tensor(self, x: Any, length: int) -> Any:
+        """:meth:`_cmvn` on a float64 tensor ``(t, bins)`` (same rules, a new tensor)."""
+        if self.normalize_means:
+            x = x - x[:length].mean(dim=0)
+        if self.normalize_vars:
+            x = x / x[:length].std(dim=0, correction=0)
+        if length < x.shape[0]:
+            x = x.clone()
+            x[length:] = self.padding_value
+        return x

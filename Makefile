@@ -44,14 +44,22 @@ test: $(VENV)/.installed-test
 
 # Torch-only references (Parakeet, Phi-4, Granite ...) rerun live, in a separate venv so
 # that `make test` stays free of torch.  torch==2.13.0 is the CPU wheel on this machine.
-# Granite's live tests also need torchaudio (see tests/golden/make_granite.py); without
-# it they skip and the golden comparisons in `make test` still run.
+# Granite's live tests also need torchaudio (MelSpectrogram, compute_deltas).  No
+# torchaudio is built for torch 2.13: PyPI's newest, 2.11.1, asks for torch>=2.11 (so it
+# installs beside 2.13.0 without pulling another torch), but its compiled extension is a
+# CUDA build that fails to load here (libc10_cuda.so); with it removed torchaudio runs
+# in its documented no-extension mode, where those two functions are plain torch (see
+# tests/golden/make_granite.py).
 VENV_TORCH ?= .venv-torch
+TORCHAUDIO ?= torchaudio==2.11.1
 
 $(VENV_TORCH)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV_TORCH)
 	$(VENV_TORCH)/bin/python -m pip --disable-pip-version-check install --quiet torch==2.13.0
 	$(VENV_TORCH)/bin/python -m pip --disable-pip-version-check install --quiet -e '.[test]'
+	$(VENV_TORCH)/bin/python -m pip --disable-pip-version-check install --quiet --no-deps '$(TORCHAUDIO)'
+	rm -f "$$($(VENV_TORCH)/bin/python -c 'import importlib.util as u, os; print(os.path.dirname(u.find_spec("torchaudio").origin))')"/lib/*.so
+	$(VENV_TORCH)/bin/python -c 'import torchaudio.transforms, torchaudio.functional'
 	touch $@
 
 test-torch: $(VENV_TORCH)/.installed

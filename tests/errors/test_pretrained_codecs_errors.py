@@ -47,3 +47,33 @@ def test_padding_with_truncation():
     clip = np.zeros((2, 30000), np.float32)
     with pytest.raises(ParameterError, match=r"padding and truncation were both set"):
         p.batch([clip], 48000, padding=True, truncation=True)
+
+
+T5 = {"feature_extractor_type": "SpeechT5FeatureExtractor"}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"win_function": "blackman"}, r"win_function='blackman' must be one of"),
+        ({"fmax": 9000}, r"fmin=80.0 and fmax=9000.0 must satisfy fmin < fmax <= sample_rate"),
+        ({"hop_length": 2.5}, r"config hop_length=2.5 must be an integer >= 1"),
+        ({"mel_floor": 0}, r"mel_floor=0.0 must be a finite number > 0"),
+        ({"win_length": 1, "sampling_rate": 1000, "fmin": 0, "fmax": 400},
+         r"a frame needs 2 samples or more"),
+    ],
+)  # fmt: skip
+def test_speecht5_target_config_refusals(extra, message):
+    with pytest.raises(ParameterError, match=message):
+        from_pretrained({**T5, **extra})
+
+
+def test_speecht5_audio_target_option():
+    p = from_pretrained(T5)
+    clip = np.zeros(1600, np.float32)
+    with pytest.raises(ParameterError, match="audio_target must be True .* or a list"):
+        p.batch([clip], 16000, audio_target="yes")
+    with pytest.raises(ParameterError, match="resample=False"):
+        p.batch([clip], 8000, audio_target=[clip], resample=False)
+    # False and None leave the audio side alone
+    assert set(p.batch([clip], 16000, audio_target=False)) == {"input_values", "attention_mask"}

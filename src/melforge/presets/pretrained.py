@@ -2,13 +2,16 @@
 
 A pretrained audio model ships its front end as a JSON config (transformers'
 ``preprocessor_config.json``, or ``processor_config.json`` with a nested
-``"feature_extractor"`` entry).  :func:`from_pretrained` reads it from a folder, a file,
-a dict, or the local Hugging Face cache (never the network), picks the recipe family by
-its ``feature_extractor_type`` and returns a frozen :class:`PretrainedPreset`.
+``"feature_extractor"`` or ``"audio_processor"`` entry).  :func:`from_pretrained` reads
+it from a folder, a file, a dict, or the local Hugging Face cache (never the network),
+picks the recipe family by its ``feature_extractor_type`` and returns a frozen
+:class:`PretrainedPreset`.
 
 Strict by default: a config key that would change the numbers but is not implemented,
 or an unknown ``feature_extractor_type``, raises :class:`~melforge.ParameterError`
-naming the key (or listing the supported types).  Nothing is silently ignored.
+naming the key (or listing the supported types).  The one set of keys left aside is
+an image processor's in a combined config (see :func:`from_pretrained`): transformers'
+audio extractor never reads them either.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge._tensors import any_tensor, is_tensor
+from melforge.presets._combined import IMAGE_PROCESSOR_KEYS, image_processor_keys
 from melforge.presets.base import Preset
 
 __all__ = [
@@ -163,28 +167,36 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def _extractor_entry(data: Mapping[str, Any]) -> Optional[dict[str, Any]]:
-    """Return the feature-extractor config in ``data`` (itself, or a nested entry)."""
-    nested = data.get("feature_extractor")
-    if isinstance(nested, Mapping):
-        return dict(nested)
-    if "feature_extractor_type" in data:
+#: The nested entries of a processor config that hold the audio feature extractor, in
+#: transformers' order of preference (``get_feature_extractor_dict``).
+NESTED_KEYS = ("feature_extractor", "audio_processor")
+
+
+def _extractor_entry(
+    data: Mapping[str, Any], *, nested_only: bool = False
+) -> Optional[dict[str, Any]]:
+    """Return the feature-extractor config in ``data`` (a nested entry, or itself)."""
+    for key in NESTED_KEYS:
+        nested = data.get(key)
+        if isinstance(nested, Mapping):
+            return dict(nested)
+    if "feature_extractor_type" in data and not nested_only:
         return dict(data)
     return None
 
 
 def _from_folder(folder: Path) -> tuple[dict[str, Any], str]:
-    # transformers' order: a nested entry of processor_config.json, then
-    # preprocessor_config.json.
+    # transformers' order: a nested entry of processor_config.json ("feature_extractor",
+    # then "audio_processor"), then the whole preprocessor_config.json.
     for name in CONFIG_NAMES:
         path = folder / name
         if path.is_file():
-            entry = _extractor_entry(_read_json(path))
+            entry = _extractor_entry(_read_json(path), nested_only=name == "processor_config.json")
             if entry is not None:
                 return entry, str(path)
     raise ParameterError(
         f"no feature-extractor config in {str(folder)!r}: looked for a 'feature_extractor' "
-        f"entry in processor_config.json, then preprocessor_config.json"
+        "or 'audio_processor' entry in processor_config.json, then preprocessor_config.json"
     )
 
 
@@ -195,7 +207,8 @@ def load_config(source: Any, *, revision: str = "main") -> tuple[dict[str, Any],
     ----------
     source : dict, str or os.PathLike
         A config mapping; a folder holding ``processor_config.json`` (with a nested
-        ``"feature_extractor"``) or ``preprocessor_config.json``; a path to such a JSON
+        ``"feature_extractor"`` or ``"audio_processor"``) or ``preprocessor_config.json``
+        (read whole); a path to such a JSON
         file; or a model id ``"org/name"`` (optionally written ``"hf:org/name"``),
         resolved only from the local Hugging Face cache (``HF_HUB_CACHE``, else
         ``HF_HOME/hub``, else ``~/.cache/huggingface/hub``).
@@ -219,7 +232,7 @@ def load_config(source: Any, *, revision: str = "main") -> tuple[dict[str, Any],
         if entry is None:
             raise ParameterError(
                 "the config dict has no 'feature_extractor_type' (nor a nested "
-                "'feature_extractor' entry)"
+                "'feature_extractor' or 'audio_processor' entry)"
             )
         return entry, "<dict>"
     if not isinstance(source, (str, os.PathLike)):
@@ -240,7 +253,7 @@ def load_config(source: Any, *, revision: str = "main") -> tuple[dict[str, Any],
         if entry is None:
             raise ParameterError(
                 f"config {text!r} has no 'feature_extractor_type' (nor a nested "
-                "'feature_extractor' entry)"
+                "'feature_extractor' or 'audio_processor' entry)"
             )
         return entry, str(path)
     if text.count("/") == 1 and not text.startswith((".", "/", "~")):
@@ -278,7 +291,8 @@ class PretrainedPreset(Preset):
     Attributes
     ----------
     config_sha256 : str
-        SHA-256 of the source config's canonical JSON ("" when built by hand).
+        SHA-256 of the source config's canonical JSON, less the image processor's keys
+        of a combined config ("" when built by hand).
 
     Examples
     --------
@@ -317,14 +331,26 @@ class PretrainedPreset(Preset):
         """Build the preset from a feature-extractor config (strict: see module doc)."""
         remaining = dict(config)
         fields = cls._fields_from_config(remaining)
-        unknown = sorted(k for k in remaining if k not in INERT_KEYS)
+        # The family reads its own keys first (an image key of the same name, such as
+        # do_normalize, reaches transformers' audio extractor too); what is left of the
+        # named image processor's keys is set aside.
+        image = {k for k in image_processor_keys(config) if k in remaining}
+        unknown = sorted(k for k in remaining if k not in INERT_KEYS and k not in image)
         if unknown:
+            owner = config.get("image_processor_type")
+            hint = (
+                f"; image_processor_type={owner!r} is not an image processor whose keys "
+                f"melforge knows ({', '.join(sorted(IMAGE_PROCESSOR_KEYS))})"
+                if owner is not None and not image
+                else ""
+            )
             raise ParameterError(
                 f"{config.get('feature_extractor_type', cls.__name__)} config key(s) "
                 f"{unknown} are not implemented by melforge's {cls.kind!r} recipe and may "
-                "change the features; remove them from the config if they are unused"
+                f"change the features; remove them from the config if they are unused{hint}"
             )
-        digest = sha256 if sha256 is not None else config_sha256(config)
+        audio = {k: v for k, v in config.items() if k not in image}
+        digest = sha256 if sha256 is not None else config_sha256(audio)
         return cls(name=name, config_sha256=digest, **fields)
 
     # -- computing -----------------------------------------------------------------------
@@ -492,6 +518,24 @@ def from_pretrained(
     ParameterError
         No config found, an unknown ``feature_extractor_type`` (the message lists the
         supported ones), or a config key melforge does not implement (named).
+
+    Notes
+    -----
+    Combined configs of multimodal models are read as transformers reads them:
+
+    - ``processor_config.json`` with nested entries (``{"feature_extractor": {...},
+      "image_processor": {...}, ...}``): the ``"feature_extractor"`` entry, else the
+      ``"audio_processor"`` one (Phi-4-multimodal, Granite Speech); the other entries
+      and the processor's own keys are not read.  Without such an entry the folder's
+      ``preprocessor_config.json`` is used.
+    - A flat ``preprocessor_config.json`` holding the audio keys and an image
+      processor's (Qwen2.5-Omni, Gemma 3n, Phi-4-multimodal): the audio family reads its
+      keys first; the keys left that belong to the class named by
+      ``image_processor_type`` (Qwen2-VL, SigLIP or Phi-4-multimodal image processors)
+      are set aside, as transformers' audio extractor ignores them.  Any other key is
+      still refused, and so are image keys when ``image_processor_type`` is missing or
+      names a class melforge does not know.  The set-aside keys are not part of
+      ``config_sha256``.
 
     Examples
     --------

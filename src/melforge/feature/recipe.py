@@ -30,6 +30,7 @@ presets apply them around it.  Parameter names follow transformers'
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 from typing import Any, Optional
@@ -41,7 +42,7 @@ from melforge._tensors import is_tensor
 
 __all__ = ["Recipe", "run", "mel_bank", "window"]
 
-_WINDOWS = ("hann", "hamming", "povey", "blackman", "rectangular")
+_WINDOWS = ("hann", "hamming", "povey", "blackman", "rectangular", "hann_float32")
 _BANKS = ("slaney", "htk", "kaldi", "mel_space")
 _LOGS = ("none", "ln", "log10", "db")
 _NORMALIZE = ("none", "per_bin", "per_clip", "fixed")
@@ -76,6 +77,11 @@ class Recipe:
         ``t * hop + hop // 2 - frame_length // 2``, over the signal mirrored at its
         ends with the edge sample repeated (Kaldi, torchaudio, lhotse).  Needs
         ``center=False``.
+    extra_sample : bool
+        Frames span ``frame_length + 1`` samples whatever the pre-emphasis style, so
+        the frame count is that of ``frame_length + 1``-sample frames; only look-ahead
+        pre-emphasis reads the extra sample, the other styles drop it (transformers'
+        Gemma 3n / Gemma 4 audio extractors).  Implied by ``"lookahead"``.
     remove_dc : bool
         Subtract each frame's mean (Kaldi ``remove_dc_offset``).
     preemphasis : float
@@ -86,8 +92,9 @@ class Recipe:
         ``x[k + 1] - p * x[k]`` (look-ahead).
     frame_scale : float
         Gain applied after in-frame pre-emphasis (Phi-4: 32768).
-    window : {"hann", "hamming", "povey", "blackman", "rectangular"}
-        Analysis window of ``frame_length`` samples.
+    window : {"hann", "hamming", "povey", "blackman", "rectangular", "hann_float32"}
+        Analysis window of ``frame_length`` samples (``hann_float32``: the Hann formula
+        evaluated in float32 arithmetic, as transformers' Gemma 3n computes it).
     periodic : bool
         Periodic (``torch.hann_window`` default) or symmetric window.
     power : float
@@ -135,6 +142,11 @@ class Recipe:
         Arithmetic of the run.  float64 recipes (the Kaldi-fbank families, whose
         quietest bands a float32 FFT moves by more than 1e-4) also run in float64 on
         tensors; float32 recipes run on a tensor in its own dtype.
+    frame_dtype : {None, "float32"}
+        "float32": the waveform and per-frame steps (gain, pre-emphasis, window, its
+        values rounded to float32) run in float32, as transformers' numpy extractors do
+        on float32 audio, and the FFT and what follows in ``precision``.  Their
+        rounding sets the quietest bands (Gemma: up to 6e-4 in ``ln`` units).
     """
 
     sample_rate: float = 16000
@@ -147,6 +159,7 @@ class Recipe:
     n_fft: int = 400
     drop_last: bool = False
     snip_edges: bool = True
+    extra_sample: bool = False
     remove_dc: bool = False
     preemphasis: float = 0.0
     preemphasis_style: str = "kaldi"
@@ -175,13 +188,14 @@ class Recipe:
     deltas: bool = False
     stack: int = 1
     precision: str = "float64"
+    frame_dtype: Optional[str] = None
 
     def __post_init__(self) -> None:
         choices = {
             "pad_mode": ("reflect", "constant"), "preemphasis_style": _PREEMPHASIS,
             "window": _WINDOWS, "mel_bank": _BANKS, "mel_norm": ("slaney", None),
             "log": _LOGS, "floor_mode": ("max", "add"), "normalize": _NORMALIZE,
-            "precision": ("float64", "float32"),
+            "precision": ("float64", "float32"), "frame_dtype": (None, "float32"),
         }  # fmt: skip
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
@@ -224,12 +238,17 @@ class Recipe:
         """Output vector size: ``n_mels``, doubled by deltas, times ``stack``."""
         return self.n_mels * (2 if self.deltas else 1) * self.stack
 
+    @property
+    def span(self) -> int:
+        """Samples a frame reads: ``frame_length`` (+ 1: look-ahead or ``extra_sample``)."""
+        extra = self.extra_sample or self.preemphasis_style == "lookahead"
+        return self.frame_length + (1 if extra else 0)
+
     def n_frames(self, n: int) -> int:
         """Output frames for a clip of ``n`` samples (before stacking)."""
         if self.center:
             n = n + 2 * (self.n_fft // 2)
-        span = self.frame_length + (1 if self.preemphasis_style == "lookahead" else 0)
-        count = max(0, (n - span) // self.hop_length + 1)
+        count = max(0, (n - self.span) // self.hop_length + 1)
         if not self.snip_edges:
             count = (n + self.hop_length // 2) // self.hop_length
         if self.drop_last:
@@ -258,6 +277,9 @@ def window(kind: str, length: int, periodic: bool) -> np.ndarray:
         w = 0.54 - 0.46 * np.cos(phase)
     elif kind == "blackman":
         w = 0.42 - 0.5 * np.cos(phase) + 0.08 * np.cos(2 * phase)
+    elif kind == "hann_float32":
+        n32 = np.arange(length, dtype=np.float32)
+        w = (0.5 * (1 - np.cos(2 * np.pi * n32 / denom))).astype(np.float64)
     else:
         w = np.ones(length)
     w.flags.writeable = False
@@ -411,6 +433,15 @@ def _backend(y: Any, recipe: Recipe) -> Any:
     return _Numpy(np.float64 if recipe.precision == "float64" else np.float32)
 
 
+def _frame_backend(ops: Any, recipe: Recipe) -> Any:
+    """``ops`` for the waveform and per-frame steps: a float32 copy with ``frame_dtype``."""
+    if recipe.frame_dtype is None:
+        return ops
+    narrow = copy.copy(ops)
+    narrow.dtype = np.float32 if isinstance(ops, _Numpy) else ops.torch.float32
+    return narrow
+
+
 # -- the run ----------------------------------------------------------------------------
 def _mirror_edges(r: Recipe, x: Any, ops: Any, count: int, span: int) -> Any:
     """Return the signal whose frame ``t`` starts at ``t * hop`` (``snip_edges=False``).
@@ -427,6 +458,8 @@ def _mirror_edges(r: Recipe, x: Any, ops: Any, count: int, span: int) -> Any:
 
 def _frame_step(r: Recipe, fr: Any, ops: Any, like: Any) -> Any:
     """DC removal, pre-emphasis, gain and window of frames ``(..., t, span)``."""
+    if r.extra_sample and r.preemphasis_style != "lookahead":
+        fr = fr[..., : r.frame_length]  # the extra sample only sets the frame count
     if r.remove_dc:
         fr = fr - ops.mean(fr, -1)
     p = r.preemphasis
@@ -506,14 +539,15 @@ def run(recipe: Recipe, y: Any, *, lengths: Optional[list[int]] = None) -> Any:
     ops = _backend(y, r)
     if y.ndim != 2:
         raise ParameterError(f"y must be a (batch, n) batch of clips, got {y.ndim} axes")
-    x = ops.asarray(y)
+    fops = _frame_backend(ops, r)
+    x = fops.asarray(y)
     if r.waveform_scale != 1.0:
         x = x * r.waveform_scale
     if r.waveform_preemphasis:
         x = ops.concat([x[..., :1], x[..., 1:] - r.waveform_preemphasis * x[..., :-1]], -1)
     if r.center:
         x = ops.pad(x, r.n_fft // 2, r.n_fft // 2, r.pad_mode)
-    span = r.frame_length + (1 if r.preemphasis_style == "lookahead" else 0)
+    span = r.span
     count = r.n_frames(y.shape[-1])
     if count == 0:
         raise ParameterError(
@@ -522,8 +556,8 @@ def run(recipe: Recipe, y: Any, *, lengths: Optional[list[int]] = None) -> Any:
     if not r.snip_edges:
         x = _mirror_edges(r, x, ops, count + int(r.drop_last), span)
     fr = ops.frames(x, span, r.hop_length)[..., :count, :]
-    fr = _frame_step(r, fr, ops, x)
-    spec = ops.power_spectrum(fr, r.n_fft, r.power)
+    fr = _frame_step(r, fr, fops, x)
+    spec = ops.power_spectrum(ops.asarray(fr), r.n_fft, r.power)
     mel = spec @ ops.const(mel_bank(r), x)
     if r.log != "none":
         mel = ops.maximum(mel, r.mel_floor) if r.floor_mode == "max" else mel + r.mel_floor

@@ -32,6 +32,7 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge.feature.clap import mel_db, shrink_frames
+from melforge.feature.recipe import Recipe
 from melforge.presets.base import _check_float, _check_int
 from melforge.presets.pretrained import PretrainedPreset
 
@@ -87,6 +88,8 @@ class ClapFamily(PretrainedPreset):
     layout: ClassVar[str] = CHANNELS_X_FRAMES_X_FEATURES
     extractor_types: ClassVar[tuple[str, ...]] = ("ClapFeatureExtractor",)
     main_input: ClassVar[str] = "input_features"
+    #: tensors run :meth:`recipe` in torch; the random crops are drawn on the host
+    torch_native: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -230,3 +233,128 @@ class ClapFamily(PretrainedPreset):
             y = np.pad(y, (0, limit - y.shape[-1]))
         mel = self._mel(y, htk=fusion)
         return (np.stack([mel] * 4) if fusion else mel[None]), False
+
+    # -- the declarative recipe and its torch run ------------------------------------------
+    def recipe(self) -> Recipe:
+        """Return one window's log-mel as a :class:`~melforge.feature.recipe.Recipe`.
+
+        Centred reflect-padded STFT (periodic Hann of ``fft_window_size``), power
+        spectrum, HTK mel without norm (``truncation="fusion"``) or Slaney-normalized
+        Slaney mel (``"rand_trunc"``), ``10 log10(max(mel, 1e-10))`` with no clamp, in
+        float64.  The batch rules stay in the family: repeat/pad of shorter clips,
+        random crops, fusion's shrunk and cropped channels, ``is_longer``.
+        """
+        return self._recipe_for(self.truncation)
+
+    def _recipe_for(self, truncation: str) -> Recipe:
+        htk = truncation == "fusion"
+        return Recipe(
+            sample_rate=self.sample_rate, center=True, pad_mode="reflect",
+            frame_length=self.fft_window_size, hop_length=self.hop_length,
+            n_fft=self.fft_window_size, window="hann", periodic=True, power=2.0,
+            n_mels=self.feature_size, fmin=self.frequency_min, fmax=self.frequency_max,
+            mel_bank="htk" if htk else "slaney", mel_norm=None if htk else "slaney",
+            log="db", mel_floor=1e-10, floor_mode="max", precision="float64",
+        )  # fmt: skip
+
+    def _batch_tensor(  # type: ignore[override]
+        self,
+        clips: list[Any],
+        *,
+        truncation: Optional[str] = None,
+        padding: Any = None,
+        max_length: Optional[int] = None,
+    ) -> dict[str, Any]:
+        """:meth:`_batch` on 1-D tensors, in torch on their device (same rules and draws).
+
+        The random crop positions (and fusion's ``is_longer`` pick) are drawn on the
+        host from ``np.random.RandomState(seed)`` in :meth:`_batch`'s order, so they are
+        the numpy path's; the waveforms, the recipe (:meth:`recipe`, float64, one
+        ``(batch, n)`` run per window length), fusion's bilinear shrink
+        (``torch.nn.functional.interpolate``, in float32) and the crops are
+        computed in torch on the clips' device.  Features come back in the first clip's
+        dtype, ``is_longer`` as a bool tensor.
+        """
+        import torch
+
+        truncation = self.truncation if truncation is None else truncation
+        if truncation not in _TRUNCATIONS:
+            raise ParameterError(f"truncation={truncation!r} must be one of {_TRUNCATIONS}")
+        if padding is True or padding is None:
+            padding = self.padding
+        if padding is not False and padding not in _PADDINGS:
+            raise ParameterError(f"padding={padding!r} must be True, False or one of {_PADDINGS}")
+        limit = max_length or self.max_samples
+        if max_length is not None:
+            _check_int("max_length", max_length)
+        dtype = clips[0].dtype
+        rng = np.random.RandomState(self.seed)
+        plans = [self._plan_tensor(c.to(dtype), limit, truncation, padding, rng) for c in clips]
+        longer = [plan[2] for plan in plans]
+        if truncation == "fusion" and not any(longer):
+            longer[rng.randint(0, len(plans))] = True
+        mels: list[Any] = [None] * len(plans)
+        groups: dict[int, list[int]] = {}
+        for i, (wave, _, _) in enumerate(plans):
+            groups.setdefault(int(wave.shape[-1]), []).append(i)
+        recipe = self._recipe_for(truncation)
+        from melforge.feature.recipe import run
+
+        for n, idx in groups.items():
+            if n <= self.fft_window_size // 2:
+                raise ParameterError(
+                    f"a clip of {n} samples is too short for CLAP's reflect padding "
+                    f"(needs more than {self.fft_window_size // 2})"
+                )
+            out = run(recipe, torch.stack([plans[i][0] for i in idx])).to(dtype)
+            for j, i in enumerate(idx):
+                mels[i] = out[j]
+        feats = [self._channels_tensor(mel, plan[1]) for mel, plan in zip(mels, plans, strict=True)]
+        flags = torch.tensor([[v] for v in longer], dtype=torch.bool, device=clips[0].device)
+        return {"input_features": torch.stack(feats), "is_longer": flags}
+
+    def _plan_tensor(
+        self, y: Any, limit: int, truncation: str, padding: Any, rng: Any
+    ) -> tuple[Any, Any, bool]:
+        """One clip's window (a tensor), its channel rule and ``is_longer`` (draws: _clip's)."""
+        import torch
+
+        fusion = truncation == "fusion"
+        n = int(y.shape[-1])
+        if n > limit:
+            if not fusion:
+                start = rng.randint(0, n - limit + 1)
+                return y[start : start + limit], "one", True
+            chunk = limit // self.hop_length + 1
+            total = n // self.hop_length + 1  # the recipe's frames of the whole clip
+            if chunk == total:
+                return y, "four", False
+            ranges = np.array_split(list(range(0, total - chunk + 1)), 3)
+            starts = [int(rng.choice(r if len(r) else [0])) for r in ranges]
+            return y, (chunk, starts), True
+        if n < limit:
+            if padding == "repeat":
+                y = y.repeat(int(limit / n) + 1)[:limit]
+            elif padding == "repeatpad":
+                y = y.repeat(int(limit / n))
+            y = torch.nn.functional.pad(y, (0, limit - int(y.shape[-1])))
+        return y, "four" if fusion else "one", False
+
+    @staticmethod
+    def _channels_tensor(mel: Any, rule: Any) -> Any:
+        """``(channels, frames, mels)`` of one clip's log-mel ``(frames, mels)``."""
+        import torch
+
+        if rule == "one":
+            return mel[None]
+        if rule == "four":
+            return torch.stack([mel] * 4)
+        chunk, starts = rule
+        # torch's bilinear resize along time (shrink_frames mirrors it) on the float32
+        # mel, as transformers: its source positions are float32 arithmetic, which a
+        # float64 resize moves by up to 1e-3 dB
+        shrunk = torch.nn.functional.interpolate(
+            mel[None, None].float(), size=(chunk, mel.shape[-1]), mode="bilinear",
+            align_corners=False,
+        )[0, 0].to(mel.dtype)  # fmt: skip
+        return torch.stack([shrunk, *(mel[s : s + chunk] for s in starts)])

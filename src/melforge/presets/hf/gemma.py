@@ -24,6 +24,7 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge.feature.gemma import log_mel
+from melforge.feature.recipe import Recipe
 from melforge.presets._padding import pad_sequences
 from melforge.presets.base import FRAMES_X_FEATURES, _check_bool, _check_float, _check_int
 from melforge.presets.pretrained import PretrainedPreset
@@ -108,6 +109,8 @@ class Gemma3nFamily(PretrainedPreset):
     main_input: ClassVar[str] = "input_features"
     #: Gemma 4's recipe changes (class constants, not config keys)
     _gemma4: ClassVar[bool] = False
+    #: tensors run :meth:`recipe` in torch (dithered calls excepted: see _batch_tensor)
+    torch_native: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -267,6 +270,128 @@ class Gemma3nFamily(PretrainedPreset):
             out *= frame_mask[:, None]
         else:
             frame_mask = mask[:: self.hop_length].astype(bool)[:count]
+        return out, frame_mask
+
+    # -- the declarative recipe and its torch run ------------------------------------------
+    def recipe(self) -> Recipe:
+        """Return one padded clip's front end as a :class:`~melforge.feature.recipe.Recipe`.
+
+        Frames of ``frame_length + 1`` samples (``extra_sample``), in-frame pre-emphasis
+        (HTK flavour, or look-ahead), periodic Hann, ``fft_length``-point magnitude
+        spectrum, HTK mel without norm, ``ln`` with the floor (``max`` for Gemma 3n,
+        ``add`` for Gemma 4) and the fixed per-bin statistics.  The batch rules stay in
+        the family: padding, dither, Gemma 4's ``frame_length // 2`` leading zeros and
+        its zeroed masked frames.
+        """
+        mean, std = self.per_bin_mean, self.per_bin_stddev
+        fixed = mean is not None or std is not None
+        n_mels = self.feature_size
+        return Recipe(
+            sample_rate=self.sample_rate, waveform_scale=self.input_scale_factor,
+            frame_length=self.frame_length, hop_length=self.hop_length,
+            n_fft=self.fft_length, extra_sample=True, preemphasis=self.preemphasis,
+            preemphasis_style="htk" if self.preemphasis_htk_flavor else "lookahead",
+            # Gemma 3n evaluates the Hann formula in float32, Gemma 4 rounds float64's
+            window="hann" if self._gemma4 else "hann_float32", periodic=True, power=1.0,
+            n_mels=n_mels,
+            fmin=self.min_frequency, fmax=self.max_frequency, mel_bank="htk", mel_norm=None,
+            log="ln", mel_floor=self.mel_floor, floor_mode="add" if self._gemma4 else "max",
+            normalize="fixed" if fixed else "none",
+            norm_mean=(mean or (0.0,) * n_mels) if fixed else None,
+            norm_std=(std or (1.0,) * n_mels) if fixed else None,
+            # float32 frames (their rounding sets the quiet bands, as in transformers),
+            # float64 FFT (a float32 one moves those bands: see feature/gemma.py)
+            frame_dtype="float32", precision="float64",
+        )  # fmt: skip
+
+    def _batch_tensor(  # type: ignore[override]
+        self,
+        clips: list[Any],
+        *,
+        padding: Any = "longest",
+        max_length: Optional[int] = 480_000,
+        truncation: bool = True,
+        pad_to_multiple_of: Optional[int] = 128,
+        return_attention_mask: Optional[bool] = True,
+    ) -> dict[str, Any]:
+        """:meth:`_batch` on 1-D tensors, in torch on their device (same rules).
+
+        Clips of one padded length run as one ``(batch, n)`` :func:`~melforge.feature.
+        recipe.run` of :meth:`recipe` (float64 arithmetic, features cast to the first
+        clip's dtype; masks bool).  With ``dither > 0`` the call runs on the host
+        (:meth:`_batch`, arrays copied back): the noise is numpy's draws from
+        ``RandomState(seed)``, which torch cannot reproduce.
+        """
+        options = {
+            "padding": padding, "max_length": max_length, "truncation": truncation,
+            "pad_to_multiple_of": pad_to_multiple_of,
+            "return_attention_mask": return_attention_mask,
+        }  # fmt: skip
+        if self.dither > 0.0:
+            return super()._batch_tensor(clips, **options)
+        want_mask = (
+            self.return_attention_mask
+            if return_attention_mask is None
+            else bool(return_attention_mask)
+        )
+        if not want_mask:
+            raise ParameterError(
+                "return_attention_mask=False: the Gemma extractors need the mask to build "
+                "input_features_mask (transformers fails without it)"
+            )
+        import torch
+
+        from melforge.presets._tensor import pad_tensor_sequences
+
+        dtype = clips[0].dtype
+        plan = pad_tensor_sequences(
+            [c.to(dtype) for c in clips], padding=padding, max_length=max_length,
+            truncation=truncation, pad_to_multiple_of=pad_to_multiple_of,
+            return_attention_mask=True, padding_value=self.padding_value,
+            padding_side=self.padding_side,
+        )  # fmt: skip
+        if not isinstance(plan.values, list):  # one padded length: one run
+            feats, frame_mask = self._run_tensor(plan.values, plan.mask)
+            return {"input_features": feats, "input_features_mask": frame_mask}
+        # ragged (padding="do_not_pad"): one run per clip length
+        out: list[Any] = [None] * len(clips)
+        groups: dict[int, list[int]] = {}
+        for i, x in enumerate(plan.values):
+            groups.setdefault(int(x.shape[-1]), []).append(i)
+        for idx in groups.values():
+            f, m = self._run_tensor(
+                torch.stack([plan.values[i] for i in idx]),
+                torch.stack([plan.mask[i] for i in idx]),
+            )
+            for j, i in enumerate(idx):
+                out[i] = (f[j], m[j])
+        return {
+            "input_features": [f for f, _ in out],
+            "input_features_mask": [m for _, m in out],
+        }
+
+    def _run_tensor(self, x: Any, mask: Any) -> tuple[Any, Any]:
+        """Features ``(b, t, n_mels)`` (``x``'s dtype) and bool frame masks ``(b, t)``."""
+        import torch
+
+        recipe = self.recipe()
+        if self._gemma4:  # semicausal: frame i centred at i * hop
+            pad = self.frame_length // 2
+            x = torch.nn.functional.pad(x, (pad, 0))
+            mask = torch.nn.functional.pad(mask, (pad, 0))
+        count = recipe.n_frames(int(x.shape[-1]))
+        if count:
+            from melforge.feature.recipe import run
+
+            out = run(recipe, x).to(x.dtype)
+        else:  # shorter than one frame: no frames, as the numpy kernel
+            out = x.new_zeros((x.shape[0], 0, self.feature_size))
+        if self._gemma4:  # a frame is real when its last sample is; masked frames zeroed
+            ends = torch.arange(count, device=x.device) * self.hop_length + self.frame_length
+            frame_mask = mask[:, ends].bool()
+            out = out * frame_mask[..., None]
+        else:
+            frame_mask = mask[:, :: self.hop_length][:, :count].bool()
         return out, frame_mask
 
 

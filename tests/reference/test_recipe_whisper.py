@@ -18,7 +18,7 @@ from melforge.feature.recipe import Recipe, run
 from melforge.presets import WhisperPreset, from_pretrained
 
 # Log features (log10 / 4 + 1): the bound.  The recipe runs in float32 as the
-# kernels do (its own FFT and mel order of operations); measured below 1e-5.
+# kernels do; measured 1.8e-7 (Whisper) and 0 (Granite: bit-equal).
 ATOL = 1e-4
 
 
@@ -115,7 +115,8 @@ def test_whisper_openai_convention_and_batch_clamp():
 def test_whisper_recipe_fields():
     r = _whisper({"feature_size": 128}).recipe()
     assert isinstance(r, Recipe) and r == Recipe(**r.to_dict())
-    assert (r.n_mels, r.n_fft, r.hop_length, r.fmax, r.dynamic_range) == (128, 400, 160, 8000.0, 8.0)
+    fields = (r.n_mels, r.n_fft, r.hop_length, r.fmax, r.dynamic_range)
+    assert fields == (128, 400, 160, 8000.0, 8.0)
     assert r.center and r.drop_last and r.mel_bank == "slaney" and r.log == "log10"
 
 

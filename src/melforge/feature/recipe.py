@@ -62,7 +62,11 @@ class Recipe:
     waveform_preemphasis : float
         ``y[n] - p * y[n - 1]`` over the whole waveform (``y[0]`` kept), before framing.
     center : bool
-        Pad ``n_fft // 2`` samples on both sides before framing (librosa/torch ``center``).
+        Pad ``n_fft // 2`` samples on both sides before framing (librosa/torch ``center``):
+        frame ``k`` is the ``n_fft`` samples centred on sample ``k * hop_length``, its
+        window of ``frame_length`` centred in them (``torch.stft`` with
+        ``win_length < n_fft``), ``1 + (n + 2 * (n_fft // 2) - n_fft) // hop_length``
+        frames.
     pad_mode : {"reflect", "constant"}
         How ``center`` pads.
     frame_length, hop_length : int
@@ -134,7 +138,12 @@ class Recipe:
     zero_invalid : bool
         Set frames past each clip's valid frames to 0 after normalization (NeMo).
     deltas : bool
-        Append first-order deltas ``(x[t+1] - x[t-1]) / 2`` (edges repeated).
+        Append first-order deltas (edges repeated): ``(x[t+1] - x[t-1]) / 2`` with the
+        default ``delta_window``.
+    delta_window : int
+        Odd window of the deltas' regression, ``2N + 1`` frames:
+        ``sum_k k (x[t+k] - x[t-k]) / (2 sum_k k**2)`` for ``k = 1 .. N``
+        (torchaudio's ``compute_deltas(win_length=...)``; 3 gives the two-point delta).
     stack : int
         Stack this many consecutive frames into one vector (an incomplete last group
         is dropped).
@@ -186,6 +195,7 @@ class Recipe:
     norm_std: Optional[tuple[float, ...]] = None
     zero_invalid: bool = False
     deltas: bool = False
+    delta_window: int = 3
     stack: int = 1
     precision: str = "float64"
     frame_dtype: Optional[str] = None
@@ -204,6 +214,8 @@ class Recipe:
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
                 raise ParameterError(f"{name}={value!r} must be an integer >= 1")
+        if self.delta_window < 3 or self.delta_window % 2 == 0:
+            raise ParameterError(f"delta_window={self.delta_window!r} must be odd and >= 3")
         if self.n_fft < self.frame_length:
             raise ParameterError(
                 f"n_fft={self.n_fft} must be >= frame_length={self.frame_length}"
@@ -244,11 +256,22 @@ class Recipe:
         extra = self.extra_sample or self.preemphasis_style == "lookahead"
         return self.frame_length + (1 if extra else 0)
 
+    @property
+    def frame_offset(self) -> int:
+        """First sample of frame 0's window in the (centre-padded) signal.
+
+        ``(n_fft - frame_length) // 2`` when centred (the window sits in the middle of
+        the ``n_fft`` frame), else 0.
+        """
+        return (self.n_fft - self.frame_length) // 2 if self.center else 0
+
     def n_frames(self, n: int) -> int:
         """Output frames for a clip of ``n`` samples (before stacking)."""
-        if self.center:
+        span = self.span
+        if self.center:  # the whole n_fft frame must fit in the padded signal
             n = n + 2 * (self.n_fft // 2)
-        count = max(0, (n - self.span) // self.hop_length + 1)
+            span = max(self.n_fft, self.frame_offset + span)
+        count = max(0, (n - span) // self.hop_length + 1)
         if not self.snip_edges:
             count = (n + self.hop_length // 2) // self.hop_length
         if self.drop_last:
@@ -499,10 +522,18 @@ def _normalize(r: Recipe, x: Any, ops: Any, valid: Optional[list[int]]) -> Any:
     return ops.concat(rows, 0)
 
 
-def _deltas(x: Any, ops: Any) -> Any:
-    """``(x[t+1] - x[t-1]) / 2`` along frames with the edge frames repeated."""
-    padded = ops.concat([x[..., :1, :], x, x[..., -1:, :]], -2)
-    return (padded[..., 2:, :] - padded[..., :-2, :]) / 2.0
+def _deltas(x: Any, ops: Any, window: int = 3) -> Any:
+    """Regression deltas along frames over ``window`` frames, edge frames repeated."""
+    half = (window - 1) // 2
+    t = x.shape[-2]
+    padded = ops.concat([x[..., :1, :]] * half + [x] + [x[..., -1:, :]] * half, -2)
+    def diff(k: int) -> Any:  # x[t + k] - x[t - k]
+        return padded[..., half + k : half + k + t, :] - padded[..., half - k : half - k + t, :]
+
+    out = diff(1)
+    for k in range(2, half + 1):
+        out = out + k * diff(k)
+    return out / float(half * (half + 1) * (2 * half + 1) / 3)
 
 
 def run(recipe: Recipe, y: Any, *, lengths: Optional[list[int]] = None) -> Any:
@@ -555,7 +586,7 @@ def run(recipe: Recipe, y: Any, *, lengths: Optional[list[int]] = None) -> Any:
         )
     if not r.snip_edges:
         x = _mirror_edges(r, x, ops, count + int(r.drop_last), span)
-    fr = ops.frames(x, span, r.hop_length)[..., :count, :]
+    fr = ops.frames(x[..., r.frame_offset :], span, r.hop_length)[..., :count, :]
     fr = _frame_step(r, fr, fops, x)
     spec = ops.power_spectrum(ops.asarray(fr), r.n_fft, r.power)
     mel = spec @ ops.const(mel_bank(r), x)
@@ -572,7 +603,7 @@ def run(recipe: Recipe, y: Any, *, lengths: Optional[list[int]] = None) -> Any:
     if r.normalize != "none":
         mel = _normalize(r, mel, ops, valid)
     if r.deltas:
-        mel = ops.concat([mel, _deltas(mel, ops)], -1)
+        mel = ops.concat([mel, _deltas(mel, ops, r.delta_window)], -1)
     if r.stack > 1:
         usable = mel.shape[-2] - mel.shape[-2] % r.stack
         mel = mel[..., :usable, :].reshape(

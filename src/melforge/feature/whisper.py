@@ -41,6 +41,28 @@ _LOG_FLOOR = 1e-10  # mel power floor before log10
 _BASIS_SCALE = 1e4  # mel basis factor: +4 in log10, Whisper's (x + 4) / 4 offset
 
 
+def _recipe(
+    n_mels: int, sr: int = SAMPLE_RATE, n_fft: int = N_FFT, hop: int = HOP_LENGTH
+) -> Any:
+    """Whisper's front end as a :class:`~melforge.feature.recipe.Recipe`.
+
+    Reflect padding by ``n_fft // 2``, periodic Hann of ``n_fft`` samples, power, Slaney
+    mel from 0 to 8000 Hz whatever ``sr`` (transformers' rule), the last frame dropped,
+    ``log10(max(m, 1e-10))`` clamped 8 decades below the clip's peak, ``x / 4 + 1``.
+    float32, as this module computes (and openai-whisper's torch code).  Padding or
+    cutting to 30 s and a batch-wide clamp are the callers' batch rules.
+    """
+    from melforge.feature.recipe import Recipe
+
+    return Recipe(
+        sample_rate=sr, center=True, pad_mode="reflect", frame_length=n_fft,
+        hop_length=hop, n_fft=n_fft, drop_last=True, window="hann", periodic=True,
+        power=2.0, n_mels=n_mels, fmin=0.0, fmax=8000.0, mel_bank="slaney",
+        mel_norm="slaney", log="log10", mel_floor=_LOG_FLOOR, dynamic_range=8.0,
+        log_scale=0.25, log_offset=1.0, precision="float32",
+    )  # fmt: skip
+
+
 def _signal_and_live_frames(
     y: np.ndarray,
     keep: int,

@@ -13,7 +13,12 @@ from melforge.feature.kaldi import _WINDOWS as _KALDI_WINDOWS, kaldi_fbank
 from melforge.feature.nemo import _NORMALIZE as _NEMO_NORMALIZE, nemo_log_mel
 from melforge.feature.recipe import Recipe
 from melforge.feature.wav2vec2 import normalize_waveform
-from melforge.feature.whisper import HOP_LENGTH, SAMPLE_RATE, whisper_log_mel
+from melforge.feature.whisper import (
+    HOP_LENGTH,
+    SAMPLE_RATE,
+    _recipe as _whisper_recipe,
+    whisper_log_mel,
+)
 from melforge.presets.base import (
     FEATURES_X_FRAMES,
     FRAMES_X_FEATURES,
@@ -91,6 +96,10 @@ class WhisperPreset(Preset):
         return HOP_LENGTH
 
     torch_native: ClassVar[bool] = True
+
+    def recipe(self) -> Recipe:
+        """Whisper's log-mel steps (see :meth:`Preset.recipe`); ``pad_or_trim`` is applied first."""
+        return _whisper_recipe(self.n_mels)
 
     def _compute(self, y: np.ndarray) -> np.ndarray:
         return whisper_log_mel(y, n_mels=self.n_mels, pad_or_trim=self.pad_or_trim)

@@ -26,6 +26,7 @@ import numpy as np
 from melforge._errors import ParameterError
 from melforge.feature._clips import _for_each_clip
 from melforge.feature._kernel import _frames, _mel_bands, _MelKernel, _periodic_hann
+from melforge.feature.recipe import Recipe, run
 from melforge.presets._padding import padding_strategy
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
 from melforge.presets.hf._common import _pop_int, _pop_side
@@ -126,6 +127,7 @@ class _GraniteBase(PretrainedPreset):
 
     layout: ClassVar[str] = FRAMES_X_FEATURES
     main_input: ClassVar[str] = "input_features"
+    torch_native: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -134,15 +136,28 @@ class _GraniteBase(PretrainedPreset):
         if self.win_length > self.n_fft:
             raise ParameterError(f"win_length={self.win_length} must be <= n_fft={self.n_fft}")
 
+    def _mel_recipe(self, floor_decades: float, **steps: Any) -> Recipe:
+        """Torchaudio's ``MelSpectrogram`` defaults, then the clamped ``log10 / 4 + 1``.
+
+        Centred STFT (reflect padding ``n_fft // 2``, a periodic Hann of ``win_length``
+        centred in the ``n_fft`` frame), power, HTK mel without norm from 0 Hz to
+        Nyquist, ``log10(max(m, 1e-10))`` clamped ``floor_decades`` below the clip's
+        peak; float32 as torchaudio.  ``steps``: the version's deltas and stacking.
+        """
+        return Recipe(
+            sample_rate=self.sample_rate, center=True, pad_mode="reflect",
+            frame_length=self.win_length, hop_length=self.hop_length, n_fft=self.n_fft,
+            window="hann", periodic=True, power=2.0, n_mels=self.n_mels, fmin=0.0,
+            fmax=None, mel_bank="htk", mel_norm=None, log="log10", mel_floor=_LOG_FLOOR,
+            dynamic_range=float(floor_decades), log_scale=0.25, log_offset=1.0,
+            precision="float32", **steps,
+        )  # fmt: skip
+
     def _log_mel(
         self, contents: list[np.ndarray], total: int, n_frames: int, floor_decades: float,
         out: np.ndarray | None = None,
     ) -> np.ndarray:  # fmt: skip
-        if total <= self.n_fft // 2:
-            raise ParameterError(
-                f"the batch's longest clip has {total} samples; torchaudio's reflect "
-                f"padding needs more than n_fft // 2 = {self.n_fft // 2}"
-            )
+        _check_total(total, self.n_fft)
         return _log_mel_batch(
             contents, total, n_frames, n_mels=self.n_mels, sr=self.sample_rate,
             n_fft=self.n_fft, win_length=self.win_length, hop=self.hop_length,
@@ -229,6 +244,15 @@ class GraniteSpeechFamily(_GraniteBase):
             sizes.append(math.ceil(encoder / window) * effective)
         return sizes
 
+    def recipe(self) -> Recipe:
+        """Return the log-mel steps of one padded clip (see :meth:`Preset.recipe`).
+
+        :meth:`_mel_recipe` with an 8-decade floor, frame pairs stacked (an odd last
+        frame dropped after the clamp).  Zero padding to the batch's longest clip,
+        ``audio_embed_sizes`` and the mask are the batch rules.
+        """
+        return self._mel_recipe(8.0, stack=2)
+
     def _batch(self, clips: list[np.ndarray]) -> dict[str, Any]:
         if not clips:
             raise ParameterError("clips is empty; need at least one clip")
@@ -240,6 +264,23 @@ class GraniteSpeechFamily(_GraniteBase):
         features = logmel[:, :even].reshape(len(clips), even // 2, 2 * self.n_mels)
         sizes = self._embed_sizes(lengths)
         mask = np.arange(max(sizes))[None, :] < np.asarray(sizes)[:, None]
+        return {"input_features": features, "audio_embed_sizes": sizes,
+                "input_features_mask": mask}  # fmt: skip
+
+    def _batch_tensor(self, clips: list[Any]) -> dict[str, Any]:  # type: ignore[override]
+        """:meth:`_batch` on 1-D tensors: :meth:`recipe` in torch on their device."""
+        import torch
+
+        if not clips:
+            raise ParameterError("clips is empty; need at least one clip")
+        lengths = np.array([int(c.shape[0]) for c in clips], dtype=np.int64)
+        total = int(lengths.max())
+        _check_total(total, self.n_fft)
+        batch = torch.stack([torch.nn.functional.pad(c, (0, total - c.shape[0])) for c in clips])
+        features = run(self.recipe(), batch).to(clips[0].dtype)
+        sizes = self._embed_sizes(lengths)
+        arange = torch.arange(max(sizes), device=batch.device)
+        mask = arange[None, :] < torch.as_tensor(sizes, device=batch.device)[:, None]
         return {"input_features": features, "audio_embed_sizes": sizes,
                 "input_features_mask": mask}  # fmt: skip
 
@@ -317,6 +358,62 @@ class GraniteSpeech5Family(_GraniteBase):
             )
         out /= np.float32(n * (n + 1) * (2 * n + 1) / 3)
 
+    def recipe(self) -> Recipe:
+        """Return the log-mel steps of one padded clip (see :meth:`Preset.recipe`).
+
+        :meth:`_mel_recipe` with the ``logmel_floor_db`` floor, then torchaudio's
+        ``compute_deltas(win_length=delta_win_length)`` appended and frame pairs
+        stacked.  Batch rules: the padding to ``length`` samples, the zeros that extend
+        the signal so that ``length // hop`` rounds up to an even frame count, the first
+        that many frames (:meth:`_frame_plan`: ``drop_last`` when the STFT gives one
+        more) and the mask.
+        """
+        return self._mel_recipe(
+            self.logmel_floor_db, deltas=True, delta_window=self.delta_win_length, stack=2
+        )
+
+    def _frame_plan(self, length: int) -> tuple[int, int, bool]:
+        """``(n_frames, total, drop_last)`` of a batch padded to ``length`` samples.
+
+        transformers keeps ``n_frames`` (``length // hop`` rounded up to even) frames
+        of the STFT of the signal zero-extended to ``total`` samples (at least
+        ``(n_frames - 1) * hop + 1``), whose ``1 + total // hop`` frames are one more
+        when ``length // hop`` is even: that last frame is dropped before the clamp.
+        """
+        hop = self.hop_length
+        mel_frames = length // hop
+        n_frames = 2 * -(-mel_frames // 2)
+        total = max(length, (n_frames - 1) * hop + 1)
+        return n_frames, total, 1 + total // hop > n_frames
+
+    def _plan(
+        self, lengths: list[int], padding: Any, max_length: Optional[int], truncation: bool,
+        pad_to_multiple_of: Optional[int],
+    ) -> tuple[np.ndarray, int]:  # fmt: skip
+        """Return the clips' kept lengths and the padded length (transformers' own rules).
+
+        Not ``pad()``: truncation to ``max_length`` exactly (only with ``max_length``),
+        then the target rounded up to ``pad_to_multiple_of``.
+        """
+        strategy = padding_strategy(padding, max_length)
+        if truncation and max_length is not None:
+            lengths = [min(n, int(max_length)) for n in lengths]
+        kept = np.array(lengths, dtype=np.int64)
+        length = int(max_length) if strategy == "max_length" else int(kept.max())  # type: ignore[arg-type]
+        if strategy == "do_not_pad" and int(kept.min()) != length:
+            raise ParameterError(
+                "padding=False needs clips of equal length (transformers refuses the batch)"
+            )
+        if pad_to_multiple_of is not None:
+            _check_int("pad_to_multiple_of", pad_to_multiple_of)
+            length = -(-length // int(pad_to_multiple_of)) * int(pad_to_multiple_of)
+        if int(kept.max()) > length:
+            raise ParameterError(
+                f"a clip of {int(kept.max())} samples does not fit max_length="
+                f"{max_length}; pass truncation=True or a larger max_length"
+            )
+        return kept, length
+
     def _batch(
         self,
         clips: list[np.ndarray],
@@ -329,33 +426,16 @@ class GraniteSpeech5Family(_GraniteBase):
     ) -> dict[str, Any]:
         if not clips:
             raise ParameterError("clips is empty; need at least one clip")
-        # transformers' own padding (not pad()): truncation to max_length exactly (only
-        # with max_length), then the target rounded up to pad_to_multiple_of.
-        strategy = padding_strategy(padding, max_length)
-        if truncation and max_length is not None:
-            clips = [c[: int(max_length)] for c in clips]
-        lengths = np.array([c.shape[0] for c in clips], dtype=np.int64)
-        length = int(max_length) if strategy == "max_length" else int(lengths.max())  # type: ignore[arg-type]
-        if strategy == "do_not_pad" and int(lengths.min()) != length:
-            raise ParameterError(
-                "padding=False needs clips of equal length (transformers refuses the batch)"
-            )
-        if pad_to_multiple_of is not None:
-            _check_int("pad_to_multiple_of", pad_to_multiple_of)
-            length = -(-length // int(pad_to_multiple_of)) * int(pad_to_multiple_of)
-        if int(lengths.max()) > length:
-            raise ParameterError(
-                f"a clip of {int(lengths.max())} samples does not fit max_length="
-                f"{max_length}; pass truncation=True or a larger max_length"
-            )
+        lengths, length = self._plan(
+            [c.shape[0] for c in clips], padding, max_length, truncation, pad_to_multiple_of
+        )
+        clips = [c[:n] for c, n in zip(clips, lengths, strict=True)]
         if self.padding_value != 0.0:
             fill = np.float32(self.padding_value)
             clips = [np.concatenate([c, np.full(length - c.shape[0], fill, np.float32)])
                      for c in clips]  # fmt: skip
         hop = self.hop_length
-        mel_frames = length // hop
-        n_frames = 2 * -(-mel_frames // 2)
-        total = max(length, (n_frames - 1) * hop + 1)
+        n_frames, total, _ = self._frame_plan(length)
         m = self.n_mels
         both = np.empty((len(clips), n_frames, 2 * m), dtype=np.float32)
         logmel = self._log_mel(clips, total, n_frames, self.logmel_floor_db, both[:, :, :m])
@@ -368,3 +448,46 @@ class GraniteSpeech5Family(_GraniteBase):
                 np.arange(n_frames // 2)[None, :] < counts[:, None]
             ).astype(np.int64)
         return out
+
+    def _batch_tensor(  # type: ignore[override]
+        self,
+        clips: list[Any],
+        *,
+        padding: Any = "longest",
+        max_length: Optional[int] = None,
+        truncation: bool = False,
+        pad_to_multiple_of: Optional[int] = None,
+        return_attention_mask: bool = True,
+    ) -> dict[str, Any]:
+        """:meth:`_batch` on 1-D tensors: :meth:`recipe` in torch on their device."""
+        import torch
+
+        if not clips:
+            raise ParameterError("clips is empty; need at least one clip")
+        lengths, length = self._plan(
+            [int(c.shape[0]) for c in clips], padding, max_length, truncation,
+            pad_to_multiple_of,
+        )  # fmt: skip
+        n_frames, total, drop_last = self._frame_plan(length)
+        _check_total(total, self.n_fft)
+        pad = torch.nn.functional.pad
+        batch = torch.stack([
+            pad(pad(c[:n], (0, length - int(n)), value=self.padding_value), (0, total - length))
+            for c, n in zip(clips, lengths, strict=True)
+        ])  # fmt: skip
+        recipe = dataclasses.replace(self.recipe(), drop_last=drop_last)
+        out: dict[str, Any] = {"input_features": run(recipe, batch).to(clips[0].dtype)}
+        if return_attention_mask:
+            counts = torch.as_tensor(-(-(lengths // self.hop_length) // 2), device=batch.device)
+            arange = torch.arange(n_frames // 2, device=batch.device)
+            out["attention_mask"] = (arange[None, :] < counts[:, None]).to(torch.int64)
+        return out
+
+
+def _check_total(total: int, n_fft: int) -> None:
+    """Refuse a batch too short for the reflect padding of ``n_fft // 2`` samples."""
+    if total <= n_fft // 2:
+        raise ParameterError(
+            f"the batch's longest clip has {total} samples; torchaudio's reflect "
+            f"padding needs more than n_fft // 2 = {n_fft // 2}"
+        )

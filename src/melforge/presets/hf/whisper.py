@@ -24,8 +24,9 @@ from typing import Any, ClassVar, Optional
 import numpy as np
 
 from melforge._errors import ParameterError
+from melforge.feature.recipe import Recipe, run
 from melforge.feature.wav2vec2 import normalize_waveform
-from melforge.feature.whisper import _log_mel_batch
+from melforge.feature.whisper import _log_mel_batch, _recipe
 from melforge.presets._padding import pad_sequences
 from melforge.presets.base import FEATURES_X_FRAMES, _check_bool, _check_float, _check_int
 from melforge.presets.pretrained import PretrainedPreset
@@ -97,6 +98,7 @@ class WhisperFamily(PretrainedPreset):
     layout: ClassVar[str] = FEATURES_X_FRAMES
     extractor_types: ClassVar[tuple[str, ...]] = ("WhisperFeatureExtractor",)
     main_input: ClassVar[str] = "input_features"
+    torch_native: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -185,6 +187,18 @@ class WhisperFamily(PretrainedPreset):
                 "basis: remove 'mel_filters' only if the model did not use it"
             )
 
+    def recipe(self) -> Recipe:
+        """Whisper's log-mel steps for this config (see :meth:`Preset.recipe`).
+
+        Per padded clip: reflect padding, periodic Hann, power, Slaney mel (0-8 kHz),
+        last frame dropped, ``log10`` clamped 8 decades below the clip's peak, ``/ 4 + 1``.
+        The batch rules stay here: padding/truncation (``chunk_length``), waveform
+        normalization, the attention mask, ``convention="openai"``'s 30 s of zeros and
+        its first ``n_samples // hop_length`` frames, and ``clamp="batch"``.  ``dither``
+        (random noise per frame) is not part of the recipe.
+        """
+        return _recipe(self.feature_size, self.sample_rate, self.n_fft, self.hop_length)
+
     # -- computing -------------------------------------------------------------------------
     def _batch(
         self,
@@ -267,12 +281,130 @@ class WhisperFamily(PretrainedPreset):
         )  # fmt: skip
 
     def _openai(self, clips: list[np.ndarray], clamp: str, *options: Any) -> dict[str, Any]:
-        defaults = ("max_length", None, True, None, None, None)
-        if options != defaults:
-            raise ParameterError(
-                "convention='openai' takes no padding, truncation, mask or normalization "
-                "options: openai-whisper appends 30 s of zeros to each clip and keeps the "
-                "first 30 s of frames"
-            )
+        _check_openai_options(options)
         items = [(c, c.shape[-1] + self.n_samples) for c in clips]
         return {"input_features": self._features(items, self.n_samples // self.hop_length, clamp)}
+
+    # -- torch ------------------------------------------------------------------------------
+    def _batch_tensor(  # type: ignore[override]
+        self,
+        clips: list[Any],
+        *,
+        truncation: bool = True,
+        pad_to_multiple_of: Optional[int] = None,
+        return_attention_mask: Optional[bool] = None,
+        padding: Any = "max_length",
+        max_length: Optional[int] = None,
+        do_normalize: Optional[bool] = None,
+        clamp: str = "clip",
+    ) -> dict[str, Any]:
+        """:meth:`_batch` on 1-D tensors: :meth:`recipe` in torch on their device.
+
+        Same options, rules, keys and shapes; features in the clips' dtype, masks int32
+        tensors.  With ``dither`` the call runs on the host (the noise is numpy's
+        ``RandomState(seed)`` draws, which torch cannot reproduce) and is copied back.
+        """
+        if self.dither:
+            return super()._batch_tensor(
+                clips, truncation=truncation, pad_to_multiple_of=pad_to_multiple_of,
+                return_attention_mask=return_attention_mask, padding=padding,
+                max_length=max_length, do_normalize=do_normalize, clamp=clamp,
+            )  # fmt: skip
+        if clamp not in ("clip", "batch"):
+            raise ParameterError(f"clamp={clamp!r} must be 'clip' or 'batch'")
+        if self.convention == "openai":
+            _check_openai_options((padding, max_length, truncation, pad_to_multiple_of,
+                                   return_attention_mask, do_normalize))  # fmt: skip
+            import torch
+
+            signals = [torch.nn.functional.pad(c, (0, self.n_samples)) for c in clips]
+            feats = self._tensor_features(signals, self.n_samples // self.hop_length, clamp)
+            return {"input_features": feats}
+        from melforge.presets._tensor import pad_tensor_sequences
+
+        asked = return_attention_mask or do_normalize  # the numpy path's mask rule
+        pad_mask = self.return_attention_mask if asked is None else bool(asked)
+        padded = pad_tensor_sequences(
+            clips, padding=padding, max_length=max_length or self.n_samples,
+            truncation=truncation, pad_to_multiple_of=pad_to_multiple_of,
+            return_attention_mask=True, padding_value=self.padding_value,
+            padding_side=self.padding_side,
+        )  # fmt: skip
+        if isinstance(padded.values, list):
+            raise ParameterError(
+                "padding='do_not_pad' on clips of different lengths: transformers' "
+                "WhisperFeatureExtractor cannot stack them either; pad, or call per clip"
+            )
+        total = int(padded.values.shape[1])
+        if total <= self.n_fft // 2:
+            raise ParameterError(
+                f"the padded clips have {total} samples; the reflect padding needs more "
+                f"than n_fft // 2 = {self.n_fft // 2}"
+            )
+        rows = list(padded.values)
+        if do_normalize:
+            rows = [self._normalize_tensor(x, int(n))
+                    for x, n in zip(rows, padded.lengths, strict=True)]  # fmt: skip
+        out: dict[str, Any] = {
+            "input_features": self._tensor_features(rows, total // self.hop_length, clamp)
+        }
+        if pad_mask:
+            mask = padded.mask
+            if return_attention_mask:
+                mask = mask[:, :: self.hop_length]
+                if total % self.hop_length:
+                    mask = mask[:, :-1]
+                mask = mask.contiguous()
+            out["attention_mask"] = mask
+        return out
+
+    def _normalize_tensor(self, x: Any, n: int) -> Any:
+        """Normalize a padded row as :meth:`_signal` does (transformers' rule).
+
+        Statistics of the first ``n`` samples whatever the side; the rest is set to
+        ``padding_value``.
+        """
+        import torch
+
+        from melforge._torch.recipes import normalize_waveform as normalize_rows
+
+        head = normalize_rows(x[:n].unsqueeze(0))[0]
+        return torch.cat([head, torch.full_like(x[n:], self.padding_value)])
+
+    def _tensor_features(self, signals: list[Any], n_out: int, clamp: str) -> Any:
+        """Features ``(batch, feature_size, n_out)`` of padded 1-D signals, in torch.
+
+        Signals of equal length run as one batch.  Each clip keeps its first ``n_out``
+        frames, clamped 8 decades (2 after ``/ 4``) below its own peak over all its
+        frames, or below the batch's peak with ``clamp="batch"``.
+        """
+        import torch
+
+        recipe = self.recipe()
+        if clamp == "batch":  # the clamp moves out of the recipe, to the whole batch
+            recipe = dataclasses.replace(recipe, dynamic_range=None)
+        feats: list[Any] = [None] * len(signals)
+        peaks: list[Any] = [None] * len(signals)
+        groups: dict[int, list[int]] = {}
+        for i, x in enumerate(signals):
+            groups.setdefault(int(x.shape[-1]), []).append(i)
+        for idx in groups.values():
+            mel = run(recipe, torch.stack([signals[i] for i in idx]))
+            top = mel.amax(dim=(-1, -2))
+            for j, i in enumerate(idx):
+                feats[i], peaks[i] = mel[j, :n_out], top[j]
+        out = torch.stack(feats)
+        if clamp == "batch":
+            floor = torch.stack(peaks).amax() - 8.0 * recipe.log_scale
+            out = torch.maximum(out, floor)
+        return out.transpose(-1, -2).to(signals[0].dtype).contiguous()
+
+
+def _check_openai_options(options: tuple[Any, ...]) -> None:
+    """``convention="openai"`` takes the call's default padding and mask options only."""
+    if options != ("max_length", None, True, None, None, None):
+        raise ParameterError(
+            "convention='openai' takes no padding, truncation, mask or normalization "
+            "options: openai-whisper appends 30 s of zeros to each clip and keeps the "
+            "first 30 s of frames"
+        )

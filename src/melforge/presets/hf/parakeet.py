@@ -28,9 +28,8 @@ from melforge.feature.nemo import (
     _mel_bands,
     _normalize,
     _preemphasize,
-    _symmetric_hann,
 )
-from melforge.feature.recipe import Recipe, run
+from melforge.feature.recipe import Recipe, run, window as _window
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
 from melforge.presets.hf._common import _Kernel, _pad_stacked, _pop_int, _pop_side
 from melforge.presets.pretrained import PretrainedPreset
@@ -169,7 +168,7 @@ class ParakeetFamily(PretrainedPreset):
                 "(transformers returns NaN)"
             )
         bands = _mel_bands(self.feature_size, self.sample_rate, self.n_fft, 0.0, None)
-        window = np.hanning(self.win_length)  # float64 (transformers: float32)
+        window = _window("hann", self.win_length, False)  # float64, as the recipe's
         out = np.zeros((len(clips), n_frames, self.feature_size), dtype=np.float32)
 
         win = self.win_length

@@ -61,6 +61,10 @@ class Recipe:
         Gain applied to the waveform first (Kaldi recipes: 32768).
     waveform_preemphasis : float
         ``y[n] - p * y[n - 1]`` over the whole waveform (``y[0]`` kept), before framing.
+    mask_samples : bool
+        With ``lengths`` (see :func:`run`), set each clip's samples from its length on
+        to 0 after the waveform gain and pre-emphasis (NeMo and transformers' Parakeet
+        pre-emphasize the padded batch, then mask it), before the centring pad.
     center : bool
         Pad ``n_fft // 2`` samples on both sides before framing (librosa/torch ``center``):
         frame ``k`` is the ``n_fft`` samples centred on sample ``k * hop_length``, its
@@ -96,6 +100,12 @@ class Recipe:
         ``x[k + 1] - p * x[k]`` (look-ahead).
     frame_scale : float
         Gain applied after in-frame pre-emphasis (Phi-4: 32768).
+    preemphasis_float32 : bool
+        Run the pre-emphasis (waveform or in-frame; Kaldi's first sample as
+        ``x0 - p * x0``) and ``frame_scale`` in float32 arithmetic on float32 samples,
+        then widen to the run's precision: transformers' Phi-4 and Parakeet extractors
+        pre-emphasize float32 audio, and that rounding moves the weak low bands by up to
+        ~1e-3 in the log.
     window : {"hann", "hamming", "povey", "blackman", "rectangular", "hann_float32"}
         Analysis window of ``frame_length`` samples (``hann_float32``: the Hann formula
         evaluated in float32 arithmetic, as transformers' Gemma 3n computes it).
@@ -136,7 +146,8 @@ class Recipe:
     norm_mean, norm_std : tuple of float or None
         Fixed statistics (``normalize="fixed"``): one value or one per band.
     zero_invalid : bool
-        Set frames past each clip's valid frames to 0 after normalization (NeMo).
+        Set frames past each clip's valid frames to 0 after normalization (NeMo), or
+        after the log when ``normalize="none"``.
     deltas : bool
         Append first-order deltas (edges repeated): ``(x[t+1] - x[t-1]) / 2`` with the
         default ``delta_window``.
@@ -161,6 +172,7 @@ class Recipe:
     sample_rate: float = 16000
     waveform_scale: float = 1.0
     waveform_preemphasis: float = 0.0
+    mask_samples: bool = False
     center: bool = False
     pad_mode: str = "reflect"
     frame_length: int = 400
@@ -173,6 +185,7 @@ class Recipe:
     preemphasis: float = 0.0
     preemphasis_style: str = "kaldi"
     frame_scale: float = 1.0
+    preemphasis_float32: bool = False
     window: str = "hann"
     periodic: bool = True
     power: float = 2.0
@@ -396,6 +409,12 @@ class _Numpy:
     def sqrt(self, x: Any) -> Any:
         return np.sqrt(x)
 
+    def narrow(self, x: Any) -> Any:
+        return x.astype(np.float32)
+
+    def widen(self, x: Any) -> Any:
+        return x.astype(self.dtype)
+
 
 class _Torch:
     def __init__(self, like: Any, precision: str) -> None:
@@ -449,6 +468,12 @@ class _Torch:
     def sqrt(self, x: Any) -> Any:
         return x.sqrt()
 
+    def narrow(self, x: Any) -> Any:
+        return x.to(self.torch.float32)
+
+    def widen(self, x: Any) -> Any:
+        return x.to(self.dtype)
+
 
 def _backend(y: Any, recipe: Recipe) -> Any:
     if is_tensor(y):
@@ -487,13 +512,21 @@ def _frame_step(r: Recipe, fr: Any, ops: Any, like: Any) -> Any:
         fr = fr - ops.mean(fr, -1)
     p = r.preemphasis
     length = r.frame_length
+    narrow = r.preemphasis_float32 and (p or r.frame_scale != 1.0)
+    if narrow:  # python scalars stay weak: float32 arithmetic
+        fr = ops.narrow(fr)
     if r.preemphasis_style == "lookahead":
         fr = fr[..., 1 : length + 1] - p * fr[..., :length] if p else fr[..., :length]
     elif p:
-        first = fr[..., :1] * (1.0 - p)  # Kaldi's x0 - p*x0 and HTK's x0*(1-p) agree
+        if narrow and r.preemphasis_style == "kaldi":
+            first = fr[..., :1] - p * fr[..., :1]  # Kaldi's float32 rounding
+        else:
+            first = fr[..., :1] * (1.0 - p)  # Kaldi's x0 - p*x0 and HTK's x0*(1-p) agree
         fr = ops.concat([first, fr[..., 1:] - p * fr[..., :-1]], -1)
     if r.frame_scale != 1.0:
         fr = fr * r.frame_scale
+    if narrow:
+        fr = ops.widen(fr)
     return fr * ops.const(window(r.window, length, r.periodic), like)
 
 
@@ -548,7 +581,8 @@ def run(recipe: Recipe, y: Any, *, lengths: Optional[list[int]] = None) -> Any:
         dtype or in float64 when the recipe's ``precision`` is float64).
     lengths : list of int, optional
         Real samples of each clip (the rest is padding): normalization statistics use
-        :meth:`Recipe.valid_frames` of them and ``zero_invalid`` zeroes the frames after.
+        :meth:`Recipe.valid_frames` of them, ``zero_invalid`` zeroes the frames after and
+        ``mask_samples`` the samples after.
 
     Returns
     -------
@@ -575,7 +609,12 @@ def run(recipe: Recipe, y: Any, *, lengths: Optional[list[int]] = None) -> Any:
     if r.waveform_scale != 1.0:
         x = x * r.waveform_scale
     if r.waveform_preemphasis:
-        x = ops.concat([x[..., :1], x[..., 1:] - r.waveform_preemphasis * x[..., :-1]], -1)
+        w = ops.narrow(x) if r.preemphasis_float32 else x
+        w = ops.concat([w[..., :1], w[..., 1:] - r.waveform_preemphasis * w[..., :-1]], -1)
+        x = ops.widen(w) if r.preemphasis_float32 else w
+    if r.mask_samples and lengths is not None:
+        keep = np.arange(x.shape[-1])[None, :] < np.asarray(lengths)[:, None]
+        x = x * ops.const(keep.astype(np.float64), x)
     if r.center:
         x = ops.pad(x, r.n_fft // 2, r.n_fft // 2, r.pad_mode)
     span = r.span
@@ -602,6 +641,9 @@ def run(recipe: Recipe, y: Any, *, lengths: Optional[list[int]] = None) -> Any:
     valid = None if lengths is None else [min(r.valid_frames(n), count) for n in lengths]
     if r.normalize != "none":
         mel = _normalize(r, mel, ops, valid)
+    elif r.zero_invalid and valid is not None:
+        keep = np.arange(count)[None, :, None] < np.asarray(valid)[:, None, None]
+        mel = mel * ops.const(keep.astype(np.float64), mel)
     if r.deltas:
         mel = ops.concat([mel, _deltas(mel, ops, r.delta_window)], -1)
     if r.stack > 1:

@@ -10,7 +10,12 @@ import numpy as np
 from melforge._errors import ParameterError
 from melforge._tensors import is_tensor
 from melforge.feature.kaldi import _WINDOWS as _KALDI_WINDOWS, kaldi_fbank
-from melforge.feature.nemo import _NORMALIZE as _NEMO_NORMALIZE, nemo_log_mel
+from melforge.feature.nemo import (
+    _NORMALIZE as _NEMO_NORMALIZE,
+    LOG_GUARD as _NEMO_LOG_GUARD,
+    STD_GUARD as _NEMO_STD_GUARD,
+    nemo_log_mel,
+)
 from melforge.feature.recipe import Recipe
 from melforge.feature.wav2vec2 import normalize_waveform
 from melforge.feature.whisper import (
@@ -552,6 +557,24 @@ class NemoPreset(Preset):
         return self.n_mels
 
     torch_native: ClassVar[bool] = True
+
+    def recipe(self) -> Recipe:
+        """Return NeMo's front end as a :class:`~melforge.feature.recipe.Recipe`.
+
+        Run it with ``lengths=[n] * batch``: the statistics cover the first
+        ``n // hop_length`` frames and the frames after are set to 0.  float32, as the
+        numpy kernel and the torch path compute.
+        """
+        normalize = {"per_feature": "per_bin", "all_features": "per_clip", None: "none"}
+        return Recipe(
+            sample_rate=self.sample_rate, waveform_preemphasis=self.preemphasis,
+            center=True, pad_mode="constant", frame_length=self.win_length,
+            hop_length=self.hop_length, n_fft=self.n_fft, window="hann", periodic=False,
+            power=2.0, n_mels=self.n_mels, mel_bank="slaney", mel_norm="slaney",
+            log="ln", mel_floor=_NEMO_LOG_GUARD, floor_mode="add",
+            normalize=normalize[self.normalize], norm_ddof=1, norm_eps=_NEMO_STD_GUARD,
+            norm_eps_in_sqrt=False, zero_invalid=True, precision="float32",
+        )  # fmt: skip
 
     def _compute(self, y: np.ndarray) -> np.ndarray:
         options = self.params()

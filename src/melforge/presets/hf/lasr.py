@@ -21,6 +21,7 @@ from melforge._errors import ParameterError
 from melforge.feature._clips import _for_each_clip
 from melforge.feature._kernel import _cut_bands
 from melforge.feature.kaldi import _frame_view
+from melforge.feature.recipe import Recipe, run
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
 from melforge.presets.hf._common import _Kernel, _pad_stacked, _pop_int, _pop_number
 from melforge.presets.pretrained import PretrainedPreset
@@ -89,6 +90,7 @@ class LasrFamily(PretrainedPreset):
     layout: ClassVar[str] = FRAMES_X_FEATURES
     extractor_types: ClassVar[tuple[str, ...]] = ("LasrFeatureExtractor",)
     main_input: ClassVar[str] = "input_features"
+    torch_native: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -125,6 +127,19 @@ class LasrFamily(PretrainedPreset):
     def n_features(self) -> int:
         """Feature dimension: ``feature_size``."""
         return self.feature_size
+
+    def recipe(self) -> Recipe:
+        """Return the extractor's front end as a :class:`~melforge.feature.recipe.Recipe`.
+
+        Run it on the padded batch (``padding_value`` included in the frames).
+        """
+        return Recipe(
+            sample_rate=self.sample_rate, frame_length=self.win_length,
+            hop_length=self.hop_length, n_fft=self.n_fft, window="hann", periodic=False,
+            power=2.0, n_mels=self.feature_size, fmin=_LOWER_HZ, fmax=_UPPER_HZ,
+            mel_bank="mel_space", mel_norm=None, log="ln", mel_floor=1e-5,
+            floor_mode="max", precision="float64",
+        )  # fmt: skip
 
     def _batch(
         self,
@@ -176,4 +191,43 @@ class LasrFamily(PretrainedPreset):
         result: dict[str, Any] = {"input_features": out}
         if return_attention_mask:
             result["attention_mask"] = padded.mask[:, win - 1 :: hop].astype(bool)
+        return result
+
+    def _batch_tensor(  # type: ignore[override]
+        self,
+        clips: list[Any],
+        *,
+        padding: Any = "longest",
+        max_length: Optional[int] = None,
+        truncation: bool = False,
+        pad_to_multiple_of: Optional[int] = None,
+        return_attention_mask: Optional[bool] = None,
+    ) -> dict[str, Any]:
+        """:meth:`_batch` on 1-D tensors: :meth:`recipe` run in torch on their device.
+
+        The clips are rounded to float32 first (as the host path's copies are); the
+        features come in the first clip's dtype, the mask as a bool tensor.  Calls
+        :meth:`_batch` refuses go to the host path, which raises their error.
+        """
+        import torch
+
+        from melforge.presets._tensor import pad_tensor_sequences
+
+        options = dict(padding=padding, max_length=max_length, truncation=truncation,
+                       pad_to_multiple_of=pad_to_multiple_of)  # fmt: skip
+        padded = None
+        if clips:
+            padded = pad_tensor_sequences(
+                [c.to(torch.float32) for c in clips], **options, return_attention_mask=True,
+                padding_value=self.padding_value, padding_side=self.padding_side,
+            )  # fmt: skip
+        if (padded is None or isinstance(padded.values, list)
+                or padded.values.shape[1] < self.win_length):  # fmt: skip
+            return super()._batch_tensor(
+                clips, **options, return_attention_mask=return_attention_mask
+            )
+        feats = run(self.recipe(), padded.values)
+        result: dict[str, Any] = {"input_features": feats.to(clips[0].dtype)}
+        if return_attention_mask:
+            result["attention_mask"] = padded.mask[:, self.win_length - 1 :: self.hop_length].bool()
         return result

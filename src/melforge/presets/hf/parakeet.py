@@ -22,7 +22,14 @@ import numpy as np
 from melforge._errors import ParameterError
 from melforge.feature._clips import _for_each_clip
 from melforge.feature._kernel import _frames
-from melforge.feature.nemo import LOG_GUARD, _mel_bands, _normalize, _preemphasize, _symmetric_hann
+from melforge.feature.nemo import (
+    LOG_GUARD,
+    STD_GUARD,
+    _mel_bands,
+    _normalize,
+    _preemphasize,
+)
+from melforge.feature.recipe import Recipe, run, window as _window
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
 from melforge.presets.hf._common import _Kernel, _pad_stacked, _pop_int, _pop_side
 from melforge.presets.pretrained import PretrainedPreset
@@ -61,6 +68,7 @@ class ParakeetFamily(PretrainedPreset):
     layout: ClassVar[str] = FRAMES_X_FEATURES
     extractor_types: ClassVar[tuple[str, ...]] = ("ParakeetFeatureExtractor",)
     main_input: ClassVar[str] = "input_features"
+    torch_native: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -108,6 +116,23 @@ class ParakeetFamily(PretrainedPreset):
         """Feature dimension: ``feature_size``."""
         return self.feature_size
 
+    def recipe(self) -> Recipe:
+        """Return the extractor's front end as a :class:`~melforge.feature.recipe.Recipe`.
+
+        Run it with ``lengths`` (the clips' unpadded lengths) on the zero-padded batch:
+        the pre-emphasized samples past each length are masked, the statistics taken
+        over ``n // hop_length`` frames and the frames after set to 0.
+        """
+        return Recipe(
+            sample_rate=self.sample_rate, waveform_preemphasis=self.preemphasis,
+            mask_samples=True, preemphasis_float32=True, center=True, pad_mode="constant",
+            frame_length=self.win_length, hop_length=self.hop_length, n_fft=self.n_fft,
+            window="hann", periodic=False, power=2.0, n_mels=self.feature_size,
+            mel_bank="slaney", mel_norm="slaney", log="ln", mel_floor=LOG_GUARD,
+            floor_mode="add", normalize="per_bin", norm_ddof=1, norm_eps=STD_GUARD,
+            norm_eps_in_sqrt=False, zero_invalid=True, precision="float64",
+        )  # fmt: skip
+
     def _batch(
         self,
         clips: list[np.ndarray],
@@ -143,7 +168,7 @@ class ParakeetFamily(PretrainedPreset):
                 "(transformers returns NaN)"
             )
         bands = _mel_bands(self.feature_size, self.sample_rate, self.n_fft, 0.0, None)
-        window = _symmetric_hann(self.win_length)
+        window = _window("hann", self.win_length, False)  # float64, as the recipe's
         out = np.zeros((len(clips), n_frames, self.feature_size), dtype=np.float32)
 
         win = self.win_length
@@ -168,3 +193,46 @@ class ParakeetFamily(PretrainedPreset):
         _for_each_clip(len(clips), work)
         mask = np.arange(n_frames)[None, :] < valid[:, None]
         return {"input_features": out, "attention_mask": mask}
+
+    def _batch_tensor(  # type: ignore[override]
+        self,
+        clips: list[Any],
+        *,
+        padding: Any = "longest",
+        max_length: Optional[int] = None,
+        truncation: bool = False,
+        pad_to_multiple_of: Optional[int] = None,
+        return_attention_mask: Optional[bool] = None,
+        do_normalize: Optional[bool] = None,
+    ) -> dict[str, Any]:
+        """:meth:`_batch` on 1-D tensors: :meth:`recipe` run in torch on their device.
+
+        The clips are rounded to float32 first (as the host path's copies are); the
+        features come in the first clip's dtype, the mask as a bool tensor.  The host
+        path takes the calls the recipe does not describe: a clip truncated by
+        ``max_length`` (transformers then divides its statistics by the untruncated
+        frame count), an odd ``n_fft`` (``(n - 1) // hop`` valid frames), and the calls
+        :meth:`_batch` refuses (it raises their error).
+        """
+        import torch
+
+        from melforge.presets._tensor import pad_tensor_sequences
+
+        options = dict(padding=padding, max_length=max_length, truncation=truncation,
+                       pad_to_multiple_of=pad_to_multiple_of)  # fmt: skip
+        hop = self.hop_length
+        orig = np.array([int(c.shape[0]) for c in clips], dtype=np.int64)
+        host = not clips or self.n_fft % 2 == 1 or int((orig // hop).min()) < 2
+        padded = None
+        if not host:
+            padded = pad_tensor_sequences([c.to(torch.float32) for c in clips], **options)
+            host = isinstance(padded.values, list) or bool((orig > padded.values.shape[1]).any())
+        if host or padded is None:
+            return super()._batch_tensor(
+                clips, **options, return_attention_mask=return_attention_mask,
+                do_normalize=do_normalize,
+            )  # fmt: skip
+        feats = run(self.recipe(), padded.values, lengths=orig.tolist())
+        valid = torch.as_tensor(orig // hop, device=feats.device)
+        mask = torch.arange(feats.shape[1], device=feats.device)[None, :] < valid[:, None]
+        return {"input_features": feats.to(clips[0].dtype), "attention_mask": mask}

@@ -11,8 +11,9 @@ including) ``n // hop - 1`` of each clip shorter than the longest are zeroed bef
 spectrum, so their features are 0 (with the defaults, one frame or none); the other
 frames across its end and over its padding are computed from the padded signal.
 The pre-emphasis runs in float32 as transformers' does (its rounding matters on
-low-frequency bins); window, FFT, power and mel product in float64 (transformers
-windows and transforms in float64, then rounds the spectrum to complex64).
+low-frequency bins); window (float64, as transformers' ``torch.hamming_window``), FFT,
+power and mel product in float64 (transformers windows and transforms in float64, then
+rounds the spectrum to complex64).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 from melforge._errors import ParameterError
 from melforge.feature._clips import _for_each_clip
 from melforge.feature.kaldi import _bank_bands, _frame_view, _window
+from melforge.feature.recipe import Recipe, run
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
 from melforge.presets.hf._common import _Kernel, _pad_stacked, _pop_int, _pop_number, _pop_side
 from melforge.presets.pretrained import PretrainedPreset
@@ -77,6 +79,7 @@ class Phi4MultimodalFamily(PretrainedPreset):
     layout: ClassVar[str] = FRAMES_X_FEATURES
     extractor_types: ClassVar[tuple[str, ...]] = ("Phi4MultimodalFeatureExtractor",)
     main_input: ClassVar[str] = "audio_input_features"
+    torch_native: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -119,6 +122,38 @@ class Phi4MultimodalFamily(PretrainedPreset):
         """Feature dimension: ``feature_size``."""
         return self.feature_size
 
+    def recipe(self) -> Recipe:
+        """Return the extractor's front end as a :class:`~melforge.feature.recipe.Recipe`.
+
+        Run it on the padded batch; the frames a batch zeroes (those straddling the end
+        of a clip shorter than the longest) are the family's rule, not the recipe's.
+        """
+        return Recipe(
+            sample_rate=self.sample_rate, frame_length=self.win_length,
+            hop_length=self.hop_length, n_fft=self.n_fft, preemphasis=self.preemphasis,
+            preemphasis_style="kaldi", frame_scale=float(_SCALE), preemphasis_float32=True,
+            window="hamming", periodic=False, power=2.0, n_mels=self.feature_size,
+            fmin=self.mel_min_frequency, fmax=self.mel_max_frequency, mel_bank="kaldi",
+            mel_norm=None, log="ln", mel_floor=1.0, floor_mode="max", precision="float64",
+        )  # fmt: skip
+
+    def _zeroed_frames(self, orig: np.ndarray) -> list[tuple[int, int]]:
+        """Frames ``[start, stop)`` a batch zeroes in each clip's features.
+
+        transformers zeroes, in a batch of more than one clip, the frames
+        ``(n - win_length) // hop + 1`` up to ``n // hop - 1`` of each clip shorter than
+        the longest (``n`` its untruncated length): those straddling its end.
+        """
+        win, hop = self.win_length, self.hop_length
+        out = []
+        for n in orig.tolist():
+            down, up = (n - win) // hop + 1, n // hop - 1
+            if len(orig) > 1 and n != int(orig.max()) and up > down:
+                out.append((max(down, 0), up))
+            else:
+                out.append((0, 0))
+        return out
+
     def _embed_sizes(self, frames: np.ndarray) -> np.ndarray:
         """Return the audio embed sizes (transformers' ``_compute_audio_embed_size``)."""
         sizes = -(-frames // self.audio_compression_rate)
@@ -153,13 +188,10 @@ class Phi4MultimodalFamily(PretrainedPreset):
         n_frames = 0 if total < win else (total - win) // hop + 1
         bands = _bank_bands(self.feature_size, self.n_fft, float(self.sample_rate),
                             self.mel_min_frequency, self.mel_max_frequency)  # fmt: skip
-        window = _window("hamming", win)
+        window = _window("hamming", win, dtype=np.float64)
         out = np.zeros((len(clips), n_frames, self.feature_size), dtype=np.float32)
-        # Frames zeroed in a batch: those straddling the end of a clip shorter than the
-        # longest (transformers compares the untruncated lengths).
         masked = len(clips) > 1
-        down = (orig - win) // hop + 1
-        up = orig // hop - 1
+        zeroed = self._zeroed_frames(orig)
 
         def work(rows: range) -> None:
             kernel = _Kernel(bands, window, self.n_fft, floor=1.0,
@@ -171,8 +203,7 @@ class Phi4MultimodalFamily(PretrainedPreset):
                     live = int(min(padded.lengths[b], total))
                     count = min(n_frames, -(-live // hop))
                 kernel(frames[:count], out[b, :count])
-                if masked and orig[b] != orig.max() and up[b] > down[b]:
-                    out[b, max(int(down[b]), 0) : int(up[b])] = 0.0
+                out[b, zeroed[b][0] : zeroed[b][1]] = 0.0
 
         _for_each_clip(len(clips), work)
         lengths = ((orig - win) // hop + 1) * self.audio_feat_stride
@@ -184,4 +215,55 @@ class Phi4MultimodalFamily(PretrainedPreset):
             result["audio_attention_mask"] = (
                 np.arange(int(lengths.max()))[None, :] < lengths[:, None]
             )
+        return result
+
+    def _batch_tensor(  # type: ignore[override]
+        self,
+        clips: list[Any],
+        *,
+        padding: Any = "longest",
+        max_length: Optional[int] = None,
+        truncation: bool = False,
+        pad_to_multiple_of: Optional[int] = None,
+        return_attention_mask: Optional[bool] = True,
+    ) -> dict[str, Any]:
+        """:meth:`_batch` on 1-D tensors: :meth:`recipe` run in torch on their device.
+
+        The clips are rounded to float32 first (as the host path's copies are); the
+        result is in the first clip's dtype.  Calls :meth:`_batch` refuses (too short,
+        unstackable) go to the host path, which raises its error.
+        """
+        import torch
+
+        from melforge.presets._tensor import pad_tensor_sequences
+
+        options = dict(padding=padding, max_length=max_length, truncation=truncation,
+                       pad_to_multiple_of=pad_to_multiple_of)  # fmt: skip
+        want = return_attention_mask
+        win, hop = self.win_length, self.hop_length
+        orig = np.array([int(c.shape[0]) for c in clips], dtype=np.int64)
+        if not clips or int(orig.min()) < win:
+            return super()._batch_tensor(clips, **options, return_attention_mask=want)
+        padded = pad_tensor_sequences(
+            [c.to(torch.float32) for c in clips], padding_value=self.padding_value, **options
+        )
+        if isinstance(padded.values, list) or padded.values.shape[1] < win:
+            return super()._batch_tensor(clips, **options, return_attention_mask=want)
+        feats = run(self.recipe(), padded.values)
+        keep = torch.ones(feats.shape[:2], dtype=torch.bool, device=feats.device)
+        for b, (start, stop) in enumerate(self._zeroed_frames(orig)):
+            keep[b, start:stop] = False
+        feats = torch.where(keep[..., None], feats, torch.zeros((), dtype=feats.dtype,
+                                                                device=feats.device))  # fmt: skip
+        lengths = ((orig - win) // hop + 1) * self.audio_feat_stride
+        device = feats.device
+        result: dict[str, Any] = {
+            "audio_input_features": feats.to(clips[0].dtype),
+            "audio_embed_sizes": torch.as_tensor(self._embed_sizes(lengths), device=device),
+        }
+        if len(clips) > 1 and return_attention_mask:
+            frames = torch.arange(int(lengths.max()), device=device)
+            result["audio_attention_mask"] = frames[None, :] < torch.as_tensor(
+                lengths, device=device
+            )[:, None]
         return result

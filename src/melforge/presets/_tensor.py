@@ -145,6 +145,24 @@ def pad_tensor_sequences(
         truncation=truncation, pad_to_multiple_of=pad_to_multiple_of,
         padding_side=padding_side,
     )  # fmt: skip
+    if stacked and target is not None:  # one output tensor, filled in place
+        first = items[0]
+        dtype = first.dtype
+        for x in items[1:]:
+            dtype = torch.promote_types(dtype, x.dtype)
+        out_values: Any = torch.full(
+            (len(items), target, *first.shape[1:]), padding_value, dtype=dtype,
+            device=first.device,
+        )  # fmt: skip
+        out_mask: Any = torch.zeros((len(items), target), dtype=torch.int32, device=first.device)
+        for i, (x, n) in enumerate(zip(items, lengths, strict=True)):
+            real = slice(target - n, target) if padding_side == "left" else slice(0, n)
+            out_values[i, real] = x[:n]
+            out_mask[i, real] = 1
+        return PadResult(
+            values=out_values, mask=out_mask if return_attention_mask else None,
+            lengths=np.asarray(lengths, np.int64),
+        )  # fmt: skip
     values, masks = [], []
     for x, n in zip(items, lengths, strict=True):
         x = x[:n]
@@ -158,6 +176,6 @@ def pad_tensor_sequences(
         mask = torch.zeros(n + extra, dtype=torch.int32, device=x.device)
         mask[before : before + n] = 1
         masks.append(mask)
-    out_values: Any = torch.stack(values) if stacked else values
-    out_mask: Any = (torch.stack(masks) if stacked else masks) if return_attention_mask else None
+    out_values = values
+    out_mask = masks if return_attention_mask else None
     return PadResult(values=out_values, mask=out_mask, lengths=np.asarray(lengths, np.int64))

@@ -23,7 +23,7 @@ from melforge.spectral import _fft
 __all__: list[str] = []
 
 _KERNELS = threading.local()
-_BLOCK = 256  # frames per FFT call (a 1024-point float64 block stays in L2)
+_BLOCK = 128  # frames per FFT call (a 1024-point float64 block stays in L2; measured 64-256)
 
 
 class _GemmaKernel:
@@ -55,42 +55,50 @@ class _GemmaKernel:
         self.n_mels = bands[-1][1]
         # float64 frames with their zero tail up to n_fft (written in place, tail kept)
         self.frames = np.zeros((_BLOCK, n_fft), dtype=np.float64)
-        self.emphasized = np.empty(0, dtype=np.float32)
         self.spectrum = np.empty((_BLOCK, n_fft // 2 + 1), dtype=np.complex128)
         self.magnitude = np.empty((_BLOCK, self.k1 - self.k0), dtype=np.float64)
         self.mel = np.empty((self.n_mels, _BLOCK), dtype=np.float64)
 
-    def _window(self, x: np.ndarray, hop: int, m: int) -> None:
-        """Pre-emphasized, windowed frames ``0:m`` of ``x`` into ``frames[:m]`` (float64).
+    def _views(self, x: np.ndarray, hop: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """Strided views of the ``count`` frames: window columns ``1:`` and column 0's sample.
 
         The pre-emphasis of sample ``k`` (``x[k] - p x[k-1]``) is the same in every frame
-        that holds it, so it is computed once on the block's samples (frames overlap
-        ``frame_length / hop`` times) and the frames read it through a strided view; the
-        window product is rounded to float32 (transformers' arithmetic) while written
-        to the float64 frames.
+        that holds it, so it is computed once on the samples (frames overlap
+        ``frame_length / hop`` times) and the frames read it through a strided view.
+        HTK flavour: column ``j >= 1`` of a frame starting at ``s`` holds ``x[s+j] - p
+        x[s+j-1] = e[s+j-1]`` and column 0 holds ``x[s] (1 - p)``; otherwise column
+        ``j`` holds ``x[s+j+1] - p x[s+j] = e[s+j]``.
         """
         f = self.window.size
-        step = x.strides[-1]
-        dest = self.frames[:m, :f]
+        n = (count - 1) * hop + f + 1
+        heads = x[: (count - 1) * hop + 1 : hop]
         if self.coef == 0.0:
-            view = np.lib.stride_tricks.as_strided(x, (m, f), (hop * step, step))
-            np.multiply(view, self.window, out=dest, dtype=np.float32)
-            return
-        n = (m - 1) * hop + f + 1
-        if self.emphasized.size < n:
-            self.emphasized = np.empty(n, dtype=np.float32)
-        e = self.emphasized[: n - 1]
-        np.multiply(x[: n - 1], -self.coef, out=e)  # x[k+1] - p x[k], as (-p x[k]) + x[k+1]
-        e += x[1:n]
+            e = x
+        else:
+            e = np.multiply(x[: n - 1], -self.coef)  # x[k+1] - p x[k] as (-p x[k]) + x[k+1]
+            e += x[1:n]
+        if self.coef != 0.0 and self.htk:
+            width = f - 1
+        else:
+            width, heads = f, heads[:0]
         step = e.strides[-1]
-        if self.htk:  # column j >= 1 holds x[s+j] - p x[s+j-1] = e[s+j-1]; column 0 x[s](1-p)
-            view = np.lib.stride_tricks.as_strided(e, (m, f - 1), (hop * step, step))
-            np.multiply(view, self.window[1:], out=dest[:, 1:], dtype=np.float32)
-            head = np.multiply(x[: (m - 1) * hop + 1 : hop], self.first)
+        rest = np.lib.stride_tricks.as_strided(e, (count, width), (hop * step, step))
+        return rest, heads
+
+    def _window(self, rest: np.ndarray, heads: np.ndarray) -> None:
+        """Windowed frames (see :meth:`_views`) into ``frames[:m]`` (float64).
+
+        The window product is rounded to float32 (transformers' arithmetic) while
+        written to the float64 frames.
+        """
+        m = rest.shape[0]
+        dest = self.frames[:m, : self.window.size]
+        if heads.size:  # HTK pre-emphasis: column 0 is x[s] (1 - p)
+            np.multiply(rest, self.window[1:], out=dest[:, 1:], dtype=np.float32)
+            head = np.multiply(heads, self.first)
             np.multiply(head, self.window[0], out=dest[:, 0], dtype=np.float32)
-        else:  # column j holds x[s+j+1] - p x[s+j] = e[s+j]
-            view = np.lib.stride_tricks.as_strided(e, (m, f), (hop * step, step))
-            np.multiply(view, self.window, out=dest, dtype=np.float32)
+        else:
+            np.multiply(rest, self.window, out=dest, dtype=np.float32)
 
     def __call__(
         self,
@@ -109,9 +117,10 @@ class _GemmaKernel:
         float64 before the float32 rounding, as transformers'.
         """
         total = out.shape[0]
+        rest, heads = self._views(x, hop, total)
         for start in range(0, total, _BLOCK):
             m = min(_BLOCK, total - start)
-            self._window(x[start * hop :], hop, m)
+            self._window(rest[start : start + m], heads[start : start + m])
             spectrum = _fft.rfft(self.frames[:m], out=self.spectrum[:m], workers=1)
             magnitude = np.abs(spectrum[:, self.k0 : self.k1], out=self.magnitude[:m])
             mel = self.mel[:, :m]

@@ -7,27 +7,81 @@ without norm (``truncation="fusion"``) or a Slaney-normalized Slaney basis (othe
 floors at 1e-10 and converts to dB (``10 log10``), with no clamp.  With no clamp the
 quiet bands, 100 dB and more below a frame's peak, are kept: a float32 FFT's rounding
 noise (relative to the frame's energy) would move them by up to 2 dB, so this kernel
-computes in float64 (:class:`~melforge.feature.whisper._MelKernel` with
-``dtype=float64``).
+computes in float64 (:class:`_ClapKernel`).
 """
 
 from __future__ import annotations
 
 import threading
+from typing import Optional
 
 import numpy as np
 
-from melforge.feature._kernel import _mel_bands, _MelKernel
+from melforge.feature._kernel import Bands, _mel_bands
 from melforge.feature.whisper import _reflect_edges
+from melforge.spectral import _fft
 
 __all__: list[str] = []
 
 _KERNELS = threading.local()
 _MEL_FLOOR = 1e-10  # power floor before dB
+_BLOCK = 128  # frames per FFT call (a 1024-point float64 block stays in L2)
 
 
-def _kernel(n_mels: int, sr: int, n_fft: int, fmin: float, fmax: float, htk: bool) -> _MelKernel:
-    """Return the calling thread's float64 kernel for this basis (scratch kept)."""
+class _ClapKernel:
+    """Window, float64 FFT, power on the mel support, banded mel and dB, per block.
+
+    Only the FFT bins under the mel basis (:attr:`k0` to :attr:`k1`: 1 to 299 of 513
+    for the laion checkpoints' 50-14000 Hz at 48 kHz) are squared.  Scratch is held by
+    the instance (one per thread).
+    """
+
+    def __init__(self, bands: Bands, window: np.ndarray, n_fft: int) -> None:
+        self.window = window  # float64
+        self.k0 = min(band[2] for band in bands)
+        self.k1 = max(band[3] for band in bands)
+        self.bands = tuple((j0, j1, k0 - self.k0, k1 - self.k0, w) for j0, j1, k0, k1, w in bands)
+        n_mels = bands[-1][1]
+        self.frames = np.empty((_BLOCK, n_fft), dtype=np.float64)
+        self.spectrum = np.empty((_BLOCK, n_fft // 2 + 1), dtype=np.complex128)
+        self.power = np.empty((_BLOCK, self.k1 - self.k0), dtype=np.float64)
+        self.mel = np.empty((n_mels, _BLOCK), dtype=np.float64)
+
+    def _window(self, segments: list[np.ndarray], start: int, m: int) -> None:
+        """Windowed frames ``start:start + m`` of the concatenated ``segments`` (float64).
+
+        float32 samples are widened exactly by the product with the float64 window, so
+        the frames equal transformers' (a float64 waveform times a float64 window).
+        """
+        offset = 0
+        for seg in segments:
+            lo, hi = max(start, offset), min(start + m, offset + seg.shape[0])
+            if lo < hi:
+                np.multiply(seg[lo - offset : hi - offset], self.window,
+                            out=self.frames[lo - start : hi - start])  # fmt: skip
+            offset += seg.shape[0]
+
+    def __call__(self, segments: list[np.ndarray], out: np.ndarray) -> None:
+        """Log-mel (dB) of the frames in ``segments`` into ``out`` ``(n_frames, n_mels)``."""
+        total = out.shape[0]
+        for start in range(0, total, _BLOCK):
+            m = min(_BLOCK, total - start)
+            self._window(segments, start, m)
+            spectrum = _fft.rfft(self.frames[:m], out=self.spectrum[:m], workers=1)
+            squares = spectrum[:, self.k0 : self.k1].view(np.float64)  # re, im interleaved
+            np.square(squares, out=squares)
+            power = np.add(squares[:, 0::2], squares[:, 1::2], out=self.power[:m])
+            mel = self.mel[:, :m]
+            for j0, j1, k0, k1, weights in self.bands:
+                np.matmul(weights.T, power[:, k0:k1].T, out=mel[j0:j1])
+            np.maximum(mel, _MEL_FLOOR, out=mel)
+            np.log10(mel, out=mel)
+            mel *= 10.0
+            np.copyto(out[start : start + m], mel.T)
+
+
+def _kernel(n_mels: int, sr: int, n_fft: int, fmin: float, fmax: float, htk: bool) -> _ClapKernel:
+    """Return the calling thread's kernel for this basis (scratch kept)."""
     key = (n_mels, sr, n_fft, fmin, fmax, htk)
     kernels = _KERNELS.__dict__.setdefault("by_key", {})
     if key not in kernels:
@@ -37,8 +91,13 @@ def _kernel(n_mels: int, sr: int, n_fft: int, fmin: float, fmax: float, htk: boo
         # window's rounding leaks ~-120 dB of a frame's peak into its quietest bands
         window = np.hanning(n_fft + 1)[:-1]
         window.flags.writeable = False
-        kernels[key] = _MelKernel(bands, window, n_fft, dtype=np.float64, block_frames=128)
+        kernels[key] = _ClapKernel(bands, window, n_fft)
     return kernels[key]  # type: ignore[no-any-return]
+
+
+def silence_db() -> np.float32:
+    """Return the dB value of a silent frame: ``10 log10(1e-10)`` in float32 (-100)."""
+    return np.float32(10.0 * np.log10(_MEL_FLOOR))
 
 
 def mel_db(
@@ -51,22 +110,30 @@ def mel_db(
     fmin: float,
     fmax: float,
     htk: bool,
+    out: Optional[np.ndarray] = None,
+    zero_from: Optional[int] = None,
 ) -> np.ndarray:
     """Log-mel in dB of one clip, ``(1 + n // hop, n_mels)`` float32 (frames first).
 
-    ``y`` is taken in float64, reflect-padded by ``n_fft // 2`` (it needs more than
-    ``n_fft // 2`` samples).
+    ``y`` (float32 or float64; the frames are computed in float64) is reflect-padded by
+    ``n_fft // 2`` (it needs more than ``n_fft // 2`` samples).  The result is written
+    to ``out`` when given.  ``zero_from``: ``y[zero_from:]`` is known to be zeros (a
+    zero-padded clip); the frames that read only those zeros, and their reflection,
+    are silent (:func:`silence_db`) and are not computed.
     """
-    x = np.asarray(y, dtype=np.float64)
-    n_frames = x.shape[-1] // hop + 1
-    out = np.empty((n_mels, n_frames), dtype=np.float64)
-    _kernel(n_mels, sr, n_fft, float(fmin), float(fmax), htk)(
-        _reflect_edges(x, n_frames, n_fft, hop), out
-    )
-    np.maximum(out, _MEL_FLOOR, out=out)
-    np.log10(out, out=out)
-    out *= 10.0
-    return np.ascontiguousarray(out.T, dtype=np.float32)
+    n = y.shape[-1]
+    n_frames = n // hop + 1
+    if out is None:
+        out = np.empty((n_frames, n_mels), dtype=np.float32)
+    half = n_fft // 2
+    computed = n_frames
+    if zero_from is not None and n - 1 - half >= zero_from:
+        # the reflected tail reads y[n - 1 - half : n - 1], zeros too
+        computed = min(n_frames, -(-(zero_from + half) // hop))
+    kernel = _kernel(n_mels, sr, n_fft, float(fmin), float(fmax), htk)
+    kernel(_reflect_edges(y, n_frames, n_fft, hop), out[:computed])
+    out[computed:] = silence_db()
+    return out
 
 
 def shrink_frames(mel: np.ndarray, n_out: int) -> np.ndarray:

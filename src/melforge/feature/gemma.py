@@ -13,77 +13,135 @@ from __future__ import annotations
 
 import threading
 import warnings
-from typing import Any
+from typing import Optional
 
 import numpy as np
 
-from melforge.feature._kernel import _mel_bands, _MelKernel
+from melforge.feature._kernel import Bands, _mel_bands
 from melforge.spectral import _fft
 
 __all__: list[str] = []
 
 _KERNELS = threading.local()
+_BLOCK = 128  # frames per FFT call (a 1024-point float64 block stays in L2; measured 64-256)
 
 
-class _PreemphasisKernel(_MelKernel):
-    """:class:`_MelKernel` on frames of ``frame_length + 1`` samples, pre-emphasized in frame."""
+class _GemmaKernel:
+    """Pre-emphasis, window, float64 FFT, magnitude, banded mel and log, per block.
+
+    Arithmetic follows transformers': pre-emphasis and window in float32 (their frames
+    are float32), then a float64 FFT: numpy's float32 ``rfft`` (transformers' FFT) is
+    accurate to float32 rounding of the exact transform, which a float64 FFT reproduces
+    (measured 9.5e-7 in log units), while pocketfft's single-precision transform rounds
+    relative to a frame's energy and moved the quietest bands (100 dB down) by up to
+    0.45.  numpy's own FFT would match too but runs ~2x slower on a block of frames.
+    The magnitudes go through the mel basis in float64, as transformers' ``matmul``
+    with its float64 basis does.
+
+    Only the FFT bins under the mel basis (:attr:`k0` to :attr:`k1`) are turned into
+    magnitudes.  Scratch is held by the instance (one per thread).
+    """
 
     def __init__(
-        self, bands: Any, window: np.ndarray, n_fft: int, preemphasis: float, htk: bool
+        self, bands: Bands, window: np.ndarray, n_fft: int, preemphasis: float, htk: bool
     ) -> None:
-        super().__init__(bands, window, n_fft, block_frames=256)
+        self.window = window  # float32, frame_length samples
         self.coef = np.float32(preemphasis)
         self.first = np.float32(1.0 - preemphasis)  # rounded from float64, as transformers
         self.htk = htk
-        self.magnitude = True
-        # float64 frames with their zero tail up to n_fft (no padded copy per FFT call)
-        self.buf64 = np.zeros((self.block, n_fft), dtype=np.float64)
+        self.k0 = min(band[2] for band in bands)
+        self.k1 = max(band[3] for band in bands)
+        self.bands = tuple((j0, j1, k0 - self.k0, k1 - self.k0, w) for j0, j1, k0, k1, w in bands)
+        self.n_mels = bands[-1][1]
+        # float64 frames with their zero tail up to n_fft (written in place, tail kept)
+        self.frames = np.zeros((_BLOCK, n_fft), dtype=np.float64)
+        self.spectrum = np.empty((_BLOCK, n_fft // 2 + 1), dtype=np.complex128)
+        self.magnitude = np.empty((_BLOCK, self.k1 - self.k0), dtype=np.float64)
+        self.mel = np.empty((self.n_mels, _BLOCK), dtype=np.float64)
 
-    def _window_rows(self, segments: list[np.ndarray], start: int, stop: int) -> None:
-        (frames,) = segments  # (n_frames, frame_length + 1)
-        x = frames[start:stop]
-        m = stop - start
-        buf = self.buf[:m]
-        f = self.window.size
-        if self.coef == 0.0:
-            np.copyto(buf, x[:, :f])
-        elif self.htk:
-            np.multiply(x[:, : f - 1], -self.coef, out=buf[:, 1:])
-            buf[:, 1:] += x[:, 1:f]
-            np.multiply(x[:, 0], self.first, out=buf[:, 0])
-        else:
-            np.multiply(x[:, :f], -self.coef, out=buf)
-            buf += x[:, 1 : f + 1]
-        buf *= self.window
+    def _views(self, x: np.ndarray, hop: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """Strided views of the ``count`` frames: window columns ``1:`` and column 0's sample.
 
-    def __call__(self, frames: Any, out: np.ndarray) -> None:
-        """Mel magnitude of ``[frames]`` into ``out`` ``(n_mels, m)`` (float64).
-
-        The frames are pre-emphasized and windowed in float32, as transformers does,
-        then transformed in float64: numpy's float32 ``rfft`` (transformers' FFT) is
-        accurate to float32 rounding of the exact transform, which a float64 FFT
-        reproduces (measured 9.5e-7 in log units), while pocketfft's single-precision
-        transform rounds relative to a frame's energy and moved the quietest bands
-        (100 dB down) by up to 0.45.  numpy's own FFT would match too but runs ~10x
-        slower on a block of frames.  The magnitudes go through the mel basis in
-        float64, as transformers' ``matmul`` with its float64 basis does.
+        The pre-emphasis of sample ``k`` (``x[k] - p x[k-1]``) is the same in every frame
+        that holds it, so it is computed once on the samples (frames overlap
+        ``frame_length / hop`` times) and the frames read it through a strided view.
+        HTK flavour: column ``j >= 1`` of a frame starting at ``s`` holds ``x[s+j] - p
+        x[s+j-1] = e[s+j-1]`` and column 0 holds ``x[s] (1 - p)``; otherwise column
+        ``j`` holds ``x[s+j+1] - p x[s+j] = e[s+j]``.
         """
-        total = frames[0].shape[0]
-        for start in range(0, total, self.block):
-            stop = min(start + self.block, total)
-            m = stop - start
-            self._window_rows(frames, start, stop)
-            np.copyto(self.buf64[:m, : self.window.size], self.buf[:m])
-            magnitude = np.abs(_fft.rfft(self.buf64[:m], workers=1))
-            block = out[:, start:stop]
+        f = self.window.size
+        n = (count - 1) * hop + f + 1
+        heads = x[: (count - 1) * hop + 1 : hop]
+        if self.coef == 0.0:
+            e = x
+        else:
+            e = np.multiply(x[: n - 1], -self.coef)  # x[k+1] - p x[k] as (-p x[k]) + x[k+1]
+            e += x[1:n]
+        if self.coef != 0.0 and self.htk:
+            width = f - 1
+        else:
+            width, heads = f, heads[:0]
+        step = e.strides[-1]
+        rest = np.lib.stride_tricks.as_strided(e, (count, width), (hop * step, step))
+        return rest, heads
+
+    def _window(self, rest: np.ndarray, heads: np.ndarray) -> None:
+        """Windowed frames (see :meth:`_views`) into ``frames[:m]`` (float64).
+
+        The window product is rounded to float32 (transformers' arithmetic) while
+        written to the float64 frames.
+        """
+        m = rest.shape[0]
+        dest = self.frames[:m, : self.window.size]
+        if heads.size:  # HTK pre-emphasis: column 0 is x[s] (1 - p)
+            np.multiply(rest, self.window[1:], out=dest[:, 1:], dtype=np.float32)
+            head = np.multiply(heads, self.first)
+            np.multiply(head, self.window[0], out=dest[:, 0], dtype=np.float32)
+        else:
+            np.multiply(rest, self.window, out=dest, dtype=np.float32)
+
+    def __call__(
+        self,
+        x: np.ndarray,
+        hop: int,
+        out: np.ndarray,
+        floor: float,
+        add_floor: bool,
+        mean: Optional[np.ndarray],
+        stddev: Optional[np.ndarray],
+    ) -> None:
+        """Log mel of the ``out.shape[0]`` frames of float32 ``x`` into ``out`` (float32).
+
+        ``out`` is ``(n_frames, n_mels)``; frame ``i`` reads ``x[i * hop : i * hop +
+        frame_length + 1]``.  The log, flooring and per-band standardization run in
+        float64 before the float32 rounding, as transformers'.
+        """
+        total = out.shape[0]
+        rest, heads = self._views(x, hop, total)
+        for start in range(0, total, _BLOCK):
+            m = min(_BLOCK, total - start)
+            self._window(rest[start : start + m], heads[start : start + m])
+            spectrum = _fft.rfft(self.frames[:m], out=self.spectrum[:m], workers=1)
+            magnitude = np.abs(spectrum[:, self.k0 : self.k1], out=self.magnitude[:m])
+            mel = self.mel[:, :m]
             for j0, j1, k0, k1, weights in self.bands:
-                np.matmul(weights.T, magnitude[:, k0:k1].T, out=block[j0:j1])
+                np.matmul(weights.T, magnitude[:, k0:k1].T, out=mel[j0:j1])
+            if add_floor:
+                mel += floor
+            else:
+                np.maximum(mel, floor, out=mel)
+            np.log(mel, out=mel)
+            if mean is not None:
+                mel -= mean
+            if stddev is not None:
+                mel /= stddev
+            np.copyto(out[start : start + m], mel.T)
 
 
 def _kernel(
     n_mels: int, sr: int, frame_length: int, fft_length: int, fmin: float, fmax: float,
     preemphasis: float, htk_flavor: bool, float64_window: bool,
-) -> _PreemphasisKernel:  # fmt: skip
+) -> _GemmaKernel:  # fmt: skip
     key = (n_mels, sr, frame_length, fft_length, fmin, fmax, preemphasis, htk_flavor,
            float64_window)  # fmt: skip
     kernels = _KERNELS.__dict__.setdefault("by_key", {})
@@ -98,14 +156,14 @@ def _kernel(
         else:  # Gemma 3n: the same formula evaluated in float32
             n = np.arange(frame_length, dtype=np.float32)
             window = (0.5 * (1 - np.cos(2 * np.pi * n / frame_length))).astype(np.float32)
-        kernels[key] = _PreemphasisKernel(bands, window, fft_length, preemphasis, htk_flavor)
+        kernels[key] = _GemmaKernel(bands, window, fft_length, preemphasis, htk_flavor)
     return kernels[key]  # type: ignore[no-any-return]
 
 
 def log_mel(
     x: np.ndarray,
+    out: np.ndarray,
     *,
-    n_mels: int,
     sr: int,
     frame_length: int,
     hop: int,
@@ -116,27 +174,22 @@ def log_mel(
     htk_flavor: bool,
     floor: float,
     add_floor: bool,
+    mean: Optional[np.ndarray] = None,
+    stddev: Optional[np.ndarray] = None,
 ) -> np.ndarray:
-    """Log mel magnitude of one float32 signal, ``(n_frames, n_mels)`` float64.
+    """Log mel magnitude of the frames of float32 ``x`` into ``out``; returns ``out``.
 
-    ``n_frames = (n - frame_length - 1) // hop + 1`` (no padding; 0 when shorter).
-    ``add_floor`` selects Gemma 4: ``log(mel + floor)`` and its float64-computed window;
-    else Gemma 3n's ``log(max(mel, floor))`` and float32-computed window.
+    ``out`` is ``(n_frames, n_mels)`` float32 (a row of a batch's stacked array, say):
+    frame ``i`` reads ``x[i * hop : i * hop + frame_length + 1]`` (no padding), so ``x``
+    needs ``(n_frames - 1) * hop + frame_length + 1`` samples.  ``add_floor`` selects
+    Gemma 4: ``log(mel + floor)`` and its float64-computed window; else Gemma 3n's
+    ``log(max(mel, floor))`` and float32-computed window.  ``mean`` and ``stddev``
+    (float64, one per band) standardize the log mel.
     """
-    size = frame_length + 1
-    count = max(0, (x.shape[-1] - size) // hop + 1)
-    out = np.empty((n_mels, count), dtype=np.float64)
-    if count:
-        step = x.strides[-1]
-        frames = np.lib.stride_tricks.as_strided(
-            x, shape=(count, size), strides=(hop * step, step), writeable=False
-        )
-        kernel = _kernel(n_mels, sr, frame_length, fft_length, fmin, fmax, preemphasis,
+    if out.shape[0]:
+        kernel = _kernel(out.shape[1], sr, frame_length, fft_length, fmin, fmax, preemphasis,
                          htk_flavor, add_floor)  # fmt: skip
-        kernel([frames], out)
-    mel = out.T
-    if add_floor:
-        mel += floor
-    else:
-        np.maximum(mel, floor, out=mel)
-    return np.log(mel, out=mel)
+        kernel(np.ascontiguousarray(x, dtype=np.float32), hop, out, floor, add_floor,
+               None if mean is None else mean[:, None],
+               None if stddev is None else stddev[:, None])  # fmt: skip
+    return out

@@ -183,19 +183,21 @@ class ClapFamily(PretrainedPreset):
         if max_length is not None:
             _check_int("max_length", max_length)
         rng = np.random.RandomState(self.seed)
-        mels, longer = [], []
-        for clip in clips:
-            mel, is_longer = self._clip(clip, limit, truncation, padding, rng)
-            mels.append(mel)
-            longer.append(is_longer)
+        channels = 4 if truncation == "fusion" else 1
+        shape = (len(clips), channels, limit // self.hop_length + 1, self.feature_size)
+        features = np.empty(shape, dtype=np.float32)  # each clip's channels written in place
+        longer = [self._clip(clip, limit, truncation, padding, rng, features[i])
+                  for i, clip in enumerate(clips)]  # fmt: skip
         if truncation == "fusion" and not any(longer):
-            longer[rng.randint(0, len(mels))] = True
+            longer[rng.randint(0, len(clips))] = True
         return {
-            "input_features": np.stack(mels),
+            "input_features": features,
             "is_longer": np.array([[v] for v in longer], dtype=bool),
         }
 
-    def _mel(self, y: np.ndarray, htk: bool) -> np.ndarray:
+    def _mel(
+        self, y: np.ndarray, htk: bool, out: Optional[np.ndarray] = None, zero_from: Any = None
+    ) -> np.ndarray:
         if y.shape[-1] <= self.fft_window_size // 2:
             raise ParameterError(
                 f"a clip of {y.shape[-1]} samples is too short for CLAP's reflect padding "
@@ -204,35 +206,44 @@ class ClapFamily(PretrainedPreset):
         return mel_db(
             y, n_mels=self.feature_size, sr=self.sample_rate, n_fft=self.fft_window_size,
             hop=self.hop_length, fmin=self.frequency_min, fmax=self.frequency_max, htk=htk,
+            out=out, zero_from=zero_from,
         )  # fmt: skip
 
     def _clip(
-        self, y: np.ndarray, limit: int, truncation: str, padding: Any, rng: Any
-    ) -> tuple[np.ndarray, bool]:
-        """One clip's ``(channels, frames, mels)`` and its ``is_longer`` flag."""
+        self, y: np.ndarray, limit: int, truncation: str, padding: Any, rng: Any,
+        out: np.ndarray,
+    ) -> bool:  # fmt: skip
+        """One clip's channels into ``out`` ``(channels, frames, mels)``; its ``is_longer``."""
         fusion = truncation == "fusion"
         n = y.shape[-1]
         if n > limit:
             if not fusion:
                 start = rng.randint(0, n - limit + 1)
-                return self._mel(y[start : start + limit], htk=False)[None], True
+                self._mel(y[start : start + limit], htk=False, out=out[0])
+                return True
             mel = self._mel(y, htk=True)
             chunk = limit // self.hop_length + 1
             total = mel.shape[0]
             if chunk == total:
-                return np.stack([mel] * 4), False
+                out[:] = mel
+                return False
             ranges = np.array_split(list(range(0, total - chunk + 1)), 3)
             starts = [rng.choice(r if len(r) else [0]) for r in ranges]
-            crops = [mel[s : s + chunk] for s in starts]
-            return np.stack([shrink_frames(mel, chunk), *crops]), True
+            out[0] = shrink_frames(mel, chunk)
+            for channel, s in enumerate(starts, 1):
+                out[channel] = mel[s : s + chunk]
+            return True
+        zero_from = None
         if n < limit:
             if padding == "repeat":
                 y = np.tile(y, int(limit / n) + 1)[:limit]
             elif padding == "repeatpad":
                 y = np.tile(y, int(limit / n))
+            zero_from = y.shape[-1]
             y = np.pad(y, (0, limit - y.shape[-1]))
-        mel = self._mel(y, htk=fusion)
-        return (np.stack([mel] * 4) if fusion else mel[None]), False
+        self._mel(y, htk=fusion, out=out[0], zero_from=zero_from)
+        out[1:] = out[0]
+        return False
 
     # -- the declarative recipe and its torch run ------------------------------------------
     def recipe(self) -> Recipe:

@@ -218,58 +218,114 @@ class Gemma3nFamily(PretrainedPreset):
             padding_side=self.padding_side,
         )  # fmt: skip
         rng = np.random.RandomState(self.seed) if self.dither > 0.0 else None
+        totals = [int(mask.shape[0]) for mask in plan.mask]
+        stacked: Optional[np.ndarray] = None  # padded batches: written in place
+        if isinstance(plan.values, np.ndarray):  # one length: one stacked output
+            count = self._n_frames(totals[0])
+            stacked = np.empty((len(clips), count, self.feature_size), dtype=np.float32)
         feats: list[np.ndarray] = []
         masks: list[np.ndarray] = []
-        stacked: Optional[np.ndarray] = None  # padded batches: written in place
         for i, (clip, mask, n) in enumerate(zip(clips, plan.mask, plan.lengths, strict=True)):
-            total, n = mask.shape[0], int(n)
-            x = np.full(total, self.padding_value, dtype=np.float32)
-            if self.padding_side == "left":
-                x[total - n :] = clip[:n]
-            else:
-                x[:n] = clip[:n]
-            f, m = self._clip(x, np.asarray(mask), rng)
-            if isinstance(plan.values, np.ndarray):  # one length: one stacked output
-                if stacked is None:
-                    stacked = np.empty((len(clips),) + f.shape, dtype=np.float32)
-                stacked[i] = f
-            else:
-                feats.append(f)
+            total, n = totals[i], int(n)
+            lead = total - n if self.padding_side == "left" else 0
+            out = stacked[i] if stacked is not None else None
+            f, m = self._clip(clip[:n], lead, total, np.asarray(mask), rng, out)
+            feats.append(f)
             masks.append(m)
         if stacked is None:  # ragged (padding="do_not_pad")
             return {"input_features": feats, "input_features_mask": masks}
         return {"input_features": stacked, "input_features_mask": np.stack(masks)}
 
-    def _clip(
-        self, x: np.ndarray, mask: np.ndarray, rng: Optional[np.random.RandomState]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        if rng is not None:
-            x = x + self.dither * rng.randn(1, x.shape[0]).astype(np.float32)[0]
-        if self.input_scale_factor != 1.0:
-            x = x * np.float32(self.input_scale_factor)
-        if self._gemma4:  # semicausal: frame i centred at i * hop
-            pad = self.frame_length // 2
-            x = np.concatenate([np.zeros(pad, dtype=np.float32), x])
-            mask = np.concatenate([np.zeros(pad, dtype=mask.dtype), mask])
-        mel = log_mel(
-            np.ascontiguousarray(x, dtype=np.float32), n_mels=self.feature_size,
-            sr=self.sample_rate, frame_length=self.frame_length, hop=self.hop_length,
+    def _n_frames(self, total: int) -> int:
+        """Frames of a padded clip of ``total`` samples (after Gemma 4's semicausal zeros)."""
+        shift = self.frame_length // 2 if self._gemma4 else 0
+        return max(0, (shift + total - self.frame_length - 1) // self.hop_length + 1)
+
+    def _signal(self, clip: np.ndarray, lead: int, total: int, s0: int, s1: int) -> np.ndarray:
+        """Return samples ``s0:s1`` of the padded clip as the kernel reads it (float32).
+
+        The padded clip is ``lead`` padding values, ``clip``, then padding up to
+        ``total`` samples, after Gemma 4's ``frame_length // 2`` semicausal zeros.
+        """
+        shift = self.frame_length // 2 if self._gemma4 else 0
+        x = np.full(s1 - s0, self.padding_value, dtype=np.float32)
+        x[: max(0, min(shift, s1) - s0)] = 0.0
+        lo, hi = max(s0, shift + lead), min(s1, shift + lead + clip.shape[0])
+        if lo < hi:
+            x[lo - s0 : hi - s0] = clip[lo - shift - lead : hi - shift - lead]
+        return x
+
+    def _log_mel(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Log mel (standardized if asked) of the frames of ``x`` into ``out``."""
+        mean, stddev = self.per_bin_mean, self.per_bin_stddev
+        return log_mel(
+            x, out, sr=self.sample_rate, frame_length=self.frame_length, hop=self.hop_length,
             fft_length=self.fft_length, fmin=self.min_frequency, fmax=self.max_frequency,
             preemphasis=self.preemphasis, htk_flavor=self.preemphasis_htk_flavor,
             floor=self.mel_floor, add_floor=self._gemma4,
+            mean=None if mean is None else np.asarray(mean),
+            stddev=None if stddev is None else np.asarray(stddev),
         )  # fmt: skip
-        if self.per_bin_mean is not None:
-            mel -= np.asarray(self.per_bin_mean)
-        if self.per_bin_stddev is not None:
-            mel /= np.asarray(self.per_bin_stddev)
-        out = mel.astype(np.float32)
-        count = out.shape[0]
-        if self._gemma4:  # a frame is real when its last sample is; masked frames zeroed
-            ends = np.arange(count) * self.hop_length + self.frame_length
-            frame_mask = mask[ends].astype(bool)
-            out *= frame_mask[:, None]
+
+    def _scale(self, x: np.ndarray) -> np.ndarray:
+        """Apply ``input_scale_factor`` to ``x`` in place (float32, as transformers)."""
+        if self.input_scale_factor != 1.0:
+            x *= np.float32(self.input_scale_factor)
+        return x
+
+    def _clip(
+        self,
+        clip: np.ndarray,
+        lead: int,
+        total: int,
+        mask: np.ndarray,
+        rng: Optional[np.random.RandomState],
+        out: Optional[np.ndarray],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Features ``(n_frames, feature_size)`` and frame mask of one clip.
+
+        ``clip`` (its ``n`` real samples) sits after ``lead`` padding samples in a
+        padded clip of ``total`` samples whose sample mask is ``mask``.  Without dither,
+        only the frames that read real samples go through the kernel: Gemma 4 zeroes
+        the frames whose last sample is padding (so they are not computed), and a Gemma
+        3n frame lying wholly in the padding holds one constant value, computed once.
+        """
+        hop, size = self.hop_length, self.frame_length + 1
+        count = self._n_frames(total)
+        if out is None:
+            out = np.empty((count, self.feature_size), dtype=np.float32)
+        if self._gemma4:  # a frame is real when its last sample is (semicausal shift)
+            ends = np.arange(count) * hop + self.frame_length - self.frame_length // 2
+            frame_mask = np.zeros(count, dtype=bool)
+            inside = ends >= 0
+            frame_mask[inside] = mask[ends[inside]].astype(bool)
         else:
-            frame_mask = mask[:: self.hop_length].astype(bool)[:count]
+            frame_mask = mask[::hop].astype(bool)[:count]
+        shift = self.frame_length // 2 if self._gemma4 else 0
+        if rng is not None:  # dither: noise on every padded sample, in transformers' order
+            x = self._signal(clip, lead, total, 0, shift + total)
+            x[shift:] += self.dither * rng.randn(1, total).astype(np.float32)[0]
+            self._log_mel(self._scale(x), out)
+            if self._gemma4:
+                out[~frame_mask] = 0.0
+            return out, frame_mask
+        if self._gemma4:
+            real = np.flatnonzero(frame_mask)
+            a, b = (int(real[0]), int(real[-1]) + 1) if real.size else (0, 0)
+            out[:a] = 0.0
+            out[b:] = 0.0
+        else:  # frames wholly in the leading / trailing padding are one constant frame
+            first, stop = lead, lead + clip.shape[0]
+            a = min(count, max(0, (first - size) // hop + 1))
+            b = max(a, min(count, -(-stop // hop)))
+            if a > 0 or b < count:
+                pad = np.full(size, self.padding_value, dtype=np.float32)
+                row = self._log_mel(self._scale(pad), np.empty((1, out.shape[1]), np.float32))
+                out[:a] = row
+                out[b:] = row
+        if a < b:
+            x = self._signal(clip, lead, total, a * hop, (b - 1) * hop + size)
+            self._log_mel(self._scale(x), out[a:b])
         return out, frame_mask
 
     # -- the declarative recipe and its torch run ------------------------------------------

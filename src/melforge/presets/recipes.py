@@ -624,7 +624,7 @@ class TorchaudioFbankPreset(KaldiFbankPreset):
     precision: str = "float64"
 
     kind: ClassVar[str] = "torchaudio-fbank"
-    torch_native: ClassVar[bool] = False  # float64: the numpy recipe on a host copy
+    torch_native: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -633,6 +633,18 @@ class TorchaudioFbankPreset(KaldiFbankPreset):
             raise ParameterError(f"precision={self.precision!r} must be 'float32' or 'float64'")
 
     def _compute_tensor(self, y: Any) -> Any:
+        """float64: :func:`~melforge.feature.recipe.run` of :meth:`recipe` in torch.
+
+        Dither (numpy's draws) and the steps a recipe has no field for (energy column,
+        sine window) compute on a host copy; float32 runs kaldi_fbank's torch path.
+        """
         if self.precision == "float32":
             return self._compute(y)
-        return Preset._compute_tensor(self, y)
+        recipe = self.recipe()
+        if recipe is None or self.dither != 0.0:
+            return Preset._compute_tensor(self, y)
+        from melforge.feature.recipe import run
+
+        if y.shape[-1] < recipe.span and recipe.snip_edges:
+            return Preset._compute_tensor(self, y)  # the numpy path's error message
+        return run(recipe, y).to(y.dtype)

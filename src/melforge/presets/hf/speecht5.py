@@ -29,6 +29,7 @@ import numpy as np
 from melforge._errors import ParameterError
 from melforge._tensors import is_tensor
 from melforge.feature._kernel import _frames, _mel_bands, _project
+from melforge.feature.recipe import Recipe
 from melforge.presets._padding import pad_sequences
 from melforge.presets.base import _check_float, _check_int
 from melforge.presets.hf.wav2vec2 import Wav2Vec2Family
@@ -37,6 +38,12 @@ from melforge.spectral import _fft
 from melforge.spectral.windows import get_window
 
 __all__ = ["SpeechT5Family"]
+
+#: transformers' ``window_function`` names -> the Recipe's (periodic) window.
+_RECIPE_WINDOWS = {
+    "hann": "hann", "hann_window": "hann", "hamming": "hamming",
+    "hamming_window": "hamming", "boxcar": "rectangular", "povey": "povey",
+}  # fmt: skip
 
 #: transformers' ``window_function`` names -> melforge's (periodic) window and exponent.
 _WINDOWS = {
@@ -167,6 +174,24 @@ class SpeechT5Family(Wav2Vec2Family):
     def target_n_fft(self) -> int:
         """FFT size: the frame length rounded up to a power of two."""
         return 1 << (self.target_frame_length - 1).bit_length()
+
+    def recipe(self) -> Recipe:
+        """The ``audio_target`` log-mel as a :class:`~melforge.feature.recipe.Recipe`.
+
+        The ``audio`` side (``input_values``) is a waveform and has no recipe; this is
+        :meth:`log_mel_target`: frames of :attr:`target_frame_length` samples centred
+        on their window (``center_frame``, reflect padding), :attr:`target_n_fft`-point
+        FFT, magnitude, Slaney mel, ``log10(max(mel, mel_floor))``, float64.
+        """
+        return Recipe(
+            sample_rate=float(self.sample_rate), center=True, center_frame=True,
+            pad_mode="reflect", frame_length=self.target_frame_length,
+            hop_length=self.target_hop_length, n_fft=self.target_n_fft,
+            window=_RECIPE_WINDOWS[self.win_function], periodic=True, power=1.0,
+            n_mels=self.num_mel_bins, fmin=self.fmin, fmax=self.fmax, mel_bank="slaney",
+            mel_norm="slaney", log="log10", mel_floor=self.mel_floor, floor_mode="max",
+            precision="float64",
+        )  # fmt: skip
 
     def log_mel_target(self, y: np.ndarray) -> np.ndarray:
         """One clip's target: ``log10(max(mel(|STFT|), mel_floor))``.

@@ -71,6 +71,14 @@ class Recipe:
         window of ``frame_length`` centred in them (``torch.stft`` with
         ``win_length < n_fft``), ``1 + (n + 2 * (n_fft // 2) - n_fft) // hop_length``
         frames.
+    center_frame : bool
+        With ``center``, centre on the ``frame_length``-sample window instead: pad
+        ``frame_length // 2`` samples on both sides, frame ``k`` starts at sample
+        ``k * hop_length`` of the padded signal, ``1 + (n + 2 * (frame_length // 2) -
+        frame_length) // hop_length`` frames (transformers'
+        ``audio_utils.spectrogram(center=True)``, SpeechT5's targets).  The same frames
+        as the default for an even ``frame_length``; they differ by one sample (and one
+        frame) for an odd one.
     pad_mode : {"reflect", "constant"}
         How ``center`` pads.
     frame_length, hop_length : int
@@ -174,6 +182,7 @@ class Recipe:
     waveform_preemphasis: float = 0.0
     mask_samples: bool = False
     center: bool = False
+    center_frame: bool = False
     pad_mode: str = "reflect"
     frame_length: int = 400
     hop_length: int = 160
@@ -274,14 +283,18 @@ class Recipe:
         """First sample of frame 0's window in the (centre-padded) signal.
 
         ``(n_fft - frame_length) // 2`` when centred (the window sits in the middle of
-        the ``n_fft`` frame), else 0.
+        the ``n_fft`` frame), else 0 (also with ``center_frame``).
         """
-        return (self.n_fft - self.frame_length) // 2 if self.center else 0
+        if not self.center or self.center_frame:
+            return 0
+        return (self.n_fft - self.frame_length) // 2
 
     def n_frames(self, n: int) -> int:
         """Output frames for a clip of ``n`` samples (before stacking)."""
         span = self.span
-        if self.center:  # the whole n_fft frame must fit in the padded signal
+        if self.center_frame and self.center:  # the window's frame must fit
+            n = n + 2 * (self.frame_length // 2)
+        elif self.center:  # the whole n_fft frame must fit in the padded signal
             n = n + 2 * (self.n_fft // 2)
             span = max(self.n_fft, self.frame_offset + span)
         count = max(0, (n - span) // self.hop_length + 1)
@@ -638,7 +651,8 @@ def run(recipe: Recipe, y: Any, *, lengths: Optional[list[int]] = None) -> Any:
         keep = np.arange(x.shape[-1])[None, :] < np.asarray(lengths)[:, None]
         x = x * ops.const(keep.astype(np.float64), x)
     if r.center:
-        x = ops.pad(x, r.n_fft // 2, r.n_fft // 2, r.pad_mode)
+        half = (r.frame_length if r.center_frame else r.n_fft) // 2
+        x = ops.pad(x, half, half, r.pad_mode)
     span = r.span
     count = r.n_frames(y.shape[-1])
     if count == 0:

@@ -372,6 +372,12 @@ class PretrainedPreset(Preset):
         host = [np.ascontiguousarray(c.detach().cpu().numpy(), dtype=np.float32) for c in clips]
         return _to_torch(self._batch(host, **options), like=clips[0])
 
+    def _tensor_clips(self, clips: Any, sr: Any, resample: bool) -> list[Any]:
+        """Return checked 1-D tensor clips at :attr:`sample_rate` for :meth:`_batch_tensor`."""
+        from melforge.presets._tensor import tensor_clips
+
+        return tensor_clips(self, clips, sr, resample)
+
     def _compute(self, y: np.ndarray) -> np.ndarray:
         out = self._batch(list(y))[self.main_input]
         return np.asarray(np.stack(out) if isinstance(out, list) else out, dtype=np.float32)
@@ -432,9 +438,7 @@ class PretrainedPreset(Preset):
                 f"known: {allowed + ['return_tensors']}"
             )
         if is_tensor(clips) or any_tensor(clips):
-            from melforge.presets._tensor import tensor_clips
-
-            out = self._batch_tensor(tensor_clips(self, clips, sr, resample), **options)
+            out = self._batch_tensor(self._tensor_clips(clips, sr, resample), **options)
             return _to_numpy(out) if tensors == "np" else _check_pt(out, tensors)
         if isinstance(clips, np.ndarray) and clips.ndim == 2:
             clips = list(clips)

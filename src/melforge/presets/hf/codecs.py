@@ -14,6 +14,10 @@ padded.
 - DAC: padding (default ``True``) to a multiple of ``hop_length``.
 - Dia: as DAC, with ``padding_mask`` always returned; ``feature_size=2`` mixes stereo
   clips down to mono (transformers' mean over the channels).
+
+``torch.Tensor`` clips (``(n,)``, or ``(2, n)`` for the stereo families) are padded in
+torch on their device (``torch_native``): same keys, shapes and mask dtype, values in
+the clips' dtype.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any, ClassVar, Optional
 import numpy as np
 
 from melforge._errors import ParameterError
+from melforge._tensors import any_tensor, is_tensor
 from melforge._validate import check_audio_array, check_sr
 from melforge.presets._padding import pad_sequences
 from melforge.presets.base import FEATURES_X_FRAMES, Batch, _check_float, _check_int
@@ -55,6 +60,7 @@ class _CodecFamily(PretrainedPreset):
 
     layout: ClassVar[str] = FEATURES_X_FRAMES
     main_input: ClassVar[str] = "input_values"
+    torch_native: ClassVar[bool] = True
     #: whether a feature_size=2 family also takes mono (1-D) clips
     _mono_ok: ClassVar[bool] = False
 
@@ -104,20 +110,48 @@ class _CodecFamily(PretrainedPreset):
             raise ParameterError("clips must be a non-empty list of (2, n_samples) arrays")
         clips = []
         for i, clip in enumerate(y):
-            a = check_audio_array(clip, name=f"y[{i}]")
-            stereo = a.ndim == 2 and a.shape[0] == 2
-            if not (stereo or (a.ndim == 1 and self._mono_ok)) or a.shape[-1] == 0:
-                raise ParameterError(
-                    f"y[{i}] has shape={a.shape}; the {self.name} preset (feature_size=2) "
-                    "takes stereo clips shaped (2, n_samples), channels first"
-                )
+            a = self._check_channels(check_audio_array(clip, name=f"y[{i}]"), f"y[{i}]")
             clips.append(self._resample(np.asarray(a, dtype=np.float32), sr_value))
         return clips, True
+
+    def _check_channels(self, a: Any, name: str) -> Any:
+        """Return ``a`` (array or tensor) if it is a stereo ``(2, n)`` clip (or mono, if taken)."""
+        stereo = a.ndim == 2 and a.shape[0] == 2
+        if not (stereo or (a.ndim == 1 and self._mono_ok)) or a.shape[-1] == 0:
+            raise ParameterError(
+                f"{name} has shape={tuple(a.shape)}; the {self.name} preset (feature_size=2) "
+                "takes stereo clips shaped (2, n_samples), channels first"
+            )
+        return a
+
+    def _tensor_clips(self, clips: Any, sr: Any, resample: bool) -> list[Any]:
+        """Return checked, resampled tensor clips: 1-D, or ``(2, n)`` if ``feature_size=2``."""
+        if self.feature_size == 1:
+            return super()._tensor_clips(clips, sr, resample)
+        from melforge.presets._tensor import _check, _check_rate, resample_tensor
+
+        sr_value = _check_rate(self, sr, resample)
+        if is_tensor(clips):
+            if clips.ndim != 3:
+                raise ParameterError(
+                    "clips must be a list of (2, n_samples) tensors or a (batch, 2, "
+                    f"n_samples) tensor, got shape={tuple(clips.shape)}"
+                )
+            clips = list(clips)
+        if not isinstance(clips, (list, tuple)) or len(clips) == 0:
+            raise ParameterError("clips must be a non-empty list of (2, n_samples) tensors")
+        return [
+            resample_tensor(self, self._check_channels(_check(c, name, max_ndim=2), name), sr_value)
+            for i, c in enumerate(clips)
+            for name in [f"clips[{i}]"]
+        ]
 
     def _run(self, y: Any, sr: Any, resample: bool, frames: bool) -> Any:
         if self.feature_size == 1:
             return super()._run(y, sr, resample, frames)
         many = isinstance(y, (list, tuple)) or np.ndim(y) == 3
+        if is_tensor(y) or any_tensor(y):
+            return self._run_stereo_tensor(y, sr, resample, frames, many)
         data, _ = self._prepare(list(y) if many else [y], sr, resample)
         outs = [self._batch([clip])["input_values"][0] for clip in data]
         if frames:
@@ -125,6 +159,18 @@ class _CodecFamily(PretrainedPreset):
         if isinstance(y, (list, tuple)):
             return outs
         return np.stack(outs) if many else outs[0]
+
+    def _run_stereo_tensor(self, y: Any, sr: Any, resample: bool, frames: bool, many: bool) -> Any:
+        """:meth:`_run` of ``feature_size=2`` on tensors: one clip at a time, in torch."""
+        import torch
+
+        data = self._tensor_clips(list(y) if many else [y], sr, resample)
+        outs = [self._batch_tensor([clip])["input_values"][0] for clip in data]
+        if frames:  # (channels, n) -> (n, channels)
+            outs = [o.transpose(-1, -2).contiguous() for o in outs]
+        if isinstance(y, (list, tuple)):
+            return outs
+        return torch.stack(outs) if many else outs[0]
 
     def batch(self, clips: Any, sr: float, *, resample: bool = True, **options: Any) -> Any:
         """Pad a batch exactly as the transformers extractor's ``__call__`` does.
@@ -195,6 +241,39 @@ class _CodecFamily(PretrainedPreset):
         out["input_values"] = values
         return out
 
+    def _pad_tensor(
+        self,
+        clips: list[Any],
+        *,
+        padding: Any,
+        max_length: Optional[int],
+        truncation: bool,
+        mask: bool,
+        multiple: Optional[int] = None,
+    ) -> dict[str, Any]:
+        """:meth:`_pad` for tensor clips ``(n,)`` or ``(2, n)``, in torch on their device."""
+        from melforge.presets._tensor import pad_tensor_sequences
+
+        padded = pad_tensor_sequences(
+            [c.transpose(0, 1) if c.ndim == 2 else c for c in clips], padding=padding,
+            max_length=max_length, truncation=truncation, pad_to_multiple_of=multiple,
+            return_attention_mask=mask, padding_value=self.padding_value,
+            padding_side=self.padding_side,
+        )  # fmt: skip
+        out: dict[str, Any] = {}
+        if mask:
+            out["padding_mask"] = padded.mask
+        values = padded.values
+        if isinstance(values, list):  # ragged: (channels, n_i) per clip
+            out["input_values"] = [
+                v.transpose(0, 1).contiguous() if v.ndim == 2 else v.unsqueeze(0) for v in values
+            ]
+        elif values.ndim == 3:  # (batch, n, 2) -> (batch, 2, n)
+            out["input_values"] = values.transpose(1, 2).contiguous()
+        else:
+            out["input_values"] = values.unsqueeze(1)
+        return out
+
     @staticmethod
     def _check_padding_truncation(padding: Any, truncation: Any) -> Any:
         if padding and truncation:
@@ -254,6 +333,35 @@ class EncodecFamily(_CodecFamily):
             return None
         return max(1, int((1.0 - self.overlap) * self.chunk_length))
 
+    def _plan(
+        self, lengths: list[int], padding: Any, truncation: Any, max_length: Optional[int]
+    ) -> tuple[Any, Optional[int]]:
+        """Return the ``padding`` and ``max_length`` to pad with, the chunk grid applied.
+
+        With ``chunk_length_s`` and ``overlap`` (and no ``max_length``), padding goes to
+        the grid's length that covers the longest clip (truncation: that fits in the
+        shortest); unpadded calls are left ragged.
+        """
+        padding = self._check_padding_truncation(padding, truncation)
+        stride, chunk = self.chunk_stride, self.chunk_length
+        if stride is None or chunk is None or max_length is not None:
+            return padding, max_length
+        if truncation:
+            steps = math.floor(min(lengths) / stride)
+        elif padding:
+            steps = math.ceil(max(lengths) / stride)
+            padding = "max_length"
+        else:
+            return False, None
+        max_length = (steps - 1) * stride + chunk
+        if max_length < 1:
+            raise ParameterError(
+                f"truncation to the chunk grid leaves {max_length} samples: the "
+                f"shortest clip ({min(lengths)} samples) is shorter than a chunk stride "
+                f"({stride})"
+            )
+        return padding, max_length
+
     def _batch(
         self,
         clips: list[np.ndarray],
@@ -262,27 +370,24 @@ class EncodecFamily(_CodecFamily):
         truncation: Optional[bool] = False,
         max_length: Optional[int] = None,
     ) -> dict[str, Any]:
-        padding = self._check_padding_truncation(padding, truncation)
-        stride, chunk = self.chunk_stride, self.chunk_length
-        if stride is not None and chunk is not None and max_length is None:
-            lengths = [c.shape[-1] for c in clips]
-            if truncation:
-                steps = math.floor(min(lengths) / stride)
-            elif padding:
-                steps = math.ceil(max(lengths) / stride)
-                padding = "max_length"
-            else:
-                return self._pad(clips, padding=False, max_length=None, truncation=False,
-                                 mask=False)  # fmt: skip
-            max_length = (steps - 1) * stride + chunk
-            if max_length < 1:
-                raise ParameterError(
-                    f"truncation to the chunk grid leaves {max_length} samples: the "
-                    f"shortest clip ({min(lengths)} samples) is shorter than a chunk stride "
-                    f"({stride})"
-                )
+        padding, max_length = self._plan([c.shape[-1] for c in clips], padding, truncation,
+                                         max_length)  # fmt: skip
         return self._pad(clips, padding=padding, max_length=max_length,
                          truncation=bool(truncation), mask=bool(padding))  # fmt: skip
+
+    def _batch_tensor(  # type: ignore[override]
+        self,
+        clips: list[Any],
+        *,
+        padding: Any = None,
+        truncation: Optional[bool] = False,
+        max_length: Optional[int] = None,
+    ) -> dict[str, Any]:
+        """:meth:`_batch` on tensor clips, in torch on their device (same rules)."""
+        padding, max_length = self._plan([int(c.shape[-1]) for c in clips], padding,
+                                         truncation, max_length)  # fmt: skip
+        return self._pad_tensor(clips, padding=padding, max_length=max_length,
+                                truncation=bool(truncation), mask=bool(padding))  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -335,6 +440,22 @@ class DacFamily(_CodecFamily):
         return self._pad(clips, padding=padding, max_length=max_length,
                          truncation=bool(truncation), mask=self._always_mask or bool(padding),
                          multiple=self.codec_hop_length)  # fmt: skip
+
+    def _batch_tensor(  # type: ignore[override]
+        self,
+        clips: list[Any],
+        *,
+        padding: Any = None,
+        truncation: Optional[bool] = False,
+        max_length: Optional[int] = None,
+    ) -> dict[str, Any]:
+        """:meth:`_batch` on tensor clips, in torch on their device (same rules)."""
+        padding = self._check_padding_truncation(padding, truncation)
+        clips = [c.mean(dim=0) if c.ndim == 2 else c for c in clips]  # Dia's mix-down
+        return self._pad_tensor(clips, padding=padding, max_length=max_length,
+                                truncation=bool(truncation),
+                                mask=self._always_mask or bool(padding),
+                                multiple=self.codec_hop_length)  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)

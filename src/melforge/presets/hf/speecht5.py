@@ -16,6 +16,10 @@ mel spectrogram of magnitudes, frames first ``(1 + n // hop, num_mel_bins)``:
 
 The frames are then padded as the ``audio`` side is (``padding``, ``max_length``,
 ``truncation`` and ``pad_to_multiple_of`` count frames there), with a frame mask.
+
+``torch.Tensor`` clips compute both sides in torch on their device (``torch_native``):
+the waveform as wav2vec2's tensor path, the targets as ``run(recipe(), ...)`` (float64,
+clips of equal length in one call) padded in torch; values in the clips' dtype.
 """
 
 from __future__ import annotations
@@ -27,16 +31,23 @@ from typing import Any, ClassVar, Optional
 import numpy as np
 
 from melforge._errors import ParameterError
-from melforge._tensors import is_tensor
+from melforge._tensors import any_tensor, is_tensor
 from melforge.feature._kernel import _frames, _mel_bands, _project
+from melforge.feature.recipe import Recipe, run
 from melforge.presets._padding import pad_sequences
+from melforge.presets._tensor import pad_tensor_sequences
 from melforge.presets.base import _check_float, _check_int
 from melforge.presets.hf.wav2vec2 import Wav2Vec2Family
-from melforge.presets.pretrained import PretrainedPreset
 from melforge.spectral import _fft
 from melforge.spectral.windows import get_window
 
 __all__ = ["SpeechT5Family"]
+
+#: transformers' ``window_function`` names -> the Recipe's (periodic) window.
+_RECIPE_WINDOWS = {
+    "hann": "hann", "hann_window": "hann", "hamming": "hamming",
+    "hamming_window": "hamming", "boxcar": "rectangular", "povey": "povey",
+}  # fmt: skip
 
 #: transformers' ``window_function`` names -> melforge's (periodic) window and exponent.
 _WINDOWS = {
@@ -168,6 +179,24 @@ class SpeechT5Family(Wav2Vec2Family):
         """FFT size: the frame length rounded up to a power of two."""
         return 1 << (self.target_frame_length - 1).bit_length()
 
+    def recipe(self) -> Recipe:
+        """Return the ``audio_target`` log-mel as a :class:`~melforge.feature.recipe.Recipe`.
+
+        The ``audio`` side (``input_values``) is a waveform and has no recipe; this is
+        :meth:`log_mel_target`: frames of :attr:`target_frame_length` samples centred
+        on their window (``center_frame``, reflect padding), :attr:`target_n_fft`-point
+        FFT, magnitude, Slaney mel, ``log10(max(mel, mel_floor))``, float64.
+        """
+        return Recipe(
+            sample_rate=float(self.sample_rate), center=True, center_frame=True,
+            pad_mode="reflect", frame_length=self.target_frame_length,
+            hop_length=self.target_hop_length, n_fft=self.target_n_fft,
+            window=_RECIPE_WINDOWS[self.win_function], periodic=True, power=1.0,
+            n_mels=self.num_mel_bins, fmin=self.fmin, fmax=self.fmax, mel_bank="slaney",
+            mel_norm="slaney", log="log10", mel_floor=self.mel_floor, floor_mode="max",
+            precision="float64",
+        )  # fmt: skip
+
     def log_mel_target(self, y: np.ndarray) -> np.ndarray:
         """One clip's target: ``log10(max(mel(|STFT|), mel_floor))``.
 
@@ -203,7 +232,9 @@ class SpeechT5Family(Wav2Vec2Family):
     def batch(self, clips: Any, sr: float, *, resample: bool = True, **options: Any) -> Any:
         """:meth:`Wav2Vec2Family.batch`, with the ``audio_target`` option (see the class).
 
-        Target clips (``audio_target=[...]``) are checked and resampled as ``clips`` are.
+        Target clips (``audio_target=[...]``) are checked and resampled as ``clips`` are;
+        with tensor ``clips`` they are taken as tensors (numpy targets on the first
+        clip's device), with numpy ``clips`` as host arrays.
         """
         target = options.get("audio_target")
         if target is not None and not isinstance(target, bool):
@@ -216,9 +247,19 @@ class SpeechT5Family(Wav2Vec2Family):
                     "audio_target must be True (the clips are the targets) or a list of "
                     f"1-D target clips, got {type(target).__name__}"
                 )
-            host = [t.detach().cpu().numpy() if is_tensor(t) else t for t in target]
-            prepared, _ = self._prepare(host, sr, resample)
-            options["audio_target"] = list(prepared)
+            if is_tensor(clips) or any_tensor(clips):
+                import torch
+
+                like = clips if is_tensor(clips) else next(c for c in clips if is_tensor(c))
+                as_tensors = [
+                    t if is_tensor(t) else torch.as_tensor(np.asarray(t), device=like.device)
+                    for t in target
+                ]
+                options["audio_target"] = self._tensor_clips(as_tensors, sr, resample)
+            else:
+                host = [t.detach().cpu().numpy() if is_tensor(t) else t for t in target]
+                prepared, _ = self._prepare(host, sr, resample)
+                options["audio_target"] = list(prepared)
         return super().batch(clips, sr, resample=resample, **options)
 
     def _batch(  # type: ignore[override]
@@ -263,9 +304,56 @@ class SpeechT5Family(Wav2Vec2Family):
             out["attention_mask"] = padded.mask
         return out
 
-    def _batch_tensor(self, clips: list[Any], **options: Any) -> dict[str, Any]:  # type: ignore[override]
-        # The targets are computed on the host (numpy); without them, wav2vec2's torch path.
-        if options.get("audio_target") not in (None, False):
-            return PretrainedPreset._batch_tensor(self, clips, **options)
-        options.pop("audio_target", None)
-        return super()._batch_tensor(clips, **options)
+    def _batch_tensor(  # type: ignore[override]
+        self,
+        clips: list[Any],
+        *,
+        padding: Any = False,
+        max_length: Optional[int] = None,
+        truncation: bool = False,
+        pad_to_multiple_of: Optional[int] = None,
+        return_attention_mask: Optional[bool] = None,
+        audio_target: Any = None,
+    ) -> dict[str, Any]:
+        """:meth:`_batch` on 1-D tensors, in torch on their device (same rules)."""
+        pads = {
+            "padding": padding, "max_length": max_length, "truncation": truncation,
+            "pad_to_multiple_of": pad_to_multiple_of,
+            "return_attention_mask": return_attention_mask,
+        }  # fmt: skip
+        if audio_target is True:
+            return self._targets_tensor(clips, **pads)
+        out = super()._batch_tensor(clips, **pads)
+        if audio_target is not None and audio_target is not False:
+            targets = self._targets_tensor(audio_target, **pads)
+            out["labels"] = targets["input_values"]
+            if "attention_mask" in targets:
+                out["decoder_attention_mask"] = targets["attention_mask"]
+        return out
+
+    def _targets_tensor(
+        self, clips: list[Any], *, return_attention_mask: Optional[bool], **pads: Any
+    ) -> dict[str, Any]:
+        """:meth:`_targets` on 1-D tensors: ``run(recipe())`` per length, padded in torch."""
+        import torch
+
+        want_mask = self.return_attention_mask
+        if return_attention_mask is not None:
+            want_mask = bool(return_attention_mask)
+        recipe = self.recipe()
+        feats: list[Any] = [None] * len(clips)
+        groups: dict[tuple[int, Any, Any], list[int]] = {}
+        for i, clip in enumerate(clips):  # equal lengths share one run
+            groups.setdefault((int(clip.shape[-1]), clip.device, clip.dtype), []).append(i)
+        for (_, _, dtype), idx in groups.items():
+            batch = run(recipe, torch.stack([clips[i] for i in idx])).to(dtype)
+            for i, f in zip(idx, batch, strict=True):
+                feats[i] = f
+        padded = pad_tensor_sequences(
+            feats, return_attention_mask=want_mask, padding_value=self.padding_value,
+            padding_side=self.padding_side, **pads,
+        )  # fmt: skip
+        out: dict[str, Any] = {"input_values": padded.values}
+        if want_mask:
+            out["attention_mask"] = padded.mask
+        return out

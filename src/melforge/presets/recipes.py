@@ -356,6 +356,35 @@ class LibrosaMelPreset(Preset):
 
     torch_native: ClassVar[bool] = True
 
+    def recipe(self) -> Optional[Recipe]:
+        """Return the front end as a :class:`~melforge.feature.recipe.Recipe`.
+
+        librosa's centred STFT (window of ``win_length`` centred in ``n_fft``), power or
+        magnitude, Slaney/HTK mel, then ``power_to_db`` (``10 log10``) or
+        ``amplitude_to_db`` (``20 log10``) with ``ref=1.0``, ``amin`` and ``top_db``
+        below each clip's peak, in float32.  None for a window the recipe has no name
+        for (anything but ``"hann"``, ``"hamming"``, ``"blackman"``, ``"boxcar"``).
+        """
+        names = {"hann": "hann", "hamming": "hamming", "blackman": "blackman",
+                 "boxcar": "rectangular"}  # fmt: skip
+        if self.window not in names:
+            return None
+        if not self.to_db:
+            log: dict[str, Any] = {"log": "none"}
+        elif self.power == 1.0:  # amplitude_to_db: 20 log10, top_db in decades * 20
+            rng = None if self.top_db is None else self.top_db / 20.0
+            log = {"log": "log10", "log_scale": 20.0, "dynamic_range": rng}
+        else:
+            log = {"log": "db", "dynamic_range": self.top_db}
+        return Recipe(
+            sample_rate=self.sample_rate, center=self.center, pad_mode=self.pad_mode,
+            frame_length=self.win_length or self.n_fft, hop_length=self.hop_length,
+            n_fft=self.n_fft, window=names[self.window], periodic=True, power=self.power,
+            n_mels=self.n_mels, fmin=self.fmin, fmax=self.fmax,
+            mel_bank="htk" if self.htk else "slaney", mel_norm=self.norm,
+            mel_floor=self.amin, floor_mode="max", precision="float32", **log,
+        )  # fmt: skip
+
     def _mel(self, y: Any) -> Any:
         from melforge.feature.spectral import melspectrogram
 

@@ -53,7 +53,7 @@ test: $(VENV)/.installed-test
 VENV_TORCH ?= .venv-torch
 TORCHAUDIO ?= torchaudio==2.11.1
 
-$(VENV_TORCH)/.installed: pyproject.toml
+$(VENV_TORCH)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV_TORCH)
 	$(VENV_TORCH)/bin/python -m pip --disable-pip-version-check install --quiet torch==2.13.0
 	$(VENV_TORCH)/bin/python -m pip --disable-pip-version-check install --quiet -e '.[test]'

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from kaldi_compare import EPS32, float64_fbank, kaldi_bank
 
+from melforge.feature.recipe import run
 from melforge.presets import from_pretrained
 from melforge.presets.hf._fbank import fbank_features
 
@@ -82,9 +83,14 @@ def test_filterbanks_keep_empty_bins_and_track_float64():
 
 @pytest.mark.torch
 def test_live_against_transformers(golden):
+    """transformers' numpy path without torchaudio (1e-4), its torchaudio path with it.
+
+    torchaudio computes the fbank in float32 (melforge and transformers' numpy path in
+    float64): its own rounding moves the quiet bins, so that comparison holds 1e-4
+    where the fbank is within 80 dB of its frame's peak, and a looser bound elsewhere.
+    """
     pytest.importorskip("torch")
-    if importlib.util.find_spec("torchaudio") is not None:
-        pytest.skip("torchaudio installed: transformers takes its torchaudio path")
+    torchaudio = importlib.util.find_spec("torchaudio") is not None
     transformers = pytest.importorskip("transformers")
     for key in ("default", "edited", "raw"):
         config = ast.literal_eval(str(golden[f"{key}/config"]))
@@ -92,8 +98,24 @@ def test_live_against_transformers(golden):
         fe = transformers.ASTFeatureExtractor(**config)
         clips = _clips(golden, key)
         ref = fe(clips, sampling_rate=16000, return_tensors="np")["input_values"]
-        got = from_pretrained(fe.to_dict()).batch(clips, 16000)["input_values"]
-        assert np.abs(got - ref).max() <= ATOL  # tolerance: 1e-4 absolute
+        p = from_pretrained(fe.to_dict())
+        got = p.batch(clips, 16000)["input_values"]
+        dev = np.abs(got - ref)
+        if not torchaudio:
+            assert dev.max() <= ATOL  # tolerance: 1e-4 absolute
+            continue
+        # Within 80 dB of each frame's peak (in the normalized units, x / (2 std)),
+        # melforge must be no further from the float64 recipe than torchaudio is.
+        depth = 80.0 * np.log(10) / 10 / (2 * p.std)
+        recipe = p.recipe()
+        for i, y in enumerate(clips):
+            exact = run(recipe, y[None])[0][: p.max_length]
+            n = exact.shape[0]
+            near = exact >= exact.max(axis=-1, keepdims=True) - depth
+            ours = np.abs(got[i, :n] - exact)[near].max()
+            theirs = np.abs(ref[i, :n] - exact)[near].max()
+            assert ours <= theirs and ours <= ATOL
+        assert dev.max() <= 1e-2
 
 
 @pytest.mark.parametrize("n", [47_839, 47_840, 47_841, 60_000, 1_000])

@@ -133,3 +133,19 @@ def test_pad_sequences_left_and_multiple():
     assert r.lengths.tolist() == [3, 5]
     ragged = pad_sequences(items, padding=False)
     assert isinstance(ragged.values, list) and ragged.mask is None
+
+
+@pytest.mark.parametrize("extractor_type", supported_types())
+def test_every_family_names_its_reference_and_deviation(extractor_type):
+    """``melforge presets show`` prints both for any config (issue: reference + deviation)."""
+    from melforge.cli.presets_cmd import describe
+    from melforge.presets.pretrained import family_class
+
+    cls = family_class(extractor_type)
+    assert "transformers 5.25.0" in cls.reference or "openai-whisper" in cls.reference
+    assert cls.deviation and any(ch.isdigit() for ch in cls.deviation)
+    record = describe(from_pretrained({"feature_extractor_type": extractor_type}))
+    assert record["reference"] == cls.reference
+    assert record["measured_deviation"] == cls.deviation
+    recipe = record.get("recipe")
+    assert recipe is None or recipe["sample_rate"] == record["sample_rate"]

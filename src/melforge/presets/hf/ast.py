@@ -65,6 +65,14 @@ class ASTFamily(PretrainedPreset):
     std: float = 4.5689974
 
     kind: ClassVar[str] = "hf-ast"
+    reference: ClassVar[str] = (
+        "transformers 5.25.0 ASTFeatureExtractor (numpy path: golden outputs, torch "
+        "2.13.0; torchaudio path live in make test-torch)"
+    )
+    deviation: ClassVar[str] = (
+        "9.5e-7 vs the numpy path; vs the torchaudio path, no further from the float64 "
+        "recipe than torchaudio within 80 dB of each frame's peak"
+    )
     layout: ClassVar[str] = FRAMES_X_FEATURES
     extractor_types: ClassVar[tuple[str, ...]] = ("ASTFeatureExtractor",)
     main_input: ClassVar[str] = "input_values"

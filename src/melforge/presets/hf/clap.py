@@ -85,6 +85,11 @@ class ClapFamily(PretrainedPreset):
     seed: int = 0
 
     kind: ClassVar[str] = "hf-clap"
+    reference: ClassVar[str] = (
+        "transformers 5.25.0 ClapFeatureExtractor (golden outputs; live in make test-"
+        "torch)"
+    )
+    deviation: ClassVar[str] = "7.6e-6 dB (target 1e-4)"
     layout: ClassVar[str] = CHANNELS_X_FRAMES_X_FEATURES
     extractor_types: ClassVar[tuple[str, ...]] = ("ClapFeatureExtractor",)
     main_input: ClassVar[str] = "input_features"

@@ -104,6 +104,8 @@ class Gemma3nFamily(PretrainedPreset):
     seed: int = 0
 
     kind: ClassVar[str] = "hf-gemma3n"
+    reference: ClassVar[str] = "transformers 5.25.0 Gemma3nAudioFeatureExtractor (live)"
+    deviation: ClassVar[str] = "1.9e-6 (target 1e-4)"
     layout: ClassVar[str] = FRAMES_X_FEATURES
     extractor_types: ClassVar[tuple[str, ...]] = ("Gemma3nAudioFeatureExtractor",)
     main_input: ClassVar[str] = "input_features"
@@ -463,5 +465,7 @@ class Gemma4Family(Gemma3nFamily):
     mel_floor: float = 1e-3
 
     kind: ClassVar[str] = "hf-gemma4"
+    reference: ClassVar[str] = "transformers 5.25.0 Gemma4AudioFeatureExtractor (live)"
+    deviation: ClassVar[str] = "1.9e-6 (target 1e-4)"
     extractor_types: ClassVar[tuple[str, ...]] = ("Gemma4AudioFeatureExtractor",)
     _gemma4: ClassVar[bool] = True

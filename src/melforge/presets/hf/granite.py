@@ -187,6 +187,11 @@ class GraniteSpeechFamily(_GraniteBase):
     projector_downsample_rate: int = 5
 
     kind: ClassVar[str] = "hf-granite-speech"
+    reference: ClassVar[str] = (
+        "transformers 5.25.0 GraniteSpeechFeatureExtractor with torchaudio 2.11.1 (golden"
+        " outputs; live in make test-torch)"
+    )
+    deviation: ClassVar[str] = "4.0e-5 (target 1e-4)"
     extractor_types: ClassVar[tuple[str, ...]] = ("GraniteSpeechFeatureExtractor",)
 
     def __post_init__(self) -> None:
@@ -311,6 +316,11 @@ class GraniteSpeech5Family(_GraniteBase):
     padding_value: float = 0.0
 
     kind: ClassVar[str] = "hf-granite-speech5"
+    reference: ClassVar[str] = (
+        "transformers 5.25.0 GraniteSpeech5FeatureExtractor with torchaudio 2.11.1 "
+        "(golden outputs; live in make test-torch)"
+    )
+    deviation: ClassVar[str] = "2.0e-5 (target 1e-4)"
     extractor_types: ClassVar[tuple[str, ...]] = ("GraniteSpeech5FeatureExtractor",)
 
     def __post_init__(self) -> None:

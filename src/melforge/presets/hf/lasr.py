@@ -87,6 +87,11 @@ class LasrFamily(PretrainedPreset):
     padding_side: str = "right"
 
     kind: ClassVar[str] = "hf-lasr"
+    reference: ClassVar[str] = (
+        "transformers 5.25.0 LasrFeatureExtractor (golden outputs; live in make test-"
+        "torch)"
+    )
+    deviation: ClassVar[str] = "0 (both float64, rounded to float32)"
     layout: ClassVar[str] = FRAMES_X_FEATURES
     extractor_types: ClassVar[tuple[str, ...]] = ("LasrFeatureExtractor",)
     main_input: ClassVar[str] = "input_features"

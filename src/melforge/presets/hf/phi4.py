@@ -76,6 +76,11 @@ class Phi4MultimodalFamily(PretrainedPreset):
     audio_feat_stride: int = 1
 
     kind: ClassVar[str] = "hf-phi4-multimodal"
+    reference: ClassVar[str] = (
+        "transformers 5.25.0 Phi4MultimodalFeatureExtractor, torch 2.13.0 (golden "
+        "outputs; live in make test-torch)"
+    )
+    deviation: ClassVar[str] = "1.9e-6 (target 1e-4)"
     layout: ClassVar[str] = FRAMES_X_FEATURES
     extractor_types: ClassVar[tuple[str, ...]] = ("Phi4MultimodalFeatureExtractor",)
     main_input: ClassVar[str] = "audio_input_features"

@@ -76,6 +76,10 @@ class Speech2TextFamily(PretrainedPreset):
     feature_size: int = 80
 
     kind: ClassVar[str] = "hf-speech2text"
+    reference: ClassVar[str] = "transformers 5.25.0 Speech2TextFeatureExtractor (numpy path, live)"
+    deviation: ClassVar[str] = (
+        "1.5e-5 (target 1e-4 within 80 dB of each frame's peak)"
+    )
     layout: ClassVar[str] = FRAMES_X_FEATURES
     extractor_types: ClassVar[tuple[str, ...]] = ("Speech2TextFeatureExtractor",)
     main_input: ClassVar[str] = "input_features"

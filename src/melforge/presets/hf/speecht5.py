@@ -123,6 +123,10 @@ class SpeechT5Family(Wav2Vec2Family):
     mel_floor: float = 1e-10
 
     kind: ClassVar[str] = "hf-speecht5"
+    reference: ClassVar[str] = "transformers 5.25.0 SpeechT5FeatureExtractor (live)"
+    deviation: ClassVar[str] = (
+        "input_values < 1e-5 (target 1e-5); audio_target log-mel 4.8e-7 (target 1e-4)"
+    )
     extractor_types: ClassVar[tuple[str, ...]] = ("SpeechT5FeatureExtractor",)
 
     def __post_init__(self) -> None:

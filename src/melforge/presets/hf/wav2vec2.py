@@ -61,7 +61,7 @@ class Wav2Vec2Family(PretrainedPreset):
     layout: ClassVar[str] = SAMPLES
     extractor_types: ClassVar[tuple[str, ...]] = ("Wav2Vec2FeatureExtractor",)
     main_input: ClassVar[str] = "input_values"
-    reference: ClassVar[str] = "transformers 5.25 Wav2Vec2FeatureExtractor"
+    reference: ClassVar[str] = "transformers 5.25.0 Wav2Vec2FeatureExtractor (live)"
     deviation: ClassVar[str] = "4.8e-7 (target 1e-5)"
     torch_native: ClassVar[bool] = True
 

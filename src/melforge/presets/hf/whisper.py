@@ -95,6 +95,11 @@ class WhisperFamily(PretrainedPreset):
     convention: str = "transformers"
 
     kind: ClassVar[str] = "hf-whisper"
+    reference: ClassVar[str] = (
+        "transformers 5.25.0 WhisperFeatureExtractor (numpy path, live); "
+        'convention="openai": openai-whisper 20250625 (golden outputs)'
+    )
+    deviation: ClassVar[str] = "4.1e-5 over 6 configs x 9 options (target 1e-4)"
     layout: ClassVar[str] = FEATURES_X_FRAMES
     extractor_types: ClassVar[tuple[str, ...]] = ("WhisperFeatureExtractor",)
     main_input: ClassVar[str] = "input_features"

@@ -15,7 +15,7 @@ from typing import Any, Optional
 import numpy as np
 
 from melforge._errors import ParameterError
-from melforge.feature.kaldi import kaldi_fbank
+from melforge.feature.kaldi import _fbank_float64_clips, kaldi_fbank
 
 __all__ = ["config_bool", "config_int", "config_float", "config_padding", "fbank_features"]
 
@@ -96,7 +96,11 @@ def fbank_features(
                 f"clip {i} has {y.shape[-1]} samples; this recipe needs at least "
                 f"{FRAME_LENGTH} (one 25 ms frame at 16 kHz)"
             )
-    rng = np.random.default_rng(seed) if dither > 0.0 else None
+    if dither == 0.0:  # the clips were checked by the preset: skip kaldi_fbank's checks
+        return _fbank_float64_clips(
+            clips, num_mel_bins=num_mel_bins, window=window, waveform_scale=waveform_scale
+        )
+    rng = np.random.default_rng(seed)
     return [
         kaldi_fbank(
             y, sr=16000, num_mel_bins=num_mel_bins, window=window, dither=dither,

@@ -111,10 +111,18 @@ class ASTFamily(PretrainedPreset):
             [y[:keep] for y in clips], num_mel_bins=self.num_mel_bins, window="hanning",
             waveform_scale=1.0,
         )  # fmt: skip
-        out = np.zeros((len(feats), self.max_length, self.num_mel_bins), dtype=np.float32)
+        out = np.empty((len(feats), self.max_length, self.num_mel_bins), dtype=np.float32)
+        # Normalized as transformers does it, (x - mean) / (std * 2) in float64 rounded to
+        # float32, a clip at a time (cache-sized); the zero rows all give the same value.
+        fill = (0.0 - self.mean) / (self.std * 2) if self.do_normalize else 0.0
         for b, x in enumerate(feats):
             n = min(x.shape[0], self.max_length)
-            out[b, :n] = x[:n]
-        if self.do_normalize:
-            out = ((out.astype(np.float64) - self.mean) / (self.std * 2)).astype(np.float32)
+            if self.do_normalize:
+                x64 = x[:n].astype(np.float64)
+                x64 -= self.mean
+                x64 /= self.std * 2
+                out[b, :n] = x64
+            else:
+                out[b, :n] = x[:n]
+            out[b, n:] = fill
         return {"input_values": out}

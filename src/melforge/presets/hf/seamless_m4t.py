@@ -34,13 +34,16 @@ __all__ = ["SeamlessM4TFamily"]
 def _per_bin_cmvn(x: np.ndarray) -> np.ndarray:
     """``(x - mean) / sqrt(var(ddof=1) + 1e-7)`` over frames, per bin (float64 inside).
 
-    One frame has no ``ddof=1`` variance: NaN, as in transformers.
+    One frame has no ``ddof=1`` variance: NaN, as in transformers.  In place on one
+    float64 copy (numpy's ``var`` would add three temporaries); the variance is the
+    sum of squares of the centred copy, as ``var`` computes it.
     """
     x64 = x.astype(np.float64)
-    mean = x64.mean(axis=0)
+    x64 -= x64.mean(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        var = x64.var(axis=0, ddof=1)
-    return ((x64 - mean) / np.sqrt(var + 1e-7)).astype(np.float32)
+        var = np.einsum("ij,ij->j", x64, x64) / (x64.shape[0] - 1)
+        x64 /= np.sqrt(var + 1e-7)
+    return x64.astype(np.float32)
 
 
 @dataclasses.dataclass(frozen=True)

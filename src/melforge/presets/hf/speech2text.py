@@ -138,26 +138,28 @@ class Speech2TextFamily(PretrainedPreset):
         values = padded.values
         if self.do_ceptral_normalize:
             lengths = padded.lengths if pads else [x.shape[0] for x in values]
-            values = [self._cmvn(x, int(n)) for x, n in zip(values, lengths, strict=True)]
-            if isinstance(padded.values, np.ndarray):
-                values = np.stack(values)
+            for x, n in zip(values, lengths, strict=True):
+                self._cmvn(x, int(n))  # in place: the padded values are fresh arrays
         out: dict[str, Any] = {"input_features": values}
         if want_mask:
             out["attention_mask"] = padded.mask
         return out
 
-    def _cmvn(self, x: np.ndarray, length: int) -> np.ndarray:
+    def _cmvn(self, x: np.ndarray, length: int) -> None:
         """Apply transformers' ``utterance_cmvn`` with the first ``length`` frames' statistics.
 
-        Computed in float64 (transformers: float32).  A bin that is constant over the
-        clip has zero deviation: NaN/Inf, as in transformers.
+        In place on ``x`` (float32), computed in float64 (transformers: float32).  A bin
+        that is constant over the clip has zero deviation: NaN/Inf, as in transformers.
         """
-        x64 = x.astype(np.float64)
+        x64 = x[:length].astype(np.float64)
         if self.normalize_means:
-            x64 = x64 - x64[:length].mean(axis=0)
+            x64 -= x64.mean(axis=0)
         if self.normalize_vars:
             with np.errstate(invalid="ignore", divide="ignore"):
-                x64 = x64 / x64[:length].std(axis=0)
-        if length < x64.shape[0]:
-            x64[length:] = self.padding_value
-        return x64.astype(np.float32)
+                if self.normalize_means:  # centred: the deviation is the root mean square
+                    std = np.sqrt(np.einsum("ij,ij->j", x64, x64) / length)
+                else:
+                    std = x64.std(axis=0)
+                x64 /= std
+        x[:length] = x64
+        x[length:] = self.padding_value

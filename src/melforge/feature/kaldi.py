@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -331,9 +332,16 @@ class _Scratch:
         self.mel = np.empty((rows, 0), dtype=dtype)  # float64 filterbank rows, as needed
         self._signals = (np.empty(0, dtype=dtype), np.empty(0, dtype=dtype))
         self._tile: tuple[Any, float, np.ndarray] | None = None
+        self._rows = np.empty(0, dtype=dtype)
+
+    def log_rows(self, n: int, n_bins: int) -> np.ndarray:
+        """Return a ``(n, n_bins)`` buffer for one clip's rows (grown as clips need)."""
+        if self._rows.size < n * n_bins:
+            self._rows = np.empty(max(n * n_bins, 2 * self._rows.size), dtype=self._rows.dtype)
+        return self._rows[: n * n_bins].reshape(n, n_bins)
 
     def signals(self, n: int, n_wide: int) -> tuple[np.ndarray, np.ndarray]:
-        """Two buffers of ``n`` and ``n_wide`` samples for one clip (grown as clips need)."""
+        """Return two buffers of ``n`` and ``n_wide`` samples (grown as clips need)."""
         a, b = self._signals
         if a.size < n or b.size < n_wide:
             grow = max(n_wide, 2 * b.size)
@@ -667,7 +675,8 @@ def _fbank_float64_clips(
     waveform_scale: float,
     sr: int = 16000,
     keep_empty_bins: bool = True,
-) -> list[np.ndarray]:
+    consume: Callable[[int, np.ndarray], None] | None = None,
+) -> list[np.ndarray] | None:
     """``kaldi_fbank(y, precision="float64")`` of each clip, without checking the clips.
 
     For callers that have validated their clips (1-D, float32, finite, at least one
@@ -676,16 +685,24 @@ def _fbank_float64_clips(
     pre-emphasis 0.97, 20 Hz to Nyquist, power, log) and no dither.  Clips are split
     across threads as in :func:`kaldi_fbank`.
 
+    With ``consume``, each clip's log filterbanks are handed over *in float64, before
+    the float32 rounding*, as ``consume(i, rows)`` with ``rows`` ``(n_frames_i,
+    num_mel_bins)`` in a buffer reused for the next clip (``consume`` may change it in
+    place, and must copy what it keeps; with threads it runs on several at once).  This
+    spares a fresh float32 array per clip when the caller normalizes and pads them
+    anyway: first touches of fresh memory cost about as much as the arithmetic.
+
     Returns
     -------
-    list of np.ndarray [shape=(n_frames_i, num_mel_bins)], float32
+    list of np.ndarray [shape=(n_frames_i, num_mel_bins)], float32, or None
+        None with ``consume``.
     """
     frame_length, frame_shift = int(sr * 0.025), int(sr * 0.010)
     n_fft = 1 << (frame_length - 1).bit_length()
     bands = _bank_bands(num_mel_bins, n_fft, float(sr), 20.0, 0.0, keep_empty_bins, np.float64)
     win = _window(window, frame_length, dtype=np.float64)
     counts = [_n_frames(y.shape[-1], frame_length, frame_shift, True) for y in clips]
-    outs = [np.empty((n, num_mel_bins), dtype=np.float32) for n in counts]
+    outs = [] if consume else [np.empty((n, num_mel_bins), dtype=np.float32) for n in counts]
 
     def work(chunk: range) -> None:
         rows = min(max(counts[i] for i in chunk), _BLOCK_FRAMES64)
@@ -693,12 +710,15 @@ def _fbank_float64_clips(
         if scratch.mel.shape[1] != num_mel_bins:
             scratch.mel = np.empty((scratch.rows, num_mel_bins), dtype=np.float64)
         for i in chunk:
+            out = scratch.log_rows(counts[i], num_mel_bins) if consume else outs[i]
             _fbank_clip64(
                 clips[i], scratch=scratch, window=win, bands=bands, n_fft=n_fft,
                 frame_length=frame_length, frame_shift=frame_shift, snip_edges=True,
                 scale=waveform_scale, preemphasis=0.97, remove_dc_offset=True,
-                use_log_fbank=True, use_power=True, out=outs[i],
+                use_log_fbank=True, use_power=True, out=out,
             )  # fmt: skip
+            if consume:
+                consume(i, out)
 
     _for_each_clip(len(clips), work)
-    return outs
+    return None if consume else outs

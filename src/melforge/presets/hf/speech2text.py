@@ -18,16 +18,18 @@ from typing import Any, ClassVar, Optional
 import numpy as np
 
 from melforge._errors import ParameterError
-from melforge.presets._padding import pad_sequences, padding_strategy
+from melforge.presets._padding import pad_plan, pad_sequences, padding_strategy
 from melforge.presets.base import FRAMES_X_FEATURES, _check_bool, _check_float, _check_int
 from melforge.presets.hf._fbank import (
     HOP,
+    check_clips,
     config_bool,
     config_float,
     config_int,
     config_padding,
     config_rate,
     fbank_features,
+    fbank_rows,
 )
 from melforge.presets.pretrained import PretrainedPreset
 
@@ -126,6 +128,17 @@ class Speech2TextFamily(PretrainedPreset):
                 "padding with return_attention_mask=False: the Speech2Text extractor takes "
                 "the CMVN lengths from the attention mask (transformers fails on this call)"
             )
+        counts = check_clips(clips)
+        lengths, target, stacked = pad_plan(
+            counts, padding=padding, max_length=max_length, truncation=truncation,
+            pad_to_multiple_of=pad_to_multiple_of, padding_side=self.padding_side,
+        )  # fmt: skip
+        if stacked and target is not None and (
+            self.padding_side == "right" or not self.do_ceptral_normalize
+        ):
+            return self._batch_stacked(clips, lengths, int(target), want_mask, seed)
+        # Ragged output, or the left-padding quirk (statistics over the first rows of
+        # the padded array, padding included): pad first, then normalize.
         feats = fbank_features(
             clips, num_mel_bins=self.num_mel_bins, window="povey", waveform_scale=32768.0,
             dither=self.dither, seed=seed,
@@ -137,13 +150,62 @@ class Speech2TextFamily(PretrainedPreset):
         )  # fmt: skip
         values = padded.values
         if self.do_ceptral_normalize:
-            lengths = padded.lengths if pads else [x.shape[0] for x in values]
-            for x, n in zip(values, lengths, strict=True):
+            real = padded.lengths if pads else [x.shape[0] for x in values]
+            for x, n in zip(values, real, strict=True):
                 self._cmvn(x, int(n))  # in place: the padded values are fresh arrays
         out: dict[str, Any] = {"input_features": values}
         if want_mask:
             out["attention_mask"] = padded.mask
         return out
+
+    def _batch_stacked(
+        self,
+        clips: list[np.ndarray],
+        lengths: list[int],
+        target: int,
+        want_mask: bool,
+        seed: Optional[int],
+    ) -> dict[str, Any]:
+        """One padded array: each clip normalized in float64 and written into it.
+
+        The statistics are those of the clip's first ``lengths[i]`` frames, its real
+        frames here (padding on the right, or no CMVN), as with the padded path.
+        """
+        values = np.empty((len(clips), target, self.num_mel_bins), dtype=np.float32)
+        mask = np.zeros((len(clips), target), dtype=np.int32)
+        left = self.padding_side == "left"
+
+        def place(i: int, rows: np.ndarray) -> None:
+            m = lengths[i]
+            rows = rows[:m]
+            if self.do_ceptral_normalize:
+                self._cmvn64(rows)
+            real, pad = (slice(target - m, None), slice(0, target - m)) if left else (
+                slice(0, m), slice(m, None))  # fmt: skip
+            values[i, real] = rows
+            values[i, pad] = self.padding_value
+            mask[i, real] = 1
+
+        fbank_rows(
+            clips, place, num_mel_bins=self.num_mel_bins, window="povey",
+            waveform_scale=32768.0, dither=self.dither, seed=seed,
+        )  # fmt: skip
+        out: dict[str, Any] = {"input_features": values}
+        if want_mask:
+            out["attention_mask"] = mask
+        return out
+
+    def _cmvn64(self, x64: np.ndarray) -> None:
+        """Apply ``utterance_cmvn`` with the statistics of all of ``x64``'s rows, in place."""
+        if self.normalize_means:
+            x64 -= x64.mean(axis=0)
+        if self.normalize_vars:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                if self.normalize_means:  # centred: the deviation is the root mean square
+                    std = np.sqrt(np.einsum("ij,ij->j", x64, x64) / x64.shape[0])
+                else:
+                    std = x64.std(axis=0)
+                x64 /= std
 
     def _cmvn(self, x: np.ndarray, length: int) -> None:
         """Apply transformers' ``utterance_cmvn`` with the first ``length`` frames' statistics.
@@ -152,14 +214,6 @@ class Speech2TextFamily(PretrainedPreset):
         that is constant over the clip has zero deviation: NaN/Inf, as in transformers.
         """
         x64 = x[:length].astype(np.float64)
-        if self.normalize_means:
-            x64 -= x64.mean(axis=0)
-        if self.normalize_vars:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                if self.normalize_means:  # centred: the deviation is the root mean square
-                    std = np.sqrt(np.einsum("ij,ij->j", x64, x64) / length)
-                else:
-                    std = x64.std(axis=0)
-                x64 /= std
+        self._cmvn64(x64)
         x[:length] = x64
         x[length:] = self.padding_value

@@ -178,7 +178,8 @@ def _frame_means(
     n_used = (n_frames - 1) * frame_shift + frame_length
     if per_frame > 16:
         return _frames(sig, frame_length, frame_shift)[:n_frames].mean(axis=1, dtype=np.float64)
-    chunks = sig[:n_used].reshape(-1, step).sum(axis=1, dtype=np.float64)
+    # a matrix-vector product (BLAS) sums the rows 5x faster than numpy's row sums
+    chunks = sig[:n_used].reshape(-1, step) @ np.ones(step, dtype=sig.dtype)
     hop = frame_shift // step
     sums = chunks[: (n_frames - 1) * hop + 1 : hop].copy()
     for j in range(1, per_frame):
@@ -227,43 +228,43 @@ def _fbank_clip64(
     sig, n_frames = _framed_signal(y, frame_length, frame_shift, snip_edges)
     if n_frames == 0:
         return
-    n_used = (n_frames - 1) * frame_shift + frame_length
     c = preemphasis
-    x, wide_signal = scratch.signals(n_used, n_used + n_fft - frame_length)
-    np.copyto(x, sig[:n_used])  # float64 once: mixed-dtype ufuncs run buffered, 3x slower
-    emph = wide_signal[:n_used]
-    if c != 0.0:
-        np.multiply(x[:-1], c, out=emph[1:])
-        np.subtract(x[1:], emph[1:], out=emph[1:])
-        emph[0] = x[0]  # never read: each frame's first sample is rewritten below
-    else:
-        np.copyto(emph, x)
-    wide_signal[n_used:] = 0.0  # read by the last frames, times the window's zeros
-    frames = _frames(wide_signal, n_fft, frame_shift)[:n_frames]
     dc_gain = 1.0 - c  # pre-emphasis of a constant
     tile = scratch.window_tile(window, scale, n_fft)
     w0 = float(tile[0])
-    starts = x[: (n_frames - 1) * frame_shift + 1 : frame_shift]
-    if remove_dc_offset:
-        means = _frame_means(x, n_frames, frame_length, frame_shift)
-        shift = dc_gain * means
-        first = (starts - means) * (w0 * dc_gain)
-    else:
-        first = starts * (w0 * dc_gain)
     rows = min(scratch.rows, _BLOCK_FRAMES64)
     tile_rows = tile.size // n_fft
     for start in range(0, n_frames, rows):
         stop = min(start + rows, n_frames)
         m = stop - start
-        buf = scratch.padded[:m]
-        np.copyto(buf, frames[start:stop])
+        # The block's samples, pre-emphasized in float64 in cache-sized buffers.
+        a, n = start * frame_shift, (m - 1) * frame_shift + frame_length
+        x, wide_signal = scratch.signals(n, n + n_fft - frame_length)
+        np.copyto(x, sig[a : a + n])  # float64 once: mixed-dtype ufuncs run buffered
+        emph = wide_signal[:n]
+        if c != 0.0:
+            np.multiply(x[:-1], c, out=emph[1:])
+            np.subtract(x[1:], emph[1:], out=emph[1:])
+            emph[0] = x[0]  # never read: each frame's first sample is rewritten below
+        else:
+            np.copyto(emph, x)
+        wide_signal[n:] = 0.0  # read by the last frames, times the window's zeros
+        starts = x[: (m - 1) * frame_shift + 1 : frame_shift]
         if remove_dc_offset:
-            np.subtract(buf, shift[start:stop, None], out=buf)
+            means = _frame_means(x, m, frame_length, frame_shift)
+            first = (starts - means) * (w0 * dc_gain)
+        else:
+            first = starts * (w0 * dc_gain)
+
+        buf = scratch.padded[:m]
+        np.copyto(buf, _frames(wide_signal, n_fft, frame_shift))
+        if remove_dc_offset:
+            np.subtract(buf, (dc_gain * means)[:, None], out=buf)
         for r in range(0, m, tile_rows):  # flat runs: numpy multiplies 2-D row by row
             flat = buf[r : r + tile_rows].reshape(-1)
             np.multiply(flat, tile[: flat.size], out=flat)
         if c != 0.0:
-            buf[:, 0] = first[start:stop]
+            buf[:, 0] = first
         power = _power_spectrum(buf, n_fft, scratch.power[:m], scratch.spec[:m])
         if not use_power:
             np.sqrt(power, out=power)

@@ -20,7 +20,7 @@ from melforge.feature.kaldi import _fbank_float64_clips, kaldi_fbank
 
 __all__ = [
     "check_clips", "config_bool", "config_int", "config_float", "config_padding",
-    "fbank_features", "fbank_rows",
+    "fbank_features", "fbank_rows", "padded_output",
 ]  # fmt: skip
 
 FRAME_LENGTH = 400  # samples (25 ms at 16 kHz); transformers fixes it in samples
@@ -93,6 +93,18 @@ def check_clips(clips: list[np.ndarray]) -> list[int]:
                 f"{FRAME_LENGTH} (one 25 ms frame at 16 kHz)"
             )
     return [1 + (y.shape[-1] - FRAME_LENGTH) // HOP for y in clips]
+
+
+def padded_output(shape: tuple[int, ...], padding_value: float) -> tuple[np.ndarray, bool]:
+    """Return a float32 output array for padded features, and whether to write its padding.
+
+    With a padding value of +0.0 the array comes from ``np.zeros``: large arrays are
+    fresh zero pages from the OS, so the padding (about half of a batch of mixed
+    lengths) is never written, nor its pages touched here.
+    """
+    if padding_value == 0.0 and not np.signbit(padding_value):
+        return np.zeros(shape, dtype=np.float32), False
+    return np.empty(shape, dtype=np.float32), True
 
 
 def fbank_features(

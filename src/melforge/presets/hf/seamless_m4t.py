@@ -26,6 +26,7 @@ from melforge.presets.hf._fbank import (
     config_padding,
     config_rate,
     fbank_rows,
+    padded_output,
 )
 from melforge.presets.pretrained import PretrainedPreset
 
@@ -133,7 +134,7 @@ class SeamlessM4TFamily(PretrainedPreset):
         # Normalized (over all of a clip's frames, before truncation, as transformers
         # does) in float64 and written straight into the padded output.
         width = int(target)
-        values = np.empty((len(clips), width, self.num_mel_bins), dtype=np.float32)
+        values, fill = padded_output((len(clips), width, self.num_mel_bins), self.padding_value)
         mask = np.zeros((len(clips), width), dtype=np.int32)
         left = self.padding_side == "left"
 
@@ -144,7 +145,8 @@ class SeamlessM4TFamily(PretrainedPreset):
             real, pad = (slice(width - m, None), slice(0, width - m)) if left else (
                 slice(0, m), slice(m, None))  # fmt: skip
             values[i, real] = rows[:m]
-            values[i, pad] = self.padding_value
+            if fill:
+                values[i, pad] = self.padding_value
             mask[i, real] = 1
 
         fbank_rows(

@@ -30,6 +30,7 @@ from melforge.presets.hf._fbank import (
     config_rate,
     fbank_features,
     fbank_rows,
+    padded_output,
 )
 from melforge.presets.pretrained import PretrainedPreset
 
@@ -171,7 +172,7 @@ class Speech2TextFamily(PretrainedPreset):
         The statistics are those of the clip's first ``lengths[i]`` frames, its real
         frames here (padding on the right, or no CMVN), as with the padded path.
         """
-        values = np.empty((len(clips), target, self.num_mel_bins), dtype=np.float32)
+        values, fill = padded_output((len(clips), target, self.num_mel_bins), self.padding_value)
         mask = np.zeros((len(clips), target), dtype=np.int32)
         left = self.padding_side == "left"
 
@@ -183,7 +184,8 @@ class Speech2TextFamily(PretrainedPreset):
             real, pad = (slice(target - m, None), slice(0, target - m)) if left else (
                 slice(0, m), slice(m, None))  # fmt: skip
             values[i, real] = rows
-            values[i, pad] = self.padding_value
+            if fill:
+                values[i, pad] = self.padding_value
             mask[i, real] = 1
 
         fbank_rows(

@@ -268,12 +268,14 @@ def _fbank_clip64(
         power = _power_spectrum(buf, n_fft, scratch.power[:m], scratch.spec[:m])
         if not use_power:
             np.sqrt(power, out=power)
-        wide = scratch.mel[:m]
+        rows_out = out[start:stop]
+        wide = rows_out if rows_out.dtype == np.float64 else scratch.mel[:m]
         _project(power, bands, wide, bins_first=False)
         if use_log_fbank:
             np.maximum(wide, _EPS32, out=wide)
             np.log(wide, out=wide)
-        out[start:stop] = wide
+        if wide is not rows_out:
+            rows_out[...] = wide
 
 
 def _row_sums_in_order(buf: np.ndarray) -> np.ndarray:

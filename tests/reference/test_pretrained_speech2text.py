@@ -1,13 +1,15 @@
 """from_pretrained Speech2Text family vs transformers' Speech2TextFeatureExtractor (live).
 
 transformers computes these features with torchaudio when it is installed and with its
-numpy path otherwise; torchaudio is absent here, so this compares with the numpy path
-(float64 arithmetic), which is the recipe melforge reproduces.  Tolerances: log
+numpy path otherwise; this compares with the numpy path (float64 arithmetic), which is
+the recipe melforge reproduces, forcing it where torchaudio is installed.  Tolerances: log
 filterbanks as in ``kaldi_compare``; the CMVN output 1e-4 absolute (measured 1.5e-5:
 transformers takes the statistics in float32); masks exactly equal.
 """
 
 from __future__ import annotations
+
+import importlib
 
 import numpy as np
 import pytest
@@ -20,6 +22,14 @@ from melforge.presets import from_pretrained
 transformers = pytest.importorskip("transformers")
 
 ATOL = 1e-4
+
+
+@pytest.fixture(autouse=True)
+def _numpy_path(monkeypatch):
+    # the extractor asks is_speech_available() (torchaudio importable) at construction
+    # and at each call; False selects its numpy path
+    module = importlib.import_module(transformers.Speech2TextFeatureExtractor.__module__)
+    monkeypatch.setattr(module, "is_speech_available", lambda: False)
 
 CASES = [
     ({}, {}),

@@ -104,14 +104,22 @@ def _frames(padded: np.ndarray, length: int = 400, hop: int = 160) -> np.ndarray
     )
 
 
-def _power_spectrum(frames: np.ndarray, n_fft: int, out: np.ndarray) -> np.ndarray:
+def _power_spectrum(
+    frames: np.ndarray, n_fft: int, out: np.ndarray, spec: np.ndarray | None = None
+) -> np.ndarray:
     """Power spectrum of windowed ``frames`` ``(m, length)`` into ``out`` ``(m, n_fft//2+1)``.
 
     The frames are zero-padded at their end to ``n_fft`` by the FFT.  Re and im are
     squared in place in the FFT's own output and summed into ``out``; returns ``out``.
     float32 frames give a float32 power, float64 frames a float64 one (``out``'s dtype).
+    ``spec`` (complex, ``(m, n_fft//2+1)``, optional) receives the FFT: with ``frames``
+    already ``n_fft`` wide, a caller-held ``spec`` spares a fresh ~1 MB array per block,
+    whose page faults cost more than the float64 FFT itself.
     """
-    spec = _fft.rfft(frames, n=n_fft, workers=1)
+    if spec is not None and frames.shape[-1] == n_fft:
+        spec = _fft.rfft(frames, out=spec, workers=1)
+    else:
+        spec = _fft.rfft(frames, n=n_fft, workers=1)
     squares = spec.view(out.dtype)  # re, im interleaved; squared in place
     np.square(squares, out=squares)
     np.add(squares[:, 0::2], squares[:, 1::2], out=out)

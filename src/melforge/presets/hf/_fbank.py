@@ -10,15 +10,19 @@ with ``precision="float64"`` and ``keep_empty_bins=True``.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from collections.abc import Callable
+from typing import Any, Optional, cast
 
 import numpy as np
 
 from melforge._errors import ParameterError
-from melforge.feature.kaldi import kaldi_fbank
+from melforge.feature.kaldi import _fbank_float64_clips, kaldi_fbank
 from melforge.feature.recipe import Recipe, run
 
-__all__ = ["config_bool", "config_int", "config_float", "config_padding", "fbank_features"]
+__all__ = [
+    "check_clips", "config_bool", "config_int", "config_float", "config_padding",
+    "fbank_features", "fbank_rows", "padded_output",
+]  # fmt: skip
 
 FRAME_LENGTH = 400  # samples (25 ms at 16 kHz); transformers fixes it in samples
 HOP = 160  # samples (10 ms)
@@ -75,6 +79,35 @@ def config_rate(config: dict[str, Any]) -> int:
     return 16000
 
 
+def check_clips(clips: list[np.ndarray]) -> list[int]:
+    """Return each clip's frame count.
+
+    Raises
+    ------
+    ParameterError
+        A clip shorter than one 400-sample frame (transformers fails on it too).
+    """
+    for i, y in enumerate(clips):
+        if y.shape[-1] < FRAME_LENGTH:
+            raise ParameterError(
+                f"clip {i} has {y.shape[-1]} samples; this recipe needs at least "
+                f"{FRAME_LENGTH} (one 25 ms frame at 16 kHz)"
+            )
+    return [1 + (y.shape[-1] - FRAME_LENGTH) // HOP for y in clips]
+
+
+def padded_output(shape: tuple[int, ...], padding_value: float) -> tuple[np.ndarray, bool]:
+    """Return a float32 output array for padded features, and whether to write its padding.
+
+    With a padding value of +0.0 the array comes from ``np.zeros``: large arrays are
+    fresh zero pages from the OS, so the padding (about half of a batch of mixed
+    lengths) is never written, nor its pages touched here.
+    """
+    if padding_value == 0.0 and not np.signbit(padding_value):
+        return np.zeros(shape, dtype=np.float32), False
+    return np.empty(shape, dtype=np.float32), True
+
+
 def fbank_features(
     clips: list[np.ndarray],
     *,
@@ -91,13 +124,13 @@ def fbank_features(
     ParameterError
         A clip shorter than one 400-sample frame (transformers fails on it too).
     """
-    for i, y in enumerate(clips):
-        if y.shape[-1] < FRAME_LENGTH:
-            raise ParameterError(
-                f"clip {i} has {y.shape[-1]} samples; this recipe needs at least "
-                f"{FRAME_LENGTH} (one 25 ms frame at 16 kHz)"
-            )
-    rng = np.random.default_rng(seed) if dither > 0.0 else None
+    check_clips(clips)
+    if dither == 0.0:  # the clips were checked by the preset: skip kaldi_fbank's checks
+        feats = _fbank_float64_clips(
+            clips, num_mel_bins=num_mel_bins, window=window, waveform_scale=waveform_scale
+        )
+        return cast(list[np.ndarray], feats)  # a list without consume
+    rng = np.random.default_rng(seed)
     return [
         kaldi_fbank(
             y, sr=16000, num_mel_bins=num_mel_bins, window=window, dither=dither,
@@ -166,3 +199,36 @@ def fbank_tensors(clips: list[Any], recipe: Recipe) -> list[Any]:
         for i, x in zip(idx, feats, strict=True):
             out[i] = x
     return out
+
+
+def fbank_rows(
+    clips: list[np.ndarray],
+    consume: Callable[[int, np.ndarray], None],
+    *,
+    num_mel_bins: int,
+    window: str,
+    waveform_scale: float,
+    dither: float = 0.0,
+    seed: Optional[int] = None,
+) -> None:
+    """Call ``consume(i, rows)`` with each clip's float64 log filterbanks, unrounded.
+
+    ``rows`` is ``(n_frames_i, num_mel_bins)`` float64 in a buffer reused for the next
+    clip: ``consume`` writes what it keeps into its own (padded) output, so the
+    families normalize and pad without an intermediate float32 array per clip (with
+    dither, the rows are the float32 features, widened).  The clips must have passed
+    :func:`check_clips`.  ``consume`` may run on several threads at once (scipy.fft's
+    worker count), on different clips.
+    """
+    if dither == 0.0:
+        _fbank_float64_clips(
+            clips, num_mel_bins=num_mel_bins, window=window, waveform_scale=waveform_scale,
+            consume=consume,
+        )  # fmt: skip
+        return
+    feats = fbank_features(
+        clips, num_mel_bins=num_mel_bins, window=window, waveform_scale=waveform_scale,
+        dither=dither, seed=seed,
+    )  # fmt: skip
+    for i, x in enumerate(feats):
+        consume(i, x.astype(np.float64))

@@ -22,12 +22,13 @@ from melforge.presets.base import FRAMES_X_FEATURES, _check_bool, _check_float, 
 from melforge.presets.hf._fbank import (
     FRAME_LENGTH,
     HOP,
+    check_clips,
     config_bool,
     config_float,
     config_int,
     config_rate,
-    fbank_features,
     fbank_recipe,
+    fbank_rows,
     fbank_tensors,
     too_short,
 )
@@ -120,16 +121,26 @@ class ASTFamily(PretrainedPreset):
         # t * 160 ... t * 160 + 399: the samples after the last kept frame are not
         # computed (transformers computes every frame, then cuts).
         keep = (self.max_length - 1) * HOP + FRAME_LENGTH
-        feats = fbank_features(
-            [y[:keep] for y in clips], num_mel_bins=self.num_mel_bins, window="hanning",
-            waveform_scale=1.0,
-        )  # fmt: skip
-        out = np.zeros((len(feats), self.max_length, self.num_mel_bins), dtype=np.float32)
-        for b, x in enumerate(feats):
-            n = min(x.shape[0], self.max_length)
-            out[b, :n] = x[:n]
-        if self.do_normalize:
-            out = ((out.astype(np.float64) - self.mean) / (self.std * 2)).astype(np.float32)
+        clips = [y[:keep] for y in clips]
+        check_clips(clips)
+        out = np.empty((len(clips), self.max_length, self.num_mel_bins), dtype=np.float32)
+        # transformers' normalization, (x - mean) / (std * 2) in float64 of the float32
+        # filterbanks, rounded to float32; the zero rows of short clips all give the
+        # same value.
+        fill = (0.0 - self.mean) / (self.std * 2) if self.do_normalize else 0.0
+
+        def place(i: int, rows: np.ndarray) -> None:
+            n = rows.shape[0]  # <= max_length: the clip was cut to it
+            if self.do_normalize:
+                rows[...] = rows.astype(np.float32)  # the float32 features it normalizes
+                rows -= self.mean
+                rows /= self.std * 2
+            out[i, :n] = rows
+            out[i, n:] = fill
+
+        fbank_rows(
+            clips, place, num_mel_bins=self.num_mel_bins, window="hanning", waveform_scale=1.0
+        )
         return {"input_values": out}
 
     def recipe(self) -> Recipe:

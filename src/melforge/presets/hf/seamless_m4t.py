@@ -18,16 +18,18 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge.feature.recipe import Recipe
-from melforge.presets._padding import pad_plan, pad_sequences
+from melforge.presets._padding import pad_plan
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
 from melforge.presets.hf._fbank import (
     HOP,
+    check_clips,
     config_int,
     config_padding,
     config_rate,
-    fbank_features,
     fbank_recipe,
+    fbank_rows,
     fbank_tensors,
+    padded_output,
     too_short,
 )
 from melforge.presets.pretrained import PretrainedPreset
@@ -35,16 +37,17 @@ from melforge.presets.pretrained import PretrainedPreset
 __all__ = ["SeamlessM4TFamily"]
 
 
-def _per_bin_cmvn(x: np.ndarray) -> np.ndarray:
-    """``(x - mean) / sqrt(var(ddof=1) + 1e-7)`` over frames, per bin (float64 inside).
+def _per_bin_cmvn(x: np.ndarray) -> None:
+    """``(x - mean) / sqrt(var(ddof=1) + 1e-7)`` over frames, per bin, in place (float64).
 
-    One frame has no ``ddof=1`` variance: NaN, as in transformers.
+    One frame has no ``ddof=1`` variance: NaN, as in transformers.  The variance is
+    the sum of squares of the centred rows, as numpy's ``var`` computes it, without
+    its temporaries.
     """
-    x64 = x.astype(np.float64)
-    mean = x64.mean(axis=0)
+    x -= x.mean(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        var = x64.var(axis=0, ddof=1)
-    return ((x64 - mean) / np.sqrt(var + 1e-7)).astype(np.float32)
+        var = np.einsum("ij,ij->j", x, x) / (x.shape[0] - 1)
+        x /= np.sqrt(var + 1e-7)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,23 +129,39 @@ class SeamlessM4TFamily(PretrainedPreset):
         return_attention_mask: Optional[bool] = None,
         do_normalize_per_mel_bins: Optional[bool] = True,
     ) -> dict[str, Any]:
-        feats = fbank_features(
-            clips, num_mel_bins=self.num_mel_bins, window="povey", waveform_scale=32768.0
-        )
-        if do_normalize_per_mel_bins:
-            feats = [_per_bin_cmvn(x) for x in feats]
-        padded = pad_sequences(
-            feats, padding=padding, max_length=max_length, truncation=truncation,
-            pad_to_multiple_of=pad_to_multiple_of, return_attention_mask=True,
-            padding_value=self.padding_value, padding_side=self.padding_side,
+        counts = check_clips(clips)
+        lengths, target, stacked = pad_plan(
+            counts, padding=padding, max_length=max_length, truncation=truncation,
+            pad_to_multiple_of=pad_to_multiple_of, padding_side=self.padding_side,
         )  # fmt: skip
-        if not isinstance(padded.values, np.ndarray):
+        if not stacked or target is None:
             raise ParameterError(
                 "clips of different lengths need padding (padding=True, 'longest' or "
                 "'max_length'): the SeamlessM4T extractor stacks frames of one array "
                 "(transformers fails on this call too)"
             )
-        values, mask = padded.values, padded.mask
+        # Normalized (over all of a clip's frames, before truncation, as transformers
+        # does) in float64 and written straight into the padded output.
+        width = int(target)
+        values, fill = padded_output((len(clips), width, self.num_mel_bins), self.padding_value)
+        mask = np.zeros((len(clips), width), dtype=np.int32)
+        left = self.padding_side == "left"
+
+        def place(i: int, rows: np.ndarray) -> None:
+            if do_normalize_per_mel_bins:
+                _per_bin_cmvn(rows)
+            m = lengths[i]
+            real, pad = (slice(width - m, None), slice(0, width - m)) if left else (
+                slice(0, m), slice(m, None))  # fmt: skip
+            values[i, real] = rows[:m]
+            if fill:
+                values[i, pad] = self.padding_value
+            mask[i, real] = 1
+
+        fbank_rows(
+            clips, place, num_mel_bins=self.num_mel_bins, window="povey",
+            waveform_scale=32768.0,
+        )  # fmt: skip
         batch, n_frames, n_bins = values.shape
         usable = n_frames - n_frames % self.stride
         values = values[:, :usable].reshape(batch, usable // self.stride, n_bins * self.stride)

@@ -20,10 +20,11 @@ import numpy as np
 from melforge._errors import ParameterError
 from melforge._tensors import is_tensor
 from melforge.feature.recipe import Recipe
-from melforge.presets._padding import pad_sequences, padding_strategy
+from melforge.presets._padding import pad_plan, pad_sequences, padding_strategy
 from melforge.presets.base import FRAMES_X_FEATURES, _check_bool, _check_float, _check_int
 from melforge.presets.hf._fbank import (
     HOP,
+    check_clips,
     config_bool,
     config_float,
     config_int,
@@ -31,7 +32,9 @@ from melforge.presets.hf._fbank import (
     config_rate,
     fbank_features,
     fbank_recipe,
+    fbank_rows,
     fbank_tensors,
+    padded_output,
     too_short,
 )
 from melforge.presets.pretrained import PretrainedPreset
@@ -136,6 +139,17 @@ class Speech2TextFamily(PretrainedPreset):
                 "padding with return_attention_mask=False: the Speech2Text extractor takes "
                 "the CMVN lengths from the attention mask (transformers fails on this call)"
             )
+        counts = check_clips(clips)
+        lengths, target, stacked = pad_plan(
+            counts, padding=padding, max_length=max_length, truncation=truncation,
+            pad_to_multiple_of=pad_to_multiple_of, padding_side=self.padding_side,
+        )  # fmt: skip
+        if stacked and target is not None and (
+            self.padding_side == "right" or not self.do_ceptral_normalize
+        ):
+            return self._batch_stacked(clips, lengths, int(target), want_mask, seed)
+        # Ragged output, or the left-padding quirk (statistics over the first rows of
+        # the padded array, padding included): pad first, then normalize.
         feats = fbank_features(
             clips, num_mel_bins=self.num_mel_bins, window="povey", waveform_scale=32768.0,
             dither=self.dither, seed=seed,
@@ -147,30 +161,74 @@ class Speech2TextFamily(PretrainedPreset):
         )  # fmt: skip
         values = padded.values
         if self.do_ceptral_normalize:
-            lengths = padded.lengths if pads else [x.shape[0] for x in values]
-            values = [self._cmvn(x, int(n)) for x, n in zip(values, lengths, strict=True)]
-            if isinstance(padded.values, np.ndarray):
-                values = np.stack(values)
+            real = padded.lengths if pads else [x.shape[0] for x in values]
+            for x, n in zip(values, real, strict=True):
+                self._cmvn(x, int(n))  # in place: the padded values are fresh arrays
         out: dict[str, Any] = {"input_features": values}
         if want_mask:
             out["attention_mask"] = padded.mask
         return out
 
-    def _cmvn(self, x: np.ndarray, length: int) -> np.ndarray:
-        """Apply transformers' ``utterance_cmvn`` with the first ``length`` frames' statistics.
+    def _batch_stacked(
+        self,
+        clips: list[np.ndarray],
+        lengths: list[int],
+        target: int,
+        want_mask: bool,
+        seed: Optional[int],
+    ) -> dict[str, Any]:
+        """One padded array: each clip normalized in float64 and written into it.
 
-        Computed in float64 (transformers: float32).  A bin that is constant over the
-        clip has zero deviation: NaN/Inf, as in transformers.
+        The statistics are those of the clip's first ``lengths[i]`` frames, its real
+        frames here (padding on the right, or no CMVN), as with the padded path.
         """
-        x64 = x.astype(np.float64)
+        values, fill = padded_output((len(clips), target, self.num_mel_bins), self.padding_value)
+        mask = np.zeros((len(clips), target), dtype=np.int32)
+        left = self.padding_side == "left"
+
+        def place(i: int, rows: np.ndarray) -> None:
+            m = lengths[i]
+            rows = rows[:m]
+            if self.do_ceptral_normalize:
+                self._cmvn64(rows)
+            real, pad = (slice(target - m, None), slice(0, target - m)) if left else (
+                slice(0, m), slice(m, None))  # fmt: skip
+            values[i, real] = rows
+            if fill:
+                values[i, pad] = self.padding_value
+            mask[i, real] = 1
+
+        fbank_rows(
+            clips, place, num_mel_bins=self.num_mel_bins, window="povey",
+            waveform_scale=32768.0, dither=self.dither, seed=seed,
+        )  # fmt: skip
+        out: dict[str, Any] = {"input_features": values}
+        if want_mask:
+            out["attention_mask"] = mask
+        return out
+
+    def _cmvn64(self, x64: np.ndarray) -> None:
+        """Apply ``utterance_cmvn`` with the statistics of all of ``x64``'s rows, in place."""
         if self.normalize_means:
-            x64 = x64 - x64[:length].mean(axis=0)
+            x64 -= x64.mean(axis=0)
         if self.normalize_vars:
             with np.errstate(invalid="ignore", divide="ignore"):
-                x64 = x64 / x64[:length].std(axis=0)
-        if length < x64.shape[0]:
-            x64[length:] = self.padding_value
-        return x64.astype(np.float32)
+                if self.normalize_means:  # centred: the deviation is the root mean square
+                    std = np.sqrt(np.einsum("ij,ij->j", x64, x64) / x64.shape[0])
+                else:
+                    std = x64.std(axis=0)
+                x64 /= std
+
+    def _cmvn(self, x: np.ndarray, length: int) -> None:
+        """Apply transformers' ``utterance_cmvn`` with the first ``length`` frames' statistics.
+
+        In place on ``x`` (float32), computed in float64 (transformers: float32).  A bin
+        that is constant over the clip has zero deviation: NaN/Inf, as in transformers.
+        """
+        x64 = x[:length].astype(np.float64)
+        self._cmvn64(x64)
+        x[:length] = x64
+        x[length:] = self.padding_value
 
     def recipe(self) -> Optional[Recipe]:
         """Return one clip's features as a :class:`~melforge.feature.recipe.Recipe`.

@@ -30,12 +30,26 @@ def _mixed_clips(cfg: Config) -> list[np.ndarray]:
     return out
 
 
-def _setup(extractor: str, options: dict, torch_needed: bool = False):
+def _setup(extractor: str, options: dict, torch_needed: bool = False, path: str = "numpy"):
+    """Rows against transformers' ``path``: "numpy" (forced, also where torchaudio is
+    installed) or "torchaudio" (its torch path; the row needs torchaudio)."""
+
     def setup(cfg: Config, mode: str) -> Setup:
+        import importlib
+
         clips = _mixed_clips(cfg)
         tf = optional_module("transformers")
-        if torch_needed:
-            optional_module("torch")
+        if torch_needed or path == "torchaudio":
+            torch = optional_module("torch")
+            torch.set_num_threads(1)
+        if path == "torchaudio":
+            optional_module("torchaudio")
+        module = importlib.import_module(getattr(tf, extractor).__module__)
+        speech = getattr(module, "is_speech_available", None)
+        if path == "numpy" and speech is not None:
+            # the extractor asks is_speech_available() at construction and per call;
+            # False selects its numpy path (restored after the row)
+            module.is_speech_available = lambda: False
         try:
             fe = getattr(tf, extractor)()
         except ImportError as exc:  # transformers' own "requires torch" guard
@@ -44,12 +58,18 @@ def _setup(extractor: str, options: dict, torch_needed: bool = False):
 
         preset = from_pretrained(fe.to_dict())
         seconds = sum(c.shape[0] for c in clips) / SR
+
+        def restore() -> None:
+            if speech is not None:
+                module.is_speech_available = speech
+
         return Setup(
             melforge=lambda: preset.batch(clips, SR, **options),
             reference=lambda: fe(clips, sampling_rate=SR, return_tensors="np", **options),
             unit_work=seconds,
             note=f"{len(clips)} clips of 1-30 s ({seconds:.0f} s), 1 thread, "
-            f"options {options or 'defaults'}; transformers' numpy path",
+            f"options {options or 'defaults'}; transformers' {path} path",
+            teardown=restore,
         )
 
     return setup
@@ -64,4 +84,10 @@ CASES = [
          _setup("Speech2TextFeatureExtractor", {"padding": True}), reps=3),
     Case("hf.ast", "AST features, 32 mixed clips", "transformers ASTFeatureExtractor", 10.0,
          _setup("ASTFeatureExtractor", {}, torch_needed=True), reps=3),
+    Case("hf.speech2text.torchaudio", "Speech2Text features, 32 mixed clips, vs torchaudio",
+         "transformers Speech2TextFeatureExtractor (torchaudio path)", 2.0,
+         _setup("Speech2TextFeatureExtractor", {"padding": True}, path="torchaudio"), reps=3),
+    Case("hf.ast.torchaudio", "AST features, 32 mixed clips, vs torchaudio",
+         "transformers ASTFeatureExtractor (torchaudio path)", 2.0,
+         _setup("ASTFeatureExtractor", {}, path="torchaudio"), reps=3),
 ]  # fmt: skip

@@ -73,7 +73,7 @@ def setup_kaldi(cfg: Config, mode: str, device: str = "cpu") -> Setup:
         # torch path through torchaudio.compliance.kaldi.fbank only.
         optional_module("torchaudio")
         tf = optional_module("transformers")
-        fe = tf.SpeechToTextFeatureExtractor(
+        fe = tf.Speech2TextFeatureExtractor(
             feature_size=80, sampling_rate=SR, num_mel_bins=80, do_ceptral_normalize=False
         )
         return fe(list(Y), sampling_rate=SR, return_tensors="pt", padding=True)
@@ -81,7 +81,7 @@ def setup_kaldi(cfg: Config, mode: str, device: str = "cpu") -> Setup:
     return Setup(
         melforge=lambda: kf(T, sr=SR, num_mel_bins=80),
         reference=lambda: kf(Y, sr=SR, num_mel_bins=80),
-        others={"transformers SpeechToTextFeatureExtractor torch path": transformers_torch},
+        others={"transformers Speech2TextFeatureExtractor torchaudio path": transformers_torch},
         unit_work=n * secs,
         note=f"{n} x {secs:g} s at 16 kHz, 80 bins, dither 0; melforge torch path on one "
         f"(batch, samples) {device} tensor, reference = melforge's numpy path (batched call)",

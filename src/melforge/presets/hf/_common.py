@@ -53,6 +53,23 @@ def _pad_stacked(clips: list[np.ndarray], **options: Any) -> PadResult:
     return padded
 
 
+def _clip_lengths(clips: list[Any]) -> np.ndarray:
+    """Return the clips' lengths in samples (1-D arrays or tensors), int64 ``(batch,)``."""
+    return np.array([int(c.shape[0]) for c in clips], dtype=np.int64)
+
+
+def _pad_float32(clips: list[Any], **options: Any) -> Any:
+    """``pad_tensor_sequences(clips, **options)`` of 1-D tensors rounded to float32.
+
+    The torch paths round as the host paths' float32 copies do, then pad on the device.
+    """
+    import torch
+
+    from melforge.presets._tensor import pad_tensor_sequences
+
+    return pad_tensor_sequences([c.to(torch.float32) for c in clips], **options)
+
+
 class _Kernel:
     """Float64 framed log-mel by blocks: [pre-emphasis (float32), scale,] window, FFT, mel, log.
 

@@ -177,6 +177,23 @@ class ClapFamily(PretrainedPreset):
         padding: Any = None,
         max_length: Optional[int] = None,
     ) -> dict[str, Any]:
+        truncation, padding, limit = self._options(truncation, padding, max_length)
+        rng = np.random.RandomState(self.seed)
+        channels = 4 if truncation == "fusion" else 1
+        shape = (len(clips), channels, limit // self.hop_length + 1, self.feature_size)
+        features = np.empty(shape, dtype=np.float32)  # each clip's channels written in place
+        longer = [self._clip(clip, limit, truncation, padding, rng, features[i])
+                  for i, clip in enumerate(clips)]  # fmt: skip
+        _pick_longer(longer, truncation, rng)
+        return {
+            "input_features": features,
+            "is_longer": np.array([[v] for v in longer], dtype=bool),
+        }
+
+    def _options(
+        self, truncation: Optional[str], padding: Any, max_length: Optional[int]
+    ) -> tuple[str, Any, int]:
+        """Return the call's checked ``truncation``, ``padding`` and window in samples."""
         truncation = self.truncation if truncation is None else truncation
         if truncation not in _TRUNCATIONS:
             raise ParameterError(f"truncation={truncation!r} must be one of {_TRUNCATIONS}")
@@ -187,27 +204,20 @@ class ClapFamily(PretrainedPreset):
         limit = max_length or self.max_samples
         if max_length is not None:
             _check_int("max_length", max_length)
-        rng = np.random.RandomState(self.seed)
-        channels = 4 if truncation == "fusion" else 1
-        shape = (len(clips), channels, limit // self.hop_length + 1, self.feature_size)
-        features = np.empty(shape, dtype=np.float32)  # each clip's channels written in place
-        longer = [self._clip(clip, limit, truncation, padding, rng, features[i])
-                  for i, clip in enumerate(clips)]  # fmt: skip
-        if truncation == "fusion" and not any(longer):
-            longer[rng.randint(0, len(clips))] = True
-        return {
-            "input_features": features,
-            "is_longer": np.array([[v] for v in longer], dtype=bool),
-        }
+        return truncation, padding, limit
+
+    def _check_reflect(self, n: int) -> None:
+        """Refuse a window of ``n`` samples too short for the reflect padding."""
+        if n <= self.fft_window_size // 2:
+            raise ParameterError(
+                f"a clip of {n} samples is too short for CLAP's reflect padding "
+                f"(needs more than {self.fft_window_size // 2})"
+            )
 
     def _mel(
         self, y: np.ndarray, htk: bool, out: Optional[np.ndarray] = None, zero_from: Any = None
     ) -> np.ndarray:
-        if y.shape[-1] <= self.fft_window_size // 2:
-            raise ParameterError(
-                f"a clip of {y.shape[-1]} samples is too short for CLAP's reflect padding "
-                f"(needs more than {self.fft_window_size // 2})"
-            )
+        self._check_reflect(y.shape[-1])
         return mel_db(
             y, n_mels=self.feature_size, sr=self.sample_rate, n_fft=self.fft_window_size,
             hop=self.hop_length, fmin=self.frequency_min, fmax=self.frequency_max, htk=htk,
@@ -232,8 +242,7 @@ class ClapFamily(PretrainedPreset):
             if chunk == total:
                 out[:] = mel
                 return False
-            ranges = np.array_split(list(range(0, total - chunk + 1)), 3)
-            starts = [rng.choice(r if len(r) else [0]) for r in ranges]
+            starts = _fusion_starts(total, chunk, rng)
             out[0] = shrink_frames(mel, chunk)
             for channel, s in enumerate(starts, 1):
                 out[channel] = mel[s : s + chunk]
@@ -293,22 +302,12 @@ class ClapFamily(PretrainedPreset):
         """
         import torch
 
-        truncation = self.truncation if truncation is None else truncation
-        if truncation not in _TRUNCATIONS:
-            raise ParameterError(f"truncation={truncation!r} must be one of {_TRUNCATIONS}")
-        if padding is True or padding is None:
-            padding = self.padding
-        if padding is not False and padding not in _PADDINGS:
-            raise ParameterError(f"padding={padding!r} must be True, False or one of {_PADDINGS}")
-        limit = max_length or self.max_samples
-        if max_length is not None:
-            _check_int("max_length", max_length)
+        truncation, padding, limit = self._options(truncation, padding, max_length)
         dtype = clips[0].dtype
         rng = np.random.RandomState(self.seed)
         plans = [self._plan_tensor(c.to(dtype), limit, truncation, padding, rng) for c in clips]
         longer = [plan[2] for plan in plans]
-        if truncation == "fusion" and not any(longer):
-            longer[rng.randint(0, len(plans))] = True
+        _pick_longer(longer, truncation, rng)
         mels: list[Any] = [None] * len(plans)
         groups: dict[int, list[int]] = {}
         for i, (wave, _, _) in enumerate(plans):
@@ -317,11 +316,7 @@ class ClapFamily(PretrainedPreset):
         from melforge.feature.recipe import run
 
         for n, idx in groups.items():
-            if n <= self.fft_window_size // 2:
-                raise ParameterError(
-                    f"a clip of {n} samples is too short for CLAP's reflect padding "
-                    f"(needs more than {self.fft_window_size // 2})"
-                )
+            self._check_reflect(n)
             out = run(recipe, torch.stack([plans[i][0] for i in idx])).to(dtype)
             for j, i in enumerate(idx):
                 mels[i] = out[j]
@@ -345,8 +340,7 @@ class ClapFamily(PretrainedPreset):
             total = n // self.hop_length + 1  # the recipe's frames of the whole clip
             if chunk == total:
                 return y, "four", False
-            ranges = np.array_split(list(range(0, total - chunk + 1)), 3)
-            starts = [int(rng.choice(r if len(r) else [0])) for r in ranges]
+            starts = _fusion_starts(total, chunk, rng)
             return y, (chunk, starts), True
         if n < limit:
             if padding == "repeat":
@@ -374,3 +368,15 @@ class ClapFamily(PretrainedPreset):
             align_corners=False,
         )[0, 0].to(mel.dtype)  # fmt: skip
         return torch.stack([shrunk, *(mel[s : s + chunk] for s in starts)])
+
+
+def _fusion_starts(total: int, chunk: int, rng: Any) -> list[int]:
+    """Draw fusion's three crop starts (front, middle, back thirds) of ``total`` frames."""
+    ranges = np.array_split(list(range(0, total - chunk + 1)), 3)
+    return [int(rng.choice(r if len(r) else [0])) for r in ranges]
+
+
+def _pick_longer(longer: list[bool], truncation: str, rng: Any) -> None:
+    """Mark one clip ``is_longer`` at random when fusion found none (transformers' rule)."""
+    if truncation == "fusion" and not any(longer):
+        longer[rng.randint(0, len(longer))] = True

@@ -196,6 +196,45 @@ class _CodecFamily(PretrainedPreset):
             clips = list(clips)
         return super().batch(clips, sr, resample=resample, **options)
 
+    # -- the call: each family's padding options, one body per backend ---------------------
+    def _batch(
+        self,
+        clips: list[np.ndarray],
+        *,
+        padding: Any = None,
+        truncation: Optional[bool] = False,
+        max_length: Optional[int] = None,
+    ) -> dict[str, Any]:
+        options = self._pad_options(clips, padding, truncation, max_length)
+        return self._pad(self._mix_down(clips), **options)
+
+    def _batch_tensor(  # type: ignore[override]
+        self,
+        clips: list[Any],
+        *,
+        padding: Any = None,
+        truncation: Optional[bool] = False,
+        max_length: Optional[int] = None,
+    ) -> dict[str, Any]:
+        """:meth:`_batch` on tensor clips, in torch on their device (same rules)."""
+        options = self._pad_options(clips, padding, truncation, max_length)
+        return self._pad_tensor(self._mix_down_tensor(clips), **options)
+
+    def _pad_options(
+        self, clips: list[Any], padding: Any, truncation: Optional[bool],
+        max_length: Optional[int],
+    ) -> dict[str, Any]:  # fmt: skip
+        """Return :meth:`_pad`'s keywords for the call's options (checked; per family)."""
+        raise NotImplementedError
+
+    def _mix_down(self, clips: list[np.ndarray]) -> list[np.ndarray]:
+        """Return the clips as :meth:`_pad` takes them (as they are unless overridden)."""
+        return clips
+
+    def _mix_down_tensor(self, clips: list[Any]) -> list[Any]:
+        """:meth:`_mix_down` for tensor clips."""
+        return clips
+
     # -- output ---------------------------------------------------------------------------
     def _pad(
         self,
@@ -364,32 +403,14 @@ class EncodecFamily(_CodecFamily):
             )
         return padding, max_length
 
-    def _batch(
-        self,
-        clips: list[np.ndarray],
-        *,
-        padding: Any = None,
-        truncation: Optional[bool] = False,
-        max_length: Optional[int] = None,
-    ) -> dict[str, Any]:
-        padding, max_length = self._plan([c.shape[-1] for c in clips], padding, truncation,
-                                         max_length)  # fmt: skip
-        return self._pad(clips, padding=padding, max_length=max_length,
-                         truncation=bool(truncation), mask=bool(padding))  # fmt: skip
-
-    def _batch_tensor(  # type: ignore[override]
-        self,
-        clips: list[Any],
-        *,
-        padding: Any = None,
-        truncation: Optional[bool] = False,
-        max_length: Optional[int] = None,
-    ) -> dict[str, Any]:
-        """:meth:`_batch` on tensor clips, in torch on their device (same rules)."""
+    def _pad_options(
+        self, clips: list[Any], padding: Any, truncation: Optional[bool],
+        max_length: Optional[int],
+    ) -> dict[str, Any]:  # fmt: skip
         padding, max_length = self._plan([int(c.shape[-1]) for c in clips], padding,
                                          truncation, max_length)  # fmt: skip
-        return self._pad_tensor(clips, padding=padding, max_length=max_length,
-                                truncation=bool(truncation), mask=bool(padding))  # fmt: skip
+        return {"padding": padding, "max_length": max_length,
+                "truncation": bool(truncation), "mask": bool(padding)}  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -431,35 +452,21 @@ class DacFamily(_CodecFamily):
         """Channels of ``input_values`` per clip: 1 (Dia mixes stereo down)."""
         return 1
 
-    def _batch(
-        self,
-        clips: list[np.ndarray],
-        *,
-        padding: Any = None,
-        truncation: Optional[bool] = False,
-        max_length: Optional[int] = None,
-    ) -> dict[str, Any]:
+    def _pad_options(
+        self, clips: list[Any], padding: Any, truncation: Optional[bool],
+        max_length: Optional[int],
+    ) -> dict[str, Any]:  # fmt: skip
         padding = self._check_padding_truncation(padding, truncation)
-        clips = [c.mean(axis=0, dtype=np.float32) if c.ndim == 2 else c for c in clips]
-        return self._pad(clips, padding=padding, max_length=max_length,
-                         truncation=bool(truncation), mask=self._always_mask or bool(padding),
-                         multiple=self.codec_hop_length)  # fmt: skip
+        return {"padding": padding, "max_length": max_length, "truncation": bool(truncation),
+                "mask": self._always_mask or bool(padding),
+                "multiple": self.codec_hop_length}  # fmt: skip
 
-    def _batch_tensor(  # type: ignore[override]
-        self,
-        clips: list[Any],
-        *,
-        padding: Any = None,
-        truncation: Optional[bool] = False,
-        max_length: Optional[int] = None,
-    ) -> dict[str, Any]:
-        """:meth:`_batch` on tensor clips, in torch on their device (same rules)."""
-        padding = self._check_padding_truncation(padding, truncation)
-        clips = [c.mean(dim=0) if c.ndim == 2 else c for c in clips]  # Dia's mix-down
-        return self._pad_tensor(clips, padding=padding, max_length=max_length,
-                                truncation=bool(truncation),
-                                mask=self._always_mask or bool(padding),
-                                multiple=self.codec_hop_length)  # fmt: skip
+    def _mix_down(self, clips: list[Any]) -> list[Any]:
+        # Dia mixes stereo clips down to mono (float32 mean of the channels)
+        return [c.mean(axis=0, dtype=np.float32) if c.ndim == 2 else c for c in clips]
+
+    def _mix_down_tensor(self, clips: list[Any]) -> list[Any]:
+        return [c.mean(dim=0) if c.ndim == 2 else c for c in clips]
 
 
 @dataclasses.dataclass(frozen=True)

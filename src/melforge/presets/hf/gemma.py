@@ -193,16 +193,8 @@ class Gemma3nFamily(PretrainedPreset):
         return fields
 
     # -- computing -------------------------------------------------------------------------
-    def _batch(
-        self,
-        clips: list[np.ndarray],
-        *,
-        padding: Any = "longest",
-        max_length: Optional[int] = 480_000,
-        truncation: bool = True,
-        pad_to_multiple_of: Optional[int] = 128,
-        return_attention_mask: Optional[bool] = True,
-    ) -> dict[str, Any]:
+    def _check_mask(self, return_attention_mask: Optional[bool]) -> None:
+        """Refuse a call without the mask (``return_attention_mask``, else the config's)."""
         want_mask = (
             self.return_attention_mask
             if return_attention_mask is None
@@ -213,6 +205,18 @@ class Gemma3nFamily(PretrainedPreset):
                 "return_attention_mask=False: the Gemma extractors need the mask to build "
                 "input_features_mask (transformers fails without it)"
             )
+
+    def _batch(
+        self,
+        clips: list[np.ndarray],
+        *,
+        padding: Any = "longest",
+        max_length: Optional[int] = 480_000,
+        truncation: bool = True,
+        pad_to_multiple_of: Optional[int] = 128,
+        return_attention_mask: Optional[bool] = True,
+    ) -> dict[str, Any]:
+        self._check_mask(return_attention_mask)
         plan = pad_sequences(
             [np.empty((c.shape[-1], 0), dtype=np.float32) for c in clips],
             padding=padding, max_length=max_length, truncation=truncation,
@@ -387,16 +391,7 @@ class Gemma3nFamily(PretrainedPreset):
         }  # fmt: skip
         if self.dither > 0.0:
             return super()._batch_tensor(clips, **options)
-        want_mask = (
-            self.return_attention_mask
-            if return_attention_mask is None
-            else bool(return_attention_mask)
-        )
-        if not want_mask:
-            raise ParameterError(
-                "return_attention_mask=False: the Gemma extractors need the mask to build "
-                "input_features_mask (transformers fails without it)"
-            )
+        self._check_mask(return_attention_mask)
         import torch
 
         from melforge.presets._tensor import pad_tensor_sequences

@@ -424,6 +424,22 @@ class GraniteSpeech5Family(_GraniteBase):
             )
         return kept, length
 
+    def _plan_clips(
+        self, clips: list[Any], padding: Any, max_length: Optional[int], truncation: bool,
+        pad_to_multiple_of: Optional[int],
+    ) -> tuple[np.ndarray, int]:  # fmt: skip
+        """:meth:`_plan` of the clips' lengths (arrays or tensors); refuse no clips."""
+        if not clips:
+            raise ParameterError("clips is empty; need at least one clip")
+        return self._plan(
+            [int(c.shape[0]) for c in clips], padding, max_length, truncation,
+            pad_to_multiple_of,
+        )  # fmt: skip
+
+    def _mask_counts(self, lengths: np.ndarray) -> np.ndarray:
+        """Return the mask's ones per clip: stacked frames of ``lengths // hop`` frames."""
+        return -(-(lengths // self.hop_length) // 2)
+
     def _batch(
         self,
         clips: list[np.ndarray],
@@ -434,17 +450,14 @@ class GraniteSpeech5Family(_GraniteBase):
         pad_to_multiple_of: Optional[int] = None,
         return_attention_mask: bool = True,
     ) -> dict[str, Any]:
-        if not clips:
-            raise ParameterError("clips is empty; need at least one clip")
-        lengths, length = self._plan(
-            [c.shape[0] for c in clips], padding, max_length, truncation, pad_to_multiple_of
+        lengths, length = self._plan_clips(
+            clips, padding, max_length, truncation, pad_to_multiple_of
         )
         clips = [c[:n] for c, n in zip(clips, lengths, strict=True)]
         if self.padding_value != 0.0:
             fill = np.float32(self.padding_value)
             clips = [np.concatenate([c, np.full(length - c.shape[0], fill, np.float32)])
                      for c in clips]  # fmt: skip
-        hop = self.hop_length
         n_frames, total, _ = self._frame_plan(length)
         m = self.n_mels
         both = np.empty((len(clips), n_frames, 2 * m), dtype=np.float32)
@@ -453,7 +466,7 @@ class GraniteSpeech5Family(_GraniteBase):
         features = both.reshape(len(clips), n_frames // 2, 4 * m)
         out: dict[str, Any] = {"input_features": features}
         if return_attention_mask:
-            counts = -(-(lengths // hop) // 2)
+            counts = self._mask_counts(lengths)
             out["attention_mask"] = (
                 np.arange(n_frames // 2)[None, :] < counts[:, None]
             ).astype(np.int64)
@@ -472,12 +485,9 @@ class GraniteSpeech5Family(_GraniteBase):
         """:meth:`_batch` on 1-D tensors: :meth:`recipe` in torch on their device."""
         import torch
 
-        if not clips:
-            raise ParameterError("clips is empty; need at least one clip")
-        lengths, length = self._plan(
-            [int(c.shape[0]) for c in clips], padding, max_length, truncation,
-            pad_to_multiple_of,
-        )  # fmt: skip
+        lengths, length = self._plan_clips(
+            clips, padding, max_length, truncation, pad_to_multiple_of
+        )
         n_frames, total, drop_last = self._frame_plan(length)
         _check_total(total, self.n_fft)
         pad = torch.nn.functional.pad
@@ -488,7 +498,7 @@ class GraniteSpeech5Family(_GraniteBase):
         recipe = dataclasses.replace(self.recipe(), drop_last=drop_last)
         out: dict[str, Any] = {"input_features": run(recipe, batch).to(clips[0].dtype)}
         if return_attention_mask:
-            counts = torch.as_tensor(-(-(lengths // self.hop_length) // 2), device=batch.device)
+            counts = torch.as_tensor(self._mask_counts(lengths), device=batch.device)
             arange = torch.arange(n_frames // 2, device=batch.device)
             out["attention_mask"] = (arange[None, :] < counts[:, None]).to(torch.int64)
         return out

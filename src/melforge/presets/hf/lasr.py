@@ -23,7 +23,13 @@ from melforge.feature._kernel import _cut_bands
 from melforge.feature.kaldi import _frame_view
 from melforge.feature.recipe import Recipe, run
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
-from melforge.presets.hf._common import _Kernel, _pad_stacked, _pop_int, _pop_number
+from melforge.presets.hf._common import (
+    _Kernel,
+    _pad_float32,
+    _pad_stacked,
+    _pop_int,
+    _pop_number,
+)
 from melforge.presets.pretrained import PretrainedPreset
 
 __all__ = ["LasrFamily"]
@@ -214,16 +220,12 @@ class LasrFamily(PretrainedPreset):
         features come in the first clip's dtype, the mask as a bool tensor.  Calls
         :meth:`_batch` refuses go to the host path, which raises their error.
         """
-        import torch
-
-        from melforge.presets._tensor import pad_tensor_sequences
-
         options = dict(padding=padding, max_length=max_length, truncation=truncation,
                        pad_to_multiple_of=pad_to_multiple_of)  # fmt: skip
         padded = None
         if clips:
-            padded = pad_tensor_sequences(
-                [c.to(torch.float32) for c in clips], **options, return_attention_mask=True,
+            padded = _pad_float32(
+                clips, **options, return_attention_mask=True,
                 padding_value=self.padding_value, padding_side=self.padding_side,
             )  # fmt: skip
         if (padded is None or isinstance(padded.values, list)

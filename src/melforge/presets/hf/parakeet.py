@@ -31,7 +31,14 @@ from melforge.feature.nemo import (
 )
 from melforge.feature.recipe import Recipe, run, window as _window
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
-from melforge.presets.hf._common import _Kernel, _pad_stacked, _pop_int, _pop_side
+from melforge.presets.hf._common import (
+    _clip_lengths,
+    _Kernel,
+    _pad_float32,
+    _pad_stacked,
+    _pop_int,
+    _pop_side,
+)
 from melforge.presets.pretrained import PretrainedPreset
 
 __all__ = ["ParakeetFamily"]
@@ -156,7 +163,7 @@ class ParakeetFamily(PretrainedPreset):
         del return_attention_mask, do_normalize
         if not clips:
             raise ParameterError("clips is empty; need at least one clip")
-        orig = np.array([c.shape[0] for c in clips], dtype=np.int64)
+        orig = _clip_lengths(clips)
         padded = _pad_stacked(
             clips, padding=padding, max_length=max_length, truncation=truncation,
             pad_to_multiple_of=pad_to_multiple_of,
@@ -223,16 +230,14 @@ class ParakeetFamily(PretrainedPreset):
         """
         import torch
 
-        from melforge.presets._tensor import pad_tensor_sequences
-
         options = dict(padding=padding, max_length=max_length, truncation=truncation,
                        pad_to_multiple_of=pad_to_multiple_of)  # fmt: skip
         hop = self.hop_length
-        orig = np.array([int(c.shape[0]) for c in clips], dtype=np.int64)
+        orig = _clip_lengths(clips)
         host = not clips or self.n_fft % 2 == 1 or int((orig // hop).min()) < 2
         padded = None
         if not host:
-            padded = pad_tensor_sequences([c.to(torch.float32) for c in clips], **options)
+            padded = _pad_float32(clips, **options)
             host = isinstance(padded.values, list) or bool((orig > padded.values.shape[1]).any())
         if host or padded is None:
             return super()._batch_tensor(

@@ -28,7 +28,15 @@ from melforge.feature._clips import _for_each_clip
 from melforge.feature.kaldi import _bank_bands, _frame_view, _window
 from melforge.feature.recipe import Recipe, run
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
-from melforge.presets.hf._common import _Kernel, _pad_stacked, _pop_int, _pop_number, _pop_side
+from melforge.presets.hf._common import (
+    _clip_lengths,
+    _Kernel,
+    _pad_float32,
+    _pad_stacked,
+    _pop_int,
+    _pop_number,
+    _pop_side,
+)
 from melforge.presets.pretrained import PretrainedPreset
 
 __all__ = ["Phi4MultimodalFamily"]
@@ -159,6 +167,10 @@ class Phi4MultimodalFamily(PretrainedPreset):
                 out.append((0, 0))
         return out
 
+    def _feature_lengths(self, orig: np.ndarray) -> np.ndarray:
+        """Return the mask's lengths: the unpadded clips' frames x ``audio_feat_stride``."""
+        return ((orig - self.win_length) // self.hop_length + 1) * self.audio_feat_stride
+
     def _embed_sizes(self, frames: np.ndarray) -> np.ndarray:
         """Return the audio embed sizes (transformers' ``_compute_audio_embed_size``)."""
         sizes = -(-frames // self.audio_compression_rate)
@@ -178,7 +190,7 @@ class Phi4MultimodalFamily(PretrainedPreset):
             raise ParameterError("clips is empty; need at least one clip")
         win, hop = self.win_length, self.hop_length
         # transformers' audio_lengths are taken before truncation; its masks use them.
-        orig = np.array([c.shape[0] for c in clips], dtype=np.int64)
+        orig = _clip_lengths(clips)
         if int(orig.min()) < win:
             short = int(np.argmin(orig))
             raise ParameterError(
@@ -211,7 +223,7 @@ class Phi4MultimodalFamily(PretrainedPreset):
                 out[b, zeroed[b][0] : zeroed[b][1]] = 0.0
 
         _for_each_clip(len(clips), work)
-        lengths = ((orig - win) // hop + 1) * self.audio_feat_stride
+        lengths = self._feature_lengths(orig)
         result: dict[str, Any] = {
             "audio_input_features": out,
             "audio_embed_sizes": self._embed_sizes(lengths),
@@ -240,18 +252,14 @@ class Phi4MultimodalFamily(PretrainedPreset):
         """
         import torch
 
-        from melforge.presets._tensor import pad_tensor_sequences
-
         options = dict(padding=padding, max_length=max_length, truncation=truncation,
                        pad_to_multiple_of=pad_to_multiple_of)  # fmt: skip
         want = return_attention_mask
-        win, hop = self.win_length, self.hop_length
-        orig = np.array([int(c.shape[0]) for c in clips], dtype=np.int64)
+        win = self.win_length
+        orig = _clip_lengths(clips)
         if not clips or int(orig.min()) < win:
             return super()._batch_tensor(clips, **options, return_attention_mask=want)
-        padded = pad_tensor_sequences(
-            [c.to(torch.float32) for c in clips], padding_value=self.padding_value, **options
-        )
+        padded = _pad_float32(clips, padding_value=self.padding_value, **options)
         if isinstance(padded.values, list) or padded.values.shape[1] < win:
             return super()._batch_tensor(clips, **options, return_attention_mask=want)
         feats = run(self.recipe(), padded.values)
@@ -260,7 +268,7 @@ class Phi4MultimodalFamily(PretrainedPreset):
             keep[b, start:stop] = False
         feats = torch.where(keep[..., None], feats, torch.zeros((), dtype=feats.dtype,
                                                                 device=feats.device))  # fmt: skip
-        lengths = ((orig - win) // hop + 1) * self.audio_feat_stride
+        lengths = self._feature_lengths(orig)
         device = feats.device
         result: dict[str, Any] = {
             "audio_input_features": feats.to(clips[0].dtype),

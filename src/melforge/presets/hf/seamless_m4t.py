@@ -162,14 +162,23 @@ class SeamlessM4TFamily(PretrainedPreset):
             clips, place, num_mel_bins=self.num_mel_bins, window="povey",
             waveform_scale=32768.0,
         )  # fmt: skip
-        batch, n_frames, n_bins = values.shape
-        usable = n_frames - n_frames % self.stride
-        values = values[:, :usable].reshape(batch, usable // self.stride, n_bins * self.stride)
+        values, usable = self._stack(values)
         out: dict[str, Any] = {"input_features": np.ascontiguousarray(values)}
         if return_attention_mask is None or return_attention_mask:
             keep = np.arange(usable) % self.stride == 1  # transformers' rule (none if stride 1)
             out["attention_mask"] = np.ascontiguousarray(mask[:, :usable][:, keep])
         return out
+
+    def _stack(self, values: Any) -> tuple[Any, int]:
+        """Stack ``stride`` padded frames per vector (an array or a tensor).
+
+        Returns ``(batch, usable // stride, num_mel_bins * stride)`` and ``usable``, the
+        frames kept (the tail short of a whole ``stride`` is dropped, as transformers).
+        """
+        batch, n_frames, n_bins = values.shape
+        usable = n_frames - n_frames % self.stride
+        stacked = values[:, :usable].reshape(batch, usable // self.stride, n_bins * self.stride)
+        return stacked, usable
 
     def recipe(self) -> Recipe:
         """Return one clip's features as a :class:`~melforge.feature.recipe.Recipe`.
@@ -230,9 +239,7 @@ class SeamlessM4TFamily(PretrainedPreset):
             padding_side=self.padding_side,
         )  # fmt: skip
         values, mask = padded.values, padded.mask
-        batch, n_frames, n_bins = values.shape
-        usable = n_frames - n_frames % self.stride
-        values = values[:, :usable].reshape(batch, usable // self.stride, n_bins * self.stride)
+        values, usable = self._stack(values)
         out: dict[str, Any] = {"input_features": values.to(clips[0].dtype).contiguous()}
         if return_attention_mask is None or return_attention_mask:
             import torch

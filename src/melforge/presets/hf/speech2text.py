@@ -132,9 +132,8 @@ class Speech2TextFamily(PretrainedPreset):
         return_attention_mask: Optional[bool] = None,
         seed: Optional[int] = None,
     ) -> dict[str, Any]:
-        want_mask = True if return_attention_mask is None else bool(return_attention_mask)
-        pads = padding_strategy(padding, max_length) != "do_not_pad"
-        if pads and not want_mask and self.do_ceptral_normalize:
+        want_mask, pads, refused = self._mask_rule(return_attention_mask, padding, max_length)
+        if refused:
             raise ParameterError(
                 "padding with return_attention_mask=False: the Speech2Text extractor takes "
                 "the CMVN lengths from the attention mask (transformers fails on this call)"
@@ -168,6 +167,17 @@ class Speech2TextFamily(PretrainedPreset):
         if want_mask:
             out["attention_mask"] = padded.mask
         return out
+
+    def _mask_rule(
+        self, return_attention_mask: Optional[bool], padding: Any, max_length: Optional[int]
+    ) -> tuple[bool, bool, bool]:
+        """Return whether the mask is returned, whether the call pads, and whether it is refused.
+
+        Padding without the mask is refused with CMVN (its lengths come from the mask).
+        """
+        want_mask = True if return_attention_mask is None else bool(return_attention_mask)
+        pads = padding_strategy(padding, max_length) != "do_not_pad"
+        return want_mask, pads, bool(pads and not want_mask and self.do_ceptral_normalize)
 
     def _batch_stacked(
         self,
@@ -275,9 +285,7 @@ class Speech2TextFamily(PretrainedPreset):
             pad_to_multiple_of=pad_to_multiple_of, return_attention_mask=return_attention_mask,
             seed=seed,
         )  # fmt: skip
-        want_mask = True if return_attention_mask is None else bool(return_attention_mask)
-        pads = padding_strategy(padding, max_length) != "do_not_pad"
-        refused = pads and not want_mask and self.do_ceptral_normalize
+        want_mask, pads, refused = self._mask_rule(return_attention_mask, padding, max_length)
         if self.dither > 0.0 or refused or too_short(clips):
             return super()._batch_tensor(clips, **options)
         recipe = fbank_recipe(

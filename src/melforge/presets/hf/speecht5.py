@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Callable
 from typing import Any, ClassVar, Optional
 
 import numpy as np
@@ -277,36 +278,18 @@ class SpeechT5Family(Wav2Vec2Family):
         return_attention_mask: Optional[bool] = None,
         audio_target: Any = None,
     ) -> dict[str, Any]:
-        pads = {
-            "padding": padding, "max_length": max_length, "truncation": truncation,
-            "pad_to_multiple_of": pad_to_multiple_of,
-            "return_attention_mask": return_attention_mask,
-        }  # fmt: skip
-        if audio_target is True:
-            return self._targets(clips, **pads)
-        out = super()._batch(clips, **pads)
-        if audio_target is not None and audio_target is not False:
-            targets = self._targets(audio_target, **pads)
-            out["labels"] = targets["input_values"]
-            if "attention_mask" in targets:
-                out["decoder_attention_mask"] = targets["attention_mask"]
-        return out
+        return self._with_targets(
+            clips, audio_target, super()._batch, self._targets, padding=padding,
+            max_length=max_length, truncation=truncation,
+            pad_to_multiple_of=pad_to_multiple_of, return_attention_mask=return_attention_mask,
+        )  # fmt: skip
 
     def _targets(
         self, clips: list[np.ndarray], *, return_attention_mask: Optional[bool], **pads: Any
     ) -> dict[str, Any]:
         """Compute and pad the targets as transformers' ``_process_audio(is_target=True)``."""
-        want_mask = self.return_attention_mask
-        if return_attention_mask is not None:
-            want_mask = bool(return_attention_mask)
-        padded = pad_sequences(
-            [self.log_mel_target(c) for c in clips], return_attention_mask=want_mask,
-            padding_value=self.padding_value, padding_side=self.padding_side, **pads,
-        )  # fmt: skip
-        out: dict[str, Any] = {"input_values": padded.values}
-        if want_mask:
-            out["attention_mask"] = padded.mask
-        return out
+        feats = [self.log_mel_target(c) for c in clips]
+        return self._pad_targets(feats, pad_sequences, return_attention_mask, pads)
 
     def _batch_tensor(  # type: ignore[override]
         self,
@@ -320,20 +303,11 @@ class SpeechT5Family(Wav2Vec2Family):
         audio_target: Any = None,
     ) -> dict[str, Any]:
         """:meth:`_batch` on 1-D tensors, in torch on their device (same rules)."""
-        pads = {
-            "padding": padding, "max_length": max_length, "truncation": truncation,
-            "pad_to_multiple_of": pad_to_multiple_of,
-            "return_attention_mask": return_attention_mask,
-        }  # fmt: skip
-        if audio_target is True:
-            return self._targets_tensor(clips, **pads)
-        out = super()._batch_tensor(clips, **pads)
-        if audio_target is not None and audio_target is not False:
-            targets = self._targets_tensor(audio_target, **pads)
-            out["labels"] = targets["input_values"]
-            if "attention_mask" in targets:
-                out["decoder_attention_mask"] = targets["attention_mask"]
-        return out
+        return self._with_targets(
+            clips, audio_target, super()._batch_tensor, self._targets_tensor, padding=padding,
+            max_length=max_length, truncation=truncation,
+            pad_to_multiple_of=pad_to_multiple_of, return_attention_mask=return_attention_mask,
+        )  # fmt: skip
 
     def _targets_tensor(
         self, clips: list[Any], *, return_attention_mask: Optional[bool], **pads: Any
@@ -341,9 +315,6 @@ class SpeechT5Family(Wav2Vec2Family):
         """:meth:`_targets` on 1-D tensors: ``run(recipe())`` per length, padded in torch."""
         import torch
 
-        want_mask = self.return_attention_mask
-        if return_attention_mask is not None:
-            want_mask = bool(return_attention_mask)
         recipe = self.recipe()
         feats: list[Any] = [None] * len(clips)
         groups: dict[tuple[int, Any, Any], list[int]] = {}
@@ -353,7 +324,44 @@ class SpeechT5Family(Wav2Vec2Family):
             batch = run(recipe, torch.stack([clips[i] for i in idx])).to(dtype)
             for i, f in zip(idx, batch, strict=True):
                 feats[i] = f
-        padded = pad_tensor_sequences(
+        return self._pad_targets(feats, pad_tensor_sequences, return_attention_mask, pads)
+
+    # -- one body for both backends ----------------------------------------------------------
+    def _with_targets(
+        self,
+        clips: list[Any],
+        audio_target: Any,
+        waveform: Callable[..., dict[str, Any]],
+        targets: Callable[..., dict[str, Any]],
+        **pads: Any,
+    ) -> dict[str, Any]:
+        """Run the call on one backend: ``waveform`` pads ``clips``, ``targets`` makes targets.
+
+        ``audio_target=True`` returns the targets of ``clips`` under the waveform's keys;
+        target clips add ``"labels"`` (and ``"decoder_attention_mask"``) to the waveform's.
+        """
+        if audio_target is True:
+            return targets(clips, **pads)
+        out = waveform(clips, **pads)
+        if audio_target is not None and audio_target is not False:
+            padded = targets(audio_target, **pads)
+            out["labels"] = padded["input_values"]
+            if "attention_mask" in padded:
+                out["decoder_attention_mask"] = padded["attention_mask"]
+        return out
+
+    def _pad_targets(
+        self,
+        feats: list[Any],
+        pad: Callable[..., Any],
+        return_attention_mask: Optional[bool],
+        pads: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Pad per-clip targets ``(frames, num_mel_bins)`` with ``pad`` (numpy or torch's)."""
+        want_mask = self.return_attention_mask
+        if return_attention_mask is not None:
+            want_mask = bool(return_attention_mask)
+        padded = pad(
             feats, return_attention_mask=want_mask, padding_value=self.padding_value,
             padding_side=self.padding_side, **pads,
         )  # fmt: skip

@@ -19,6 +19,7 @@ openai-whisper's ``log_mel_spectrogram`` does on a stacked batch.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any, ClassVar, Optional
 
 import numpy as np
@@ -226,38 +227,55 @@ class WhisperFamily(PretrainedPreset):
         # transformers asks pad() for a mask with `return_attention_mask or do_normalize`
         # (None falls back to the config) but rescales it to frames only when the call's
         # return_attention_mask is true: a sample-level mask can come back; reproduced.
-        asked = return_attention_mask or do_normalize
-        pad_mask = self.return_attention_mask if asked is None else bool(asked)
+        pad_mask = self._pad_mask(return_attention_mask, do_normalize)
         padded = pad_sequences(
             [np.empty((c.shape[-1], 0), dtype=np.float32) for c in clips],
             padding=padding, max_length=max_length or self.n_samples, truncation=truncation,
             pad_to_multiple_of=pad_to_multiple_of, return_attention_mask=pad_mask,
             padding_side=self.padding_side,
         )  # fmt: skip
-        if not isinstance(padded.values, np.ndarray):
-            raise ParameterError(
-                "padding='do_not_pad' on clips of different lengths: transformers' "
-                "WhisperFeatureExtractor cannot stack them either; pad, or call per clip"
-            )
-        total = int(padded.values.shape[1])
-        if total <= self.n_fft // 2:
-            raise ParameterError(
-                f"the padded clips have {total} samples; the reflect padding needs more "
-                f"than n_fft // 2 = {self.n_fft // 2}"
-            )
+        total = self._padded_total(padded.values)
         items = [self._signal(c, int(n), total, bool(do_normalize))
                  for c, n in zip(clips, padded.lengths, strict=True)]  # fmt: skip
         feats = self._features(items, total // self.hop_length, clamp)
         out: dict[str, Any] = {"input_features": feats}
         if pad_mask:
-            mask = padded.mask
-            if return_attention_mask:
-                mask = mask[:, :: self.hop_length]
-                if total % self.hop_length:
-                    mask = mask[:, :-1]
-                mask = np.ascontiguousarray(mask)
-            out["attention_mask"] = mask
+            out["attention_mask"] = self._mask(
+                padded.mask, total, bool(return_attention_mask), np.ascontiguousarray
+            )
         return out
+
+    # -- the call's rules, shared by both backends -----------------------------------------
+    def _pad_mask(
+        self, return_attention_mask: Optional[bool], do_normalize: Optional[bool]
+    ) -> bool:
+        """Whether the padding's mask is kept (transformers' rule, see :meth:`_batch`)."""
+        asked = return_attention_mask or do_normalize
+        return self.return_attention_mask if asked is None else bool(asked)
+
+    def _padded_total(self, values: Any) -> int:
+        """Return the padded clips' length; refuse unstacked clips, or too short to reflect."""
+        if isinstance(values, list):
+            raise ParameterError(
+                "padding='do_not_pad' on clips of different lengths: transformers' "
+                "WhisperFeatureExtractor cannot stack them either; pad, or call per clip"
+            )
+        total = int(values.shape[1])
+        if total <= self.n_fft // 2:
+            raise ParameterError(
+                f"the padded clips have {total} samples; the reflect padding needs more "
+                f"than n_fft // 2 = {self.n_fft // 2}"
+            )
+        return total
+
+    def _mask(self, mask: Any, total: int, frames: bool, contiguous: Callable[[Any], Any]) -> Any:
+        """Return the sample mask, or per frame (last frame dropped) when ``frames``."""
+        if not frames:
+            return mask
+        mask = mask[:, :: self.hop_length]
+        if total % self.hop_length:
+            mask = mask[:, :-1]
+        return contiguous(mask)
 
     def _signal(
         self, clip: np.ndarray, n: int, total: int, normalize: bool
@@ -327,25 +345,14 @@ class WhisperFamily(PretrainedPreset):
             return {"input_features": feats}
         from melforge.presets._tensor import pad_tensor_sequences
 
-        asked = return_attention_mask or do_normalize  # the numpy path's mask rule
-        pad_mask = self.return_attention_mask if asked is None else bool(asked)
+        pad_mask = self._pad_mask(return_attention_mask, do_normalize)
         padded = pad_tensor_sequences(
             clips, padding=padding, max_length=max_length or self.n_samples,
             truncation=truncation, pad_to_multiple_of=pad_to_multiple_of,
             return_attention_mask=True, padding_value=self.padding_value,
             padding_side=self.padding_side,
         )  # fmt: skip
-        if isinstance(padded.values, list):
-            raise ParameterError(
-                "padding='do_not_pad' on clips of different lengths: transformers' "
-                "WhisperFeatureExtractor cannot stack them either; pad, or call per clip"
-            )
-        total = int(padded.values.shape[1])
-        if total <= self.n_fft // 2:
-            raise ParameterError(
-                f"the padded clips have {total} samples; the reflect padding needs more "
-                f"than n_fft // 2 = {self.n_fft // 2}"
-            )
+        total = self._padded_total(padded.values)
         rows = list(padded.values)
         if do_normalize:
             rows = [self._normalize_tensor(x, int(n))
@@ -354,13 +361,9 @@ class WhisperFamily(PretrainedPreset):
             "input_features": self._tensor_features(rows, total // self.hop_length, clamp)
         }
         if pad_mask:
-            mask = padded.mask
-            if return_attention_mask:
-                mask = mask[:, :: self.hop_length]
-                if total % self.hop_length:
-                    mask = mask[:, :-1]
-                mask = mask.contiguous()
-            out["attention_mask"] = mask
+            out["attention_mask"] = self._mask(
+                padded.mask, total, bool(return_attention_mask), lambda m: m.contiguous()
+            )
         return out
 
     def _normalize_tensor(self, x: Any, n: int) -> Any:

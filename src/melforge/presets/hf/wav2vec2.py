@@ -203,6 +203,7 @@ def _normalize_tensor(x: Any, length: Optional[int], padding_value: float) -> An
 
 
 _CHUNK = 1 << 15  # samples per block: the float64 scratch and the block stay in L2
+_SHIFT_SAMPLES = 1024  # samples whose mean shifts the variance sums (see _statistics)
 
 
 def _pad_normalized(
@@ -244,13 +245,15 @@ def _pad_normalized(
 def _statistics(seg: np.ndarray) -> tuple[np.float32, np.float32]:
     """Return the mean and ``sqrt(var + 1e-7)`` of a 1-D float32 array, as float32.
 
-    Accumulated in float64 block by block (one pass, shifted by the first block's mean
-    for accuracy; transformers uses float32 pairwise sums), so they differ from
-    transformers' in the last bits.
+    Accumulated in float64 block by block (one pass; transformers uses float32 pairwise
+    sums), so they differ from transformers' in the last bits.  The samples are shifted
+    by the mean of the first ``_SHIFT_SAMPLES``: then ``(shift - mean)**2 <= n * var /
+    _SHIFT_SAMPLES``, so ``var = E[d**2] - E[d]**2`` cancels at most ~n/1024 of float64's
+    precision, however large the DC offset (a full block's mean costs a pass of its own).
     """
     n = seg.shape[0]
     buf = np.empty(min(_CHUNK, n), dtype=np.float64)
-    shift = float(seg[:_CHUNK].mean(dtype=np.float64))
+    shift = float(seg[:_SHIFT_SAMPLES].mean(dtype=np.float64))
     total = squares = 0.0
     for start in range(0, n, _CHUNK):
         b = buf[: min(_CHUNK, n - start)]

@@ -20,6 +20,8 @@ CONFIGS = [
     {"return_attention_mask": True},  # wav2vec2-large-lv60, HuBERT-large, WavLM
     {"do_normalize": False},
     {"return_attention_mask": True, "padding_value": 0.5, "padding_side": "left"},
+    {"return_attention_mask": True, "padding_value": 0.5},  # padding written, right side
+    {"do_normalize": False, "padding_value": -1.0, "padding_side": "left"},
 ]
 OPTIONS = [
     {},
@@ -50,6 +52,20 @@ def test_batch_matches_transformers(config, options):
     clips = _clips()
     ref = fe(clips, sampling_rate=16000, return_tensors="np", **options)
     assert_same_batch(ref, preset.batch(clips, 16000, **options), atol=ATOL)
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=str)
+def test_long_clips_with_offset_match_transformers(config):
+    # Clips of several statistics blocks, with a DC offset (the one-pass variance).
+    rng = np.random.default_rng(5)
+    clips = [
+        (0.3 + 0.05 * rng.standard_normal(n)).astype(np.float32) for n in (100_000, 70_001, 30_000)
+    ]
+    fe = transformers.Wav2Vec2FeatureExtractor(**config)
+    preset = from_pretrained(fe.to_dict())
+    for options in ({"padding": True}, {"padding": True, "return_attention_mask": True}):
+        ref = fe(clips, sampling_rate=16000, return_tensors="np", **options)
+        assert_same_batch(ref, preset.batch(clips, 16000, **options), atol=ATOL)
 
 
 def test_one_clip_is_a_batch_of_one():

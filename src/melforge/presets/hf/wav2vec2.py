@@ -114,22 +114,39 @@ class Wav2Vec2Family(PretrainedPreset):
         want_mask = self.return_attention_mask
         if return_attention_mask is not None:
             want_mask = bool(return_attention_mask)
-        padded = pad_sequences(
-            clips, padding=padding, max_length=max_length, truncation=truncation,
-            pad_to_multiple_of=pad_to_multiple_of, return_attention_mask=want_mask,
-            padding_value=self.padding_value, padding_side=self.padding_side,
+        options = dict(
+            padding=padding, max_length=max_length, truncation=truncation,
+            pad_to_multiple_of=pad_to_multiple_of, padding_side=self.padding_side,
         )  # fmt: skip
+        pads = padding_strategy(padding, max_length) != "do_not_pad"
+        lengths, target, stacked = pad_plan([int(c.shape[0]) for c in clips], **options)
+        # The common case, in one pass per clip: statistics from the clip itself, the
+        # normalized values written straight into the padded output.  Left padding, and
+        # padding without a mask, take statistics over padding too (below).
+        if stacked and (
+            not self.do_normalize or self.padding_side == "right" and (want_mask or not pads)
+        ):
+            values, mask = _pad_normalized(
+                clips, lengths, int(target),  # type: ignore[arg-type]
+                left=self.padding_side == "left", padding_value=self.padding_value,
+                normalize=self.do_normalize, want_mask=want_mask,
+            )  # fmt: skip
+            out: dict[str, Any] = {"input_values": values}
+            if want_mask:
+                out["attention_mask"] = mask
+            return out
+        padded = pad_sequences(
+            clips, return_attention_mask=want_mask, padding_value=self.padding_value, **options
+        )
         values = padded.values
         if self.do_normalize:
-            pads = padding_strategy(padding, max_length) != "do_not_pad"
             rows = list(values) if isinstance(values, np.ndarray) else values
             for x, n in zip(rows, padded.lengths, strict=True):
                 _normalize_in_place(x, int(n) if pads and want_mask else None, self.padding_value)
-        out: dict[str, Any] = {"input_values": values}
+        out = {"input_values": values}
         if want_mask:
             out["attention_mask"] = padded.mask
         return out
-
 
     def _batch_tensor(  # type: ignore[override]
         self,
@@ -186,23 +203,57 @@ def _normalize_tensor(x: Any, length: Optional[int], padding_value: float) -> An
 
 
 _CHUNK = 1 << 15  # samples per block: the float64 scratch and the block stay in L2
+_SHIFT_SAMPLES = 1024  # samples whose mean shifts the variance sums (see _statistics)
 
 
-def _normalize_in_place(x: np.ndarray, length: Optional[int], padding_value: float) -> None:
-    """Apply transformers' ``zero_mean_unit_var_norm`` to one float32 row, in place.
+def _pad_normalized(
+    clips: list[np.ndarray],
+    lengths: list[int],
+    target: int,
+    *,
+    left: bool,
+    padding_value: float,
+    normalize: bool,
+    want_mask: bool,
+) -> tuple[np.ndarray, Optional[np.ndarray]]:
+    """Pad (and normalize) float32 clips into one new ``(batch, target)`` array.
 
-    Statistics over the first ``length`` samples (all when None); transformers takes the
-    *first* ``length`` samples and overwrites the rest with ``padding_value`` whatever
-    the padding side, so with ``padding_side="left"`` the statistics include padding and
-    the clip's end is overwritten: reproduced.  ``(x - mean) / sqrt(var + 1e-7)`` is
-    applied in float32 as transformers does; the mean and variance are accumulated in
-    float64 (one pass, shifted by the first block's mean for accuracy; transformers uses
-    float32 pairwise sums), so they differ in the last bits.
+    Each clip's first ``lengths[i]`` samples are read twice, for the statistics and for
+    the values written into the output (see :func:`_normalize_into`); padding is
+    written only when ``padding_value`` is not +0.0 (``np.zeros`` pages that are never
+    written cost nothing here).  Returns the values and the int32 attention mask (1 on
+    real samples), or None for the mask when not ``want_mask``.
     """
-    n = x.shape[0] if length is None else length
-    seg = x[:n]
+    zero = padding_value == 0.0 and not np.signbit(padding_value)
+    values = (np.zeros if zero else np.empty)((len(clips), target), dtype=np.float32)
+    mask = np.zeros((len(clips), target), dtype=np.int32) if want_mask else None
+    for i, (clip, n) in enumerate(zip(clips, lengths, strict=True)):
+        start = target - n if left else 0
+        row = values[i, start : start + n]
+        if normalize:
+            _normalize_into(clip[:n], row)
+        else:
+            row[...] = clip[:n]
+        if not zero:
+            values[i, :start] = padding_value
+            values[i, start + n :] = padding_value
+        if mask is not None:
+            mask[i, start : start + n] = 1
+    return values, mask
+
+
+def _statistics(seg: np.ndarray) -> tuple[np.float32, np.float32]:
+    """Return the mean and ``sqrt(var + 1e-7)`` of a 1-D float32 array, as float32.
+
+    Accumulated in float64 block by block (one pass; transformers uses float32 pairwise
+    sums), so they differ from transformers' in the last bits.  The samples are shifted
+    by the mean of the first ``_SHIFT_SAMPLES``: then ``(shift - mean)**2 <= n * var /
+    _SHIFT_SAMPLES``, so ``var = E[d**2] - E[d]**2`` cancels at most ~n/1024 of float64's
+    precision, however large the DC offset (a full block's mean costs a pass of its own).
+    """
+    n = seg.shape[0]
     buf = np.empty(min(_CHUNK, n), dtype=np.float64)
-    shift = float(seg[:_CHUNK].mean(dtype=np.float64))
+    shift = float(seg[:_SHIFT_SAMPLES].mean(dtype=np.float64))
     total = squares = 0.0
     for start in range(0, n, _CHUNK):
         b = buf[: min(_CHUNK, n - start)]
@@ -211,10 +262,31 @@ def _normalize_in_place(x: np.ndarray, length: Optional[int], padding_value: flo
         squares += float(np.dot(b, b))
     mean = shift + total / n
     var = max(squares / n - (total / n) ** 2, 0.0)
-    m32, s32 = np.float32(mean), np.float32(np.sqrt(var + _VAR_EPS))
-    for start in range(0, n, _CHUNK):  # both steps while the block is in cache
-        block = seg[start : start + _CHUNK]
-        np.subtract(block, m32, out=block)
+    return np.float32(mean), np.float32(np.sqrt(var + _VAR_EPS))
+
+
+def _normalize_into(seg: np.ndarray, out: np.ndarray) -> None:
+    """Write transformers' ``(seg - mean) / sqrt(var + 1e-7)`` of ``seg`` into ``out``.
+
+    ``out`` (same shape, float32) may be ``seg`` itself.  Applied in float32 as
+    transformers does, block by block so that the division reads a block in cache.
+    """
+    m32, s32 = _statistics(seg)
+    for start in range(0, seg.shape[0], _CHUNK):
+        block = out[start : start + _CHUNK]
+        np.subtract(seg[start : start + _CHUNK], m32, out=block)
         np.divide(block, s32, out=block)
+
+
+def _normalize_in_place(x: np.ndarray, length: Optional[int], padding_value: float) -> None:
+    """Apply transformers' ``zero_mean_unit_var_norm`` to one float32 row, in place.
+
+    Statistics over the first ``length`` samples (all when None); transformers takes the
+    *first* ``length`` samples and overwrites the rest with ``padding_value`` whatever
+    the padding side, so with ``padding_side="left"`` the statistics include padding and
+    the clip's end is overwritten: reproduced.  See :func:`_statistics` for the accuracy.
+    """
+    n = x.shape[0] if length is None else length
+    _normalize_into(x[:n], x[:n])
     if n < x.shape[0]:
         x[n:] = padding_value

@@ -118,13 +118,14 @@ def test_nemo80(clips, source, normalize):
 
 
 def test_banks_are_the_named_ones():
-    """LASR's mel bank is ``mel_space``; Phi-4's (transformers' triangles in Kaldi mel
-    space) is ``kaldi`` and ``mel_space`` alike over its range (DC and Nyquist bins 0)."""
-    from melforge.presets.hf.lasr import _bands
+    """LASR's kernel runs on the ``mel_space`` bank, cut into bands (its goldens check it
+    against transformers); Phi-4's (transformers' triangles in Kaldi mel space) is
+    ``kaldi`` and ``mel_space`` alike over its range (DC and Nyquist bins 0)."""
+    from melforge.feature.recipe import _bands
 
     lasr = from_pretrained({"feature_extractor_type": "LasrFeatureExtractor"})
     dense = np.zeros((257, 128))
-    for j0, j1, k0, k1, w in _bands(128, 512, 16000):
+    for j0, j1, k0, k1, w in _bands(lasr.recipe()):
         dense[k0:k1, j0:j1] = w
     assert np.array_equal(mel_bank(lasr.recipe()), dense)
     phi4 = from_pretrained({"feature_extractor_type": "Phi4MultimodalFeatureExtractor"})

@@ -355,8 +355,7 @@ def _bank(recipe: Recipe) -> np.ndarray:
 
         basis = _mel_banks(n_mels, n_fft, sr, recipe.fmin, fmax, True, np.float64)
     else:  # mel_space: Kaldi-scale triangles over the bins above DC
-        def to_mel(f: Any) -> Any:
-            return 1127.0 * np.log1p(np.asarray(f, dtype=np.float64) / 700.0)
+        from melforge.feature.kaldi import _mel_scale as to_mel
 
         bins = to_mel(np.linspace(0.0, sr / 2.0, recipe.n_bins)[1:])[:, None]
         edges = np.linspace(to_mel(recipe.fmin), to_mel(fmax), n_mels + 2)
@@ -375,6 +374,7 @@ _BLOCK_VALUES = 1 << 18  # frame values per CPU block (256 k: a block stays in L
 
 @functools.lru_cache(maxsize=32)
 def _bands(recipe: Recipe) -> Any:
+    """Return the recipe's mel bank cut into bands of filters with their support."""
     from melforge.feature._kernel import _cut_bands
 
     return _cut_bands(mel_bank(recipe))
@@ -428,7 +428,7 @@ class _Numpy:
     def mean(self, x: Any, axis: int) -> Any:
         return x.mean(axis=axis, keepdims=True)
 
-    def std(self, x: Any, axis: int, ddof: int) -> Any:
+    def var(self, x: Any, axis: int, ddof: int) -> Any:
         with np.errstate(invalid="ignore", divide="ignore"):
             return x.var(axis=axis, ddof=ddof, keepdims=True)
 
@@ -494,7 +494,7 @@ class _Torch:
     def mean(self, x: Any, axis: int) -> Any:
         return x.mean(dim=axis, keepdim=True)
 
-    def std(self, x: Any, axis: int, ddof: int) -> Any:
+    def var(self, x: Any, axis: int, ddof: int) -> Any:
         return x.var(dim=axis, correction=ddof, keepdim=True)
 
     def concat(self, parts: list[Any], axis: int) -> Any:
@@ -578,10 +578,10 @@ def _normalize(r: Recipe, x: Any, ops: Any, valid: Optional[list[int]]) -> Any:
         seg = x[b, :n]
         if axes is None:
             seg_flat = seg.reshape(-1, 1)
-            mean, var = ops.mean(seg_flat, 0).reshape(1, 1), ops.std(seg_flat, 0, r.norm_ddof)
+            mean, var = ops.mean(seg_flat, 0).reshape(1, 1), ops.var(seg_flat, 0, r.norm_ddof)
             var = var.reshape(1, 1)
         else:
-            mean, var = ops.mean(seg, axes), ops.std(seg, axes, r.norm_ddof)
+            mean, var = ops.mean(seg, axes), ops.var(seg, axes, r.norm_ddof)
         std = ops.sqrt(var + r.norm_eps) if r.norm_eps_in_sqrt else ops.sqrt(var) + r.norm_eps
         row = (x[b] - mean) / std
         if r.zero_invalid and n < x.shape[-2]:

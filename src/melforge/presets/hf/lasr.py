@@ -12,16 +12,14 @@ for, is the sample mask at each frame's last sample (``mask[:, win_length - 1 ::
 from __future__ import annotations
 
 import dataclasses
-import functools
 from typing import Any, ClassVar, Optional
 
 import numpy as np
 
 from melforge._errors import ParameterError
 from melforge.feature._clips import _for_each_clip
-from melforge.feature._kernel import _cut_bands
 from melforge.feature.kaldi import _frame_view
-from melforge.feature.recipe import Recipe, run
+from melforge.feature.recipe import Recipe, _bands, run, window as recipe_window
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
 from melforge.presets.hf._common import (
     _Kernel,
@@ -35,32 +33,6 @@ from melforge.presets.pretrained import PretrainedPreset
 __all__ = ["LasrFamily"]
 
 _LOWER_HZ, _UPPER_HZ = 125.0, 7500.0  # fixed in transformers' __init__
-
-
-def _kaldi_mel(hz: np.ndarray | float) -> np.ndarray:
-    return 1127.0 * np.log1p(np.asarray(hz, dtype=np.float64) / 700.0)
-
-
-@functools.lru_cache(maxsize=8)
-def _bands(n_mels: int, n_fft: int, sr: int) -> tuple[Any, ...]:
-    """Build the mel bank ``(n_fft // 2 + 1, n_mels)``, cut into bands of filters (float64)."""
-    n_bins = n_fft // 2 + 1
-    bins = _kaldi_mel(np.linspace(0.0, sr / 2.0, n_bins)[1:])[:, None]  # DC excluded
-    edges = np.linspace(_kaldi_mel(_LOWER_HZ), _kaldi_mel(_UPPER_HZ), n_mels + 2)
-    lower, centre, upper = edges[:-2][None, :], edges[1:-1][None, :], edges[2:][None, :]
-    rising = (bins - lower) / (centre - lower)
-    falling = (upper - bins) / (upper - centre)
-    weights = np.zeros((n_bins, n_mels))
-    weights[1:] = np.maximum(0.0, np.minimum(rising, falling))
-    return _cut_bands(weights)
-
-
-@functools.lru_cache(maxsize=8)
-def _symmetric_hann(length: int) -> np.ndarray:
-    """``torch.hann_window(length, periodic=False, dtype=float64)``, read-only."""
-    w = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(length) / max(length - 1, 1))
-    w.flags.writeable = False
-    return w
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,8 +149,9 @@ class LasrFamily(PretrainedPreset):
                 f"least win_length={win}"
             )
         n_frames = (total - win) // hop + 1
-        bands = _bands(self.feature_size, self.n_fft, self.sample_rate)
-        window = _symmetric_hann(win)
+        recipe = self.recipe()  # its bank and window are the kernel's
+        bands = _bands(recipe)
+        window = recipe_window(recipe.window, win, recipe.periodic)
         out = np.empty((len(clips), n_frames, self.feature_size), dtype=np.float32)
         # Frames wholly over zero padding on the right have log(max(0, 1e-5)): not computed.
         skip = self.padding_value == 0.0 and self.padding_side == "right"

@@ -20,7 +20,10 @@ from melforge.presets.base import FRAMES_X_FEATURES, RES_TYPE, SAMPLES
 if TYPE_CHECKING:
     from melforge.presets.base import Preset
 
-__all__ = ["run_tensor", "tensor_clips", "numpy_fallback", "to_frames", "pad_tensor_sequences"]
+__all__ = [
+    "run_tensor", "tensor_clips", "numpy_fallback", "to_frames", "pad_tensor_sequences",
+    "by_length",
+]
 
 
 def _check(y: Any, name: str, *, max_ndim: int | None = None) -> Any:
@@ -93,23 +96,33 @@ def run_tensor(preset: Preset, y: Any, sr: Any, resample: bool, frames: bool) ->
             resample_tensor(preset, _check(c, f"y[{i}]", max_ndim=1), sr_value)
             for i, c in enumerate(y)
         ]
-        out: list[Any] = [None] * len(clips)
-        by_key: dict[tuple[int, Any, Any], list[int]] = {}
-        for i, clip in enumerate(clips):
-            by_key.setdefault((clip.shape[-1], clip.device, clip.dtype), []).append(i)
-        import torch
-
-        for idx in by_key.values():
-            batch = preset._compute_tensor(torch.stack([clips[i] for i in idx]))
-            for i, feats in zip(idx, batch, strict=True):
-                out[i] = convert(feats)
-        return out
+        return [convert(feats) for feats in by_length(clips, preset._compute_tensor)]
     _check(y, "y")
     lead = tuple(y.shape[:-1])
     flat = resample_tensor(preset, y.reshape(-1, y.shape[-1]), sr_value)
     result = preset._compute_tensor(flat)
     result = result.reshape(*lead, *result.shape[1:])
     return convert(result)
+
+
+def by_length(items: list[Any], compute: Any) -> list[Any]:
+    """Return ``compute``'s rows for 1-D tensors, one call per group of equal length.
+
+    Items of the same length, device and dtype are stacked into one ``(k, n)`` batch
+    for ``compute``; row ``j`` of its result belongs to the group's ``j``-th item.  The
+    returned list is in the items' order.
+    """
+    import torch
+
+    out: list[Any] = [None] * len(items)
+    groups: dict[tuple[int, Any, Any], list[int]] = {}
+    for i, x in enumerate(items):
+        groups.setdefault((int(x.shape[-1]), x.device, x.dtype), []).append(i)
+    for idx in groups.values():
+        rows = compute(torch.stack([items[i] for i in idx]))
+        for i, row in zip(idx, rows, strict=True):
+            out[i] = row
+    return out
 
 
 def numpy_fallback(preset: Preset, y: Any) -> Any:

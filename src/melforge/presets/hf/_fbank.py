@@ -188,17 +188,9 @@ def fbank_tensors(clips: list[Any], recipe: Recipe) -> list[Any]:
     list of torch.Tensor [shape=(n_frames_i, recipe.n_features)]
         In the recipe's compute dtype (float64 here); callers cast.
     """
-    import torch
+    from melforge.presets._tensor import by_length
 
-    out: list[Any] = [None] * len(clips)
-    groups: dict[tuple[int, Any, Any], list[int]] = {}
-    for i, y in enumerate(clips):
-        groups.setdefault((int(y.shape[-1]), y.device, y.dtype), []).append(i)
-    for idx in groups.values():
-        feats = run(recipe, torch.stack([clips[i] for i in idx]))
-        for i, x in zip(idx, feats, strict=True):
-            out[i] = x
-    return out
+    return by_length(clips, lambda batch: run(recipe, batch))
 
 
 def fbank_rows(

@@ -308,18 +308,15 @@ class ClapFamily(PretrainedPreset):
         plans = [self._plan_tensor(c.to(dtype), limit, truncation, padding, rng) for c in clips]
         longer = [plan[2] for plan in plans]
         _pick_longer(longer, truncation, rng)
-        mels: list[Any] = [None] * len(plans)
-        groups: dict[int, list[int]] = {}
-        for i, (wave, _, _) in enumerate(plans):
-            groups.setdefault(int(wave.shape[-1]), []).append(i)
         recipe = self._recipe_for(truncation)
         from melforge.feature.recipe import run
+        from melforge.presets._tensor import by_length
 
-        for n, idx in groups.items():
-            self._check_reflect(n)
-            out = run(recipe, torch.stack([plans[i][0] for i in idx])).to(dtype)
-            for j, i in enumerate(idx):
-                mels[i] = out[j]
+        def mel(batch: Any) -> Any:
+            self._check_reflect(int(batch.shape[-1]))
+            return run(recipe, batch).to(dtype)
+
+        mels = by_length([plan[0] for plan in plans], mel)
         feats = [self._channels_tensor(mel, plan[1]) for mel, plan in zip(mels, plans, strict=True)]
         flags = torch.tensor([[v] for v in longer], dtype=torch.bool, device=clips[0].device)
         return {"input_features": torch.stack(feats), "is_longer": flags}

@@ -36,7 +36,7 @@ from melforge._tensors import any_tensor, is_tensor
 from melforge.feature._kernel import _frames, _mel_bands, _project
 from melforge.feature.recipe import Recipe, run
 from melforge.presets._padding import pad_sequences
-from melforge.presets._tensor import pad_tensor_sequences
+from melforge.presets._tensor import by_length, pad_tensor_sequences
 from melforge.presets.base import _check_float, _check_int
 from melforge.presets.hf.wav2vec2 import Wav2Vec2Family
 from melforge.spectral import _fft
@@ -313,17 +313,8 @@ class SpeechT5Family(Wav2Vec2Family):
         self, clips: list[Any], *, return_attention_mask: Optional[bool], **pads: Any
     ) -> dict[str, Any]:
         """:meth:`_targets` on 1-D tensors: ``run(recipe())`` per length, padded in torch."""
-        import torch
-
         recipe = self.recipe()
-        feats: list[Any] = [None] * len(clips)
-        groups: dict[tuple[int, Any, Any], list[int]] = {}
-        for i, clip in enumerate(clips):  # equal lengths share one run
-            groups.setdefault((int(clip.shape[-1]), clip.device, clip.dtype), []).append(i)
-        for (_, _, dtype), idx in groups.items():
-            batch = run(recipe, torch.stack([clips[i] for i in idx])).to(dtype)
-            for i, f in zip(idx, batch, strict=True):
-                feats[i] = f
+        feats = by_length(clips, lambda batch: run(recipe, batch).to(batch.dtype))
         return self._pad_targets(feats, pad_tensor_sequences, return_attention_mask, pads)
 
     # -- one body for both backends ----------------------------------------------------------

@@ -388,22 +388,15 @@ class WhisperFamily(PretrainedPreset):
         """
         import torch
 
+        from melforge.presets._tensor import by_length
+
         recipe = self.recipe()
         if clamp == "batch":  # the clamp moves out of the recipe, to the whole batch
             recipe = dataclasses.replace(recipe, dynamic_range=None)
-        feats: list[Any] = [None] * len(signals)
-        peaks: list[Any] = [None] * len(signals)
-        groups: dict[int, list[int]] = {}
-        for i, x in enumerate(signals):
-            groups.setdefault(int(x.shape[-1]), []).append(i)
-        for idx in groups.values():
-            mel = run(recipe, torch.stack([signals[i] for i in idx]))
-            top = mel.amax(dim=(-1, -2))
-            for j, i in enumerate(idx):
-                feats[i], peaks[i] = mel[j, :n_out], top[j]
-        out = torch.stack(feats)
-        if clamp == "batch":
-            floor = torch.stack(peaks).amax() - 8.0 * recipe.log_scale
+        mels = by_length(signals, lambda batch: run(recipe, batch))
+        out = torch.stack([mel[:n_out] for mel in mels])
+        if clamp == "batch":  # the peak over every clip's frames, past n_out too
+            floor = torch.stack([mel.amax() for mel in mels]).amax() - 8.0 * recipe.log_scale
             out = torch.maximum(out, floor)
         return out.transpose(-1, -2).to(signals[0].dtype).contiguous()
 

@@ -180,7 +180,7 @@ def pad_tensor_sequences(
     for x, n in zip(items, lengths, strict=True):
         x = x[:n]
         extra = 0 if target is None else max(0, target - n)
-        before, after = (extra, 0) if padding_side == "left" else (0, extra)
+        before = extra if padding_side == "left" else 0
         if extra:
             shape = (extra, *x.shape[1:])
             fill = torch.full(shape, padding_value, dtype=x.dtype, device=x.device)

@@ -11,9 +11,10 @@ from melforge.presets import from_pretrained
 
 transformers = pytest.importorskip("transformers")
 
-# Waveform outputs: 1e-5 absolute (the issue's bound); float32 statistics differ from
-# transformers' float32 numpy reductions in the last bits (measured 4.8e-7).
-ATOL = 1e-5
+# Waveform outputs: the issue's bound is 1e-5 absolute; the statistics are numpy's float32
+# reductions made the way transformers makes them, so the outputs are bit-identical
+# (numpy 2's scalar promotion; numpy 1's value-based casting may differ in the last bit).
+ATOL = 0.0 if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else 1e-5
 
 CONFIGS = [
     {},

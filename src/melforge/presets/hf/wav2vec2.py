@@ -239,7 +239,7 @@ def _pad_normalized(
     return values, mask
 
 
-def _normalize_into(seg: np.ndarray, out: np.ndarray) -> None:
+def _normalize_into(seg: np.ndarray, out: np.ndarray) -> np.ndarray:
     """Write transformers' ``(seg - mean) / sqrt(var + 1e-7)`` of ``seg`` into ``out``.
 
     ``out`` (same shape, float32) may be ``seg`` itself.  Bit-identical to transformers:
@@ -247,7 +247,7 @@ def _normalize_into(seg: np.ndarray, out: np.ndarray) -> None:
     numpy computes them (pairwise float32 sums of the whole clip), with the deviations
     ``seg - mean`` that ``var`` needs written straight into ``out`` (they are also the
     numerator of the result), so five passes over the clip instead of seven and no
-    temporary the size of the clip (its squares go to per-thread scratch).
+    temporary the size of the clip (its squares go to per-thread scratch).  Returns ``out``.
     """
     n = seg.shape[0]
     mean = np.add.reduce(seg[None, :], axis=1)  # numpy's var: sum, then divide in place
@@ -259,6 +259,7 @@ def _normalize_into(seg: np.ndarray, out: np.ndarray) -> None:
     np.multiply(out, out, out=squares)
     var = np.add.reduce(squares) / n
     np.divide(out, np.sqrt(var + _VAR_EPS), out=out)
+    return out
 
 
 def _normalize_in_place(x: np.ndarray, length: Optional[int], padding_value: float) -> None:

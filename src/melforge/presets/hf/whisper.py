@@ -26,10 +26,10 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge.feature.recipe import Recipe, run
-from melforge.feature.wav2vec2 import normalize_waveform
 from melforge.feature.whisper import _log_mel_batch, _recipe
 from melforge.presets._padding import pad_sequences
 from melforge.presets.base import FEATURES_X_FRAMES, _check_bool, _check_float, _check_int
+from melforge.presets.hf.wav2vec2 import _normalize_into
 from melforge.presets.pretrained import PretrainedPreset
 
 __all__ = ["WhisperFamily"]
@@ -283,7 +283,9 @@ class WhisperFamily(PretrainedPreset):
         """One clip as ``(x, total)``: ``x`` zero-extended to ``total`` is the padded signal."""
         x = clip[:n]
         if self.padding_value == 0.0 and self.padding_side == "right":
-            return (normalize_waveform(x) if normalize else x), total
+            if normalize:
+                x = _normalize_into(x, np.empty_like(x))
+            return x, total
         full = np.full(total, self.padding_value, dtype=np.float32)
         if self.padding_side == "right":
             full[:n] = x
@@ -291,9 +293,8 @@ class WhisperFamily(PretrainedPreset):
             full[total - n :] = x
         if normalize:  # transformers: statistics of the first n samples, whatever the side;
             # the rest is overwritten with padding_value (the wav2vec2 quirk)
-            head = normalize_waveform(full[:n])
+            _normalize_into(full[:n], full[:n])
             full[n:] = self.padding_value
-            full[:n] = head
         return full, total
 
     def _features(self, items: list[tuple[np.ndarray, int]], n_out: int, clamp: str) -> Any:

@@ -26,6 +26,7 @@ __all__: list[str] = []
 _KERNELS = threading.local()
 _MEL_FLOOR = 1e-10  # power floor before dB
 _BLOCK = 128  # frames per FFT call (a 1024-point float64 block stays in L2)
+_TILE_ROWS = 16  # frames windowed per flat product (128 kB of window copies)
 
 
 class _ClapKernel:
@@ -46,6 +47,7 @@ class _ClapKernel:
         self.spectrum = np.empty((_BLOCK, n_fft // 2 + 1), dtype=np.complex128)
         self.power = np.empty((_BLOCK, self.k1 - self.k0), dtype=np.float64)
         self.mel = np.empty((n_mels, _BLOCK), dtype=np.float64)
+        self.window_tile = np.tile(window, _TILE_ROWS)  # rows of windows, flat
 
     def _window(self, segments: list[np.ndarray], start: int, m: int) -> None:
         """Windowed frames ``start:start + m`` of the concatenated ``segments`` (float64).
@@ -57,9 +59,16 @@ class _ClapKernel:
         for seg in segments:
             lo, hi = max(start, offset), min(start + m, offset + seg.shape[0])
             if lo < hi:
-                np.multiply(seg[lo - offset : hi - offset], self.window,
-                            out=self.frames[lo - start : hi - start])  # fmt: skip
+                np.copyto(self.frames[lo - start : hi - start], seg[lo - offset : hi - offset])
             offset += seg.shape[0]
+        # windowed in place as long flat runs of _TILE_ROWS frames: numpy multiplies a
+        # strided 2-D view by a broadcast row at about half the speed
+        whole = m - m % _TILE_ROWS
+        if whole:
+            flat = self.frames[:whole].reshape(-1, self.window_tile.size)
+            np.multiply(flat, self.window_tile, out=flat)
+        if whole < m:
+            np.multiply(self.frames[whole:m], self.window, out=self.frames[whole:m])
 
     def __call__(self, segments: list[np.ndarray], out: np.ndarray) -> None:
         """Log-mel (dB) of the frames in ``segments`` into ``out`` ``(n_frames, n_mels)``."""

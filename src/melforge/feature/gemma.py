@@ -90,6 +90,8 @@ class _GemmaKernel:
             e += x[1:n]
         if self.coef != 0.0 and self.htk:
             width = f - 1
+            if self.window[0] == 0.0:  # Hann: column 0 is x[s] (1 - p) 0 = 0 (frames' zeros)
+                heads = heads[:0]
         else:
             width, heads = f, heads[:0]
         step = e.strides[-1]
@@ -102,14 +104,13 @@ class _GemmaKernel:
         The window product is rounded to float32 (transformers' arithmetic) while
         written to the float64 frames.
         """
-        m = rest.shape[0]
-        dest = self.frames[:m, : self.window.size]
+        m, width = rest.shape
+        f = self.window.size
+        dest = self.frames[:m, f - width : f]
+        np.multiply(rest, self.window[f - width :], out=dest, dtype=np.float32)
         if heads.size:  # HTK pre-emphasis: column 0 is x[s] (1 - p)
-            np.multiply(rest, self.window[1:], out=dest[:, 1:], dtype=np.float32)
             head = np.multiply(heads, self.first)
-            np.multiply(head, self.window[0], out=dest[:, 0], dtype=np.float32)
-        else:
-            np.multiply(rest, self.window, out=dest, dtype=np.float32)
+            np.multiply(head, self.window[0], out=self.frames[:m, 0], dtype=np.float32)
 
     def __call__(
         self,

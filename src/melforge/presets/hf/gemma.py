@@ -227,7 +227,10 @@ class Gemma3nFamily(PretrainedPreset):
         stacked: Optional[np.ndarray] = None  # padded batches: written in place
         if stacked_plan:  # one length: one stacked output
             count = self._n_frames(totals[0])
-            stacked = np.empty((len(clips), count, self.feature_size), dtype=np.float32)
+            # Gemma 4's padded frames are zeros: np.zeros' fresh pages need no writing
+            stacked = (np.zeros if self._gemma4 else np.empty)(
+                (len(clips), count, self.feature_size), dtype=np.float32
+            )
         feats: list[np.ndarray] = []
         masks: list[np.ndarray] = []
         pad_row: list[np.ndarray] = []  # Gemma 3n's all-padding frame, computed once
@@ -254,11 +257,14 @@ class Gemma3nFamily(PretrainedPreset):
         ``total`` samples, after Gemma 4's ``frame_length // 2`` semicausal zeros.
         """
         shift = self.frame_length // 2 if self._gemma4 else 0
-        x = np.full(s1 - s0, self.padding_value, dtype=np.float32)
-        x[: max(0, min(shift, s1) - s0)] = 0.0
+        x = np.empty(s1 - s0, dtype=np.float32)  # each sample written once
+        zeros = max(0, min(shift, s1) - s0)
+        x[:zeros] = 0.0
         lo, hi = max(s0, shift + lead), min(s1, shift + lead + clip.shape[0])
-        if lo < hi:
-            x[lo - s0 : hi - s0] = clip[lo - shift - lead : hi - shift - lead]
+        lo, hi = max(lo, s0 + zeros), max(hi, lo)
+        x[zeros : lo - s0] = self.padding_value
+        x[lo - s0 : hi - s0] = clip[lo - shift - lead : hi - shift - lead]
+        x[hi - s0 :] = self.padding_value
         return x
 
     def _log_mel(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -298,6 +304,7 @@ class Gemma3nFamily(PretrainedPreset):
         """
         hop, size = self.hop_length, self.frame_length + 1
         count = self._n_frames(total)
+        zeroed = out is not None and self._gemma4  # the stacked output is np.zeros
         if out is None:
             out = np.empty((count, self.feature_size), dtype=np.float32)
         # the sample that decides whether a frame is real (transformers' mask[::hop]; for
@@ -317,8 +324,9 @@ class Gemma3nFamily(PretrainedPreset):
         if self._gemma4:
             real = np.flatnonzero(frame_mask)
             a, b = (int(real[0]), int(real[-1]) + 1) if real.size else (0, 0)
-            out[:a] = 0.0
-            out[b:] = 0.0
+            if not zeroed:
+                out[:a] = 0.0
+                out[b:] = 0.0
         else:  # frames wholly in the leading / trailing padding are one constant frame
             first, stop = lead, lead + clip.shape[0]
             a = min(count, max(0, (first - size) // hop + 1))

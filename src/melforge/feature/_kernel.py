@@ -34,7 +34,7 @@ Bands = tuple[tuple[int, int, int, int, np.ndarray], ...]
 T = TypeVar("T")
 
 
-def _cut_bands(basis: np.ndarray) -> Bands:
+def _cut_bands(basis: np.ndarray, per_band: int = _MELS_PER_BAND) -> Bands:
     """Cut a filterbank ``(n_bins, n_filters)`` into bands of filters with their support.
 
     Each entry is ``(j0, j1, k0, k1, weights)`` with ``weights`` the read-only block
@@ -42,12 +42,13 @@ def _cut_bands(basis: np.ndarray) -> Bands:
     zero outside FFT bins ``k0:k1``.  Multiplying by these blocks skips the zeros of
     the triangular filters (about 4x fewer operations than the dense product; the sums
     differ from it only in rounding, ~2e-7 relative).  A band of filters that are all
-    zero keeps one bin (``k0:k1 = 0:1``) of zero weights.
+    zero keeps one bin (``k0:k1 = 0:1``) of zero weights.  A band holds ``per_band``
+    filters (the last one the rest).
     """
     nonzero = basis != 0
     bands = []
-    for j0 in range(0, basis.shape[1], _MELS_PER_BAND):
-        j1 = min(j0 + _MELS_PER_BAND, basis.shape[1])
+    for j0 in range(0, basis.shape[1], per_band):
+        j1 = min(j0 + per_band, basis.shape[1])
         rows = np.flatnonzero(nonzero[:, j0:j1].any(axis=1))
         k0, k1 = (int(rows[0]), int(rows[-1]) + 1) if rows.size else (0, 1)
         block = np.ascontiguousarray(basis[k0:k1, j0:j1])

@@ -17,17 +17,18 @@ from typing import Optional
 
 import numpy as np
 
-from melforge.feature._kernel import Bands, _mel_bands
+from melforge.feature._kernel import _cut_bands
 from melforge.spectral import _fft
 
 __all__: list[str] = []
 
 _KERNELS = threading.local()
 _BLOCK = 128  # frames per FFT call (a 1024-point float64 block stays in L2; measured 64-256)
+_MELS_PER_BAND = 16  # mel filters per matmul (each call costs ~3 us: measured 8-64)
 
 
 class _GemmaKernel:
-    """Pre-emphasis, window, float64 FFT, magnitude, banded mel and log, per block.
+    """Pre-emphasis, window, float64 FFT, magnitude and banded mel per block; floor, log.
 
     Arithmetic follows transformers': pre-emphasis and window in float32 (their frames
     are float32), then a float64 FFT: numpy's float32 ``rfft`` (transformers' FFT) is
@@ -35,29 +36,39 @@ class _GemmaKernel:
     (measured 9.5e-7 in log units), while pocketfft's single-precision transform rounds
     relative to a frame's energy and moved the quietest bands (100 dB down) by up to
     0.45.  numpy's own FFT would match too but runs ~2x slower on a block of frames.
-    The magnitudes go through the mel basis in float64, as transformers' ``matmul``
-    with its float64 basis does.
+
+    After the FFT every step sums positive terms, so float32 keeps a relative
+    precision of ~1e-7 whatever the level: the spectrum is rounded to complex64 (as
+    transformers' is), its magnitude goes through the mel basis (float32, banded: only
+    the FFT bins under each group of filters) straight into the float32 output rows,
+    then ``log(max(mel, floor))`` or ``log(mel + floor)`` in float32 (transformers: mel,
+    floor and log in float64 from float32 magnitudes; measured 1.9e-6 in log units
+    either way).  With per-band statistics the floor, log and standardization run in
+    float64 on the float32 mel (a small ``stddev`` would magnify a float32 log's error).
 
     Only the FFT bins under the mel basis (:attr:`k0` to :attr:`k1`) are turned into
     magnitudes.  Scratch is held by the instance (one per thread).
     """
 
     def __init__(
-        self, bands: Bands, window: np.ndarray, n_fft: int, preemphasis: float, htk: bool
+        self, basis: np.ndarray, window: np.ndarray, n_fft: int, preemphasis: float, htk: bool
     ) -> None:
         self.window = window  # float32, frame_length samples
         self.coef = np.float32(preemphasis)
         self.first = np.float32(1.0 - preemphasis)  # rounded from float64, as transformers
         self.htk = htk
+        bands = _cut_bands(basis, _MELS_PER_BAND)  # float32, (bins, mels)
         self.k0 = min(band[2] for band in bands)
         self.k1 = max(band[3] for band in bands)
         self.bands = tuple((j0, j1, k0 - self.k0, k1 - self.k0, w) for j0, j1, k0, k1, w in bands)
-        self.n_mels = bands[-1][1]
+        self.n_mels = basis.shape[1]
+        width = self.k1 - self.k0
+        self.block = block = _BLOCK
         # float64 frames with their zero tail up to n_fft (written in place, tail kept)
-        self.frames = np.zeros((_BLOCK, n_fft), dtype=np.float64)
-        self.spectrum = np.empty((_BLOCK, n_fft // 2 + 1), dtype=np.complex128)
-        self.magnitude = np.empty((_BLOCK, self.k1 - self.k0), dtype=np.float64)
-        self.mel = np.empty((self.n_mels, _BLOCK), dtype=np.float64)
+        self.frames = np.zeros((block, n_fft), dtype=np.float64)
+        self.spectrum = np.empty((block, n_fft // 2 + 1), dtype=np.complex128)
+        self.narrow = np.empty((block, width), dtype=np.complex64)
+        self.magnitude = np.empty((block, width), dtype=np.float32)
 
     def _views(self, x: np.ndarray, hop: int, count: int) -> tuple[np.ndarray, np.ndarray]:
         """Strided views of the ``count`` frames: window columns ``1:`` and column 0's sample.
@@ -79,6 +90,8 @@ class _GemmaKernel:
             e += x[1:n]
         if self.coef != 0.0 and self.htk:
             width = f - 1
+            if self.window[0] == 0.0:  # Hann: column 0 is x[s] (1 - p) 0 = 0 (frames' zeros)
+                heads = heads[:0]
         else:
             width, heads = f, heads[:0]
         step = e.strides[-1]
@@ -91,14 +104,13 @@ class _GemmaKernel:
         The window product is rounded to float32 (transformers' arithmetic) while
         written to the float64 frames.
         """
-        m = rest.shape[0]
-        dest = self.frames[:m, : self.window.size]
+        m, width = rest.shape
+        f = self.window.size
+        dest = self.frames[:m, f - width : f]
+        np.multiply(rest, self.window[f - width :], out=dest, dtype=np.float32)
         if heads.size:  # HTK pre-emphasis: column 0 is x[s] (1 - p)
-            np.multiply(rest, self.window[1:], out=dest[:, 1:], dtype=np.float32)
             head = np.multiply(heads, self.first)
-            np.multiply(head, self.window[0], out=dest[:, 0], dtype=np.float32)
-        else:
-            np.multiply(rest, self.window, out=dest, dtype=np.float32)
+            np.multiply(head, self.window[0], out=self.frames[:m, 0], dtype=np.float32)
 
     def __call__(
         self,
@@ -113,29 +125,37 @@ class _GemmaKernel:
         """Log mel of the ``out.shape[0]`` frames of float32 ``x`` into ``out`` (float32).
 
         ``out`` is ``(n_frames, n_mels)``; frame ``i`` reads ``x[i * hop : i * hop +
-        frame_length + 1]``.  The log, flooring and per-band standardization run in
-        float64 before the float32 rounding, as transformers'.
+        frame_length + 1]``.
         """
         total = out.shape[0]
         rest, heads = self._views(x, hop, total)
-        for start in range(0, total, _BLOCK):
-            m = min(_BLOCK, total - start)
+        block = self.block
+        for start in range(0, total, block):
+            m = min(block, total - start)
             self._window(rest[start : start + m], heads[start : start + m])
             spectrum = _fft.rfft(self.frames[:m], out=self.spectrum[:m], workers=1)
-            magnitude = np.abs(spectrum[:, self.k0 : self.k1], out=self.magnitude[:m])
-            mel = self.mel[:, :m]
+            narrow = self.narrow[:m]
+            np.copyto(narrow, spectrum[:, self.k0 : self.k1], casting="same_kind")
+            magnitude = np.abs(narrow, out=self.magnitude[:m])
+            rows = out[start : start + m]
             for j0, j1, k0, k1, weights in self.bands:
-                np.matmul(weights.T, magnitude[:, k0:k1].T, out=mel[j0:j1])
-            if add_floor:
-                mel += floor
-            else:
-                np.maximum(mel, floor, out=mel)
-            np.log(mel, out=mel)
+                np.matmul(magnitude[:, k0:k1], weights, out=rows[:, j0:j1])
+        if mean is None and stddev is None:
+            mel = out
+            floor = np.float32(floor)
+        else:
+            mel = out.astype(np.float64)
+        if add_floor:
+            mel += floor
+        else:
+            np.maximum(mel, floor, out=mel)
+        np.log(mel, out=mel)
+        if mel is not out:
             if mean is not None:
                 mel -= mean
             if stddev is not None:
                 mel /= stddev
-            np.copyto(out[start : start + m], mel.T)
+            np.copyto(out, mel, casting="same_kind")
 
 
 def _kernel(
@@ -146,17 +166,21 @@ def _kernel(
            float64_window)  # fmt: skip
     kernels = _KERNELS.__dict__.setdefault("by_key", {})
     if key not in kernels:
+        from melforge.filters import mel_basis_cached
+
         with warnings.catch_warnings():
             # 128 bands on a 512-point FFT leave the lowest filters empty (no FFT bin
             # under them): the models were trained so (their log is the floor)
             warnings.simplefilter("ignore", UserWarning)
-            bands = _mel_bands(n_mels, sr, fft_length, fmin, fmax, 1.0, True, None, np.float64)
+            basis = mel_basis_cached(sr=sr, n_fft=fft_length, n_mels=n_mels, fmin=fmin,
+                                     fmax=fmax, htk=True, norm=None, dtype=np.float64)  # fmt: skip
         if float64_window:  # Gemma 4: transformers' window_function, rounded to float32
             window = np.hanning(frame_length + 1)[:-1].astype(np.float32)
         else:  # Gemma 3n: the same formula evaluated in float32
             n = np.arange(frame_length, dtype=np.float32)
             window = (0.5 * (1 - np.cos(2 * np.pi * n / frame_length))).astype(np.float32)
-        kernels[key] = _GemmaKernel(bands, window, fft_length, preemphasis, htk_flavor)
+        kernels[key] = _GemmaKernel(basis.T.astype(np.float32), window, fft_length,
+                                    preemphasis, htk_flavor)  # fmt: skip
     return kernels[key]  # type: ignore[no-any-return]
 
 
@@ -189,7 +213,6 @@ def log_mel(
     if out.shape[0]:
         kernel = _kernel(out.shape[1], sr, frame_length, fft_length, fmin, fmax, preemphasis,
                          htk_flavor, add_floor)  # fmt: skip
-        kernel(np.ascontiguousarray(x, dtype=np.float32), hop, out, floor, add_floor,
-               None if mean is None else mean[:, None],
-               None if stddev is None else stddev[:, None])  # fmt: skip
+        kernel(np.ascontiguousarray(x, dtype=np.float32), hop, out, floor, add_floor, mean,
+               stddev)  # fmt: skip
     return out

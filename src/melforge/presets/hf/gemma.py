@@ -25,7 +25,7 @@ import numpy as np
 from melforge._errors import ParameterError
 from melforge.feature.gemma import log_mel
 from melforge.feature.recipe import Recipe
-from melforge.presets._padding import pad_sequences
+from melforge.presets._padding import pad_plan
 from melforge.presets.base import FRAMES_X_FEATURES, _check_bool, _check_float, _check_int
 from melforge.presets.pretrained import PretrainedPreset
 
@@ -217,25 +217,28 @@ class Gemma3nFamily(PretrainedPreset):
         return_attention_mask: Optional[bool] = True,
     ) -> dict[str, Any]:
         self._check_mask(return_attention_mask)
-        plan = pad_sequences(
-            [np.empty((c.shape[-1], 0), dtype=np.float32) for c in clips],
-            padding=padding, max_length=max_length, truncation=truncation,
-            pad_to_multiple_of=pad_to_multiple_of, return_attention_mask=True,
+        lengths, target, stacked_plan = pad_plan(
+            [c.shape[-1] for c in clips], padding=padding, max_length=max_length,
+            truncation=truncation, pad_to_multiple_of=pad_to_multiple_of,
             padding_side=self.padding_side,
         )  # fmt: skip
         rng = np.random.RandomState(self.seed) if self.dither > 0.0 else None
-        totals = [int(mask.shape[0]) for mask in plan.mask]
+        totals = [n if target is None else max(n, target) for n in lengths]
         stacked: Optional[np.ndarray] = None  # padded batches: written in place
-        if isinstance(plan.values, np.ndarray):  # one length: one stacked output
+        if stacked_plan:  # one length: one stacked output
             count = self._n_frames(totals[0])
-            stacked = np.empty((len(clips), count, self.feature_size), dtype=np.float32)
+            # Gemma 4's padded frames are zeros: np.zeros' fresh pages need no writing
+            stacked = (np.zeros if self._gemma4 else np.empty)(
+                (len(clips), count, self.feature_size), dtype=np.float32
+            )
         feats: list[np.ndarray] = []
         masks: list[np.ndarray] = []
-        for i, (clip, mask, n) in enumerate(zip(clips, plan.mask, plan.lengths, strict=True)):
-            total, n = totals[i], int(n)
+        pad_row: list[np.ndarray] = []  # Gemma 3n's all-padding frame, computed once
+        for i, (clip, n) in enumerate(zip(clips, lengths, strict=True)):
+            total = totals[i]
             lead = total - n if self.padding_side == "left" else 0
             out = stacked[i] if stacked is not None else None
-            f, m = self._clip(clip[:n], lead, total, np.asarray(mask), rng, out)
+            f, m = self._clip(clip[:n], lead, total, rng, out, pad_row)
             feats.append(f)
             masks.append(m)
         if stacked is None:  # ragged (padding="do_not_pad")
@@ -254,11 +257,14 @@ class Gemma3nFamily(PretrainedPreset):
         ``total`` samples, after Gemma 4's ``frame_length // 2`` semicausal zeros.
         """
         shift = self.frame_length // 2 if self._gemma4 else 0
-        x = np.full(s1 - s0, self.padding_value, dtype=np.float32)
-        x[: max(0, min(shift, s1) - s0)] = 0.0
+        x = np.empty(s1 - s0, dtype=np.float32)  # each sample written once
+        zeros = max(0, min(shift, s1) - s0)
+        x[:zeros] = 0.0
         lo, hi = max(s0, shift + lead), min(s1, shift + lead + clip.shape[0])
-        if lo < hi:
-            x[lo - s0 : hi - s0] = clip[lo - shift - lead : hi - shift - lead]
+        lo, hi = max(lo, s0 + zeros), max(hi, lo)
+        x[zeros : lo - s0] = self.padding_value
+        x[lo - s0 : hi - s0] = clip[lo - shift - lead : hi - shift - lead]
+        x[hi - s0 :] = self.padding_value
         return x
 
     def _log_mel(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -284,29 +290,29 @@ class Gemma3nFamily(PretrainedPreset):
         clip: np.ndarray,
         lead: int,
         total: int,
-        mask: np.ndarray,
         rng: Optional[np.random.RandomState],
         out: Optional[np.ndarray],
+        pad_row: list[np.ndarray],
     ) -> tuple[np.ndarray, np.ndarray]:
         """Features ``(n_frames, feature_size)`` and frame mask of one clip.
 
         ``clip`` (its ``n`` real samples) sits after ``lead`` padding samples in a
-        padded clip of ``total`` samples whose sample mask is ``mask``.  Without dither,
-        only the frames that read real samples go through the kernel: Gemma 4 zeroes
-        the frames whose last sample is padding (so they are not computed), and a Gemma
-        3n frame lying wholly in the padding holds one constant value, computed once.
+        padded clip of ``total`` samples.  Without dither, only the frames that read
+        real samples go through the kernel: Gemma 4 zeroes the frames whose last sample
+        is padding (so they are not computed), and a Gemma 3n frame lying wholly in the
+        padding holds one constant value, computed once per batch (kept in ``pad_row``).
         """
         hop, size = self.hop_length, self.frame_length + 1
         count = self._n_frames(total)
+        zeroed = out is not None and self._gemma4  # the stacked output is np.zeros
         if out is None:
             out = np.empty((count, self.feature_size), dtype=np.float32)
-        if self._gemma4:  # a frame is real when its last sample is (semicausal shift)
-            ends = np.arange(count) * hop + self.frame_length - self.frame_length // 2
-            frame_mask = np.zeros(count, dtype=bool)
-            inside = ends >= 0
-            frame_mask[inside] = mask[ends[inside]].astype(bool)
-        else:
-            frame_mask = mask[::hop].astype(bool)[:count]
+        # the sample that decides whether a frame is real (transformers' mask[::hop]; for
+        # Gemma 4 the frame's last sample, before the semicausal shift)
+        ends = np.arange(count) * hop
+        if self._gemma4:
+            ends += self.frame_length - self.frame_length // 2
+        frame_mask = (ends >= lead) & (ends < lead + clip.shape[0])
         shift = self.frame_length // 2 if self._gemma4 else 0
         if rng is not None:  # dither: noise on every padded sample, in transformers' order
             x = self._signal(clip, lead, total, 0, shift + total)
@@ -318,17 +324,20 @@ class Gemma3nFamily(PretrainedPreset):
         if self._gemma4:
             real = np.flatnonzero(frame_mask)
             a, b = (int(real[0]), int(real[-1]) + 1) if real.size else (0, 0)
-            out[:a] = 0.0
-            out[b:] = 0.0
+            if not zeroed:
+                out[:a] = 0.0
+                out[b:] = 0.0
         else:  # frames wholly in the leading / trailing padding are one constant frame
             first, stop = lead, lead + clip.shape[0]
             a = min(count, max(0, (first - size) // hop + 1))
             b = max(a, min(count, -(-stop // hop)))
             if a > 0 or b < count:
-                pad = np.full(size, self.padding_value, dtype=np.float32)
-                row = self._log_mel(self._scale(pad), np.empty((1, out.shape[1]), np.float32))
-                out[:a] = row
-                out[b:] = row
+                if not pad_row:
+                    pad = np.full(size, self.padding_value, dtype=np.float32)
+                    row = np.empty((1, out.shape[1]), np.float32)
+                    pad_row.append(self._log_mel(self._scale(pad), row))
+                out[:a] = pad_row[0]
+                out[b:] = pad_row[0]
         if a < b:
             x = self._signal(clip, lead, total, a * hop, (b - 1) * hop + size)
             self._log_mel(self._scale(x), out[a:b])

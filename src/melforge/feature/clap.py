@@ -7,7 +7,8 @@ without norm (``truncation="fusion"``) or a Slaney-normalized Slaney basis (othe
 floors at 1e-10 and converts to dB (``10 log10``), with no clamp.  With no clamp the
 quiet bands, 100 dB and more below a frame's peak, are kept: a float32 FFT's rounding
 noise (relative to the frame's energy) would move them by up to 2 dB, so this kernel
-computes in float64 (:class:`_ClapKernel`).
+windows and transforms in float64 (:class:`_ClapKernel`); after the FFT, where every
+step sums positive terms, float32 keeps the relative precision.
 """
 
 from __future__ import annotations

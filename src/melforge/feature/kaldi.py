@@ -215,12 +215,12 @@ def _fbank_clip64(
     The frame steps are linear, so they are rearranged to touch each frame three times
     (a copy, the mean, the window) before the FFT:
 
-    - pre-emphasis runs once over the whole clip (in float64 scratch the size of the
-      clip: a few calls per clip rather than a dozen per block), and each frame's
+    - pre-emphasis runs once over spans of up to ``_SPAN_FRAMES64`` frames (float64
+      scratch: a few calls per span rather than a dozen per block), and each frame's
       first sample is then corrected to Kaldi's ``x[0] * (1 - c)``;
     - the frame's mean ``m`` is removed as ``(1 - c) m`` after pre-emphasis (that is
       what pre-emphasis makes of a constant ``m``); the means come from chunk sums,
-      once per clip;
+      once per span;
     - ``scale`` rides on the window;
     - frames are copied ``n_fft`` samples wide, so that the buffer is contiguous and
       the window (zero past ``frame_length``) is one flat product: the samples past

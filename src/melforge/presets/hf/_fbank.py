@@ -16,7 +16,7 @@ from typing import Any, Optional, cast
 import numpy as np
 
 from melforge._errors import ParameterError
-from melforge.feature.kaldi import _fbank_float64_clips, kaldi_fbank
+from melforge.feature.kaldi import Moments, _fbank_float64_clips, kaldi_fbank
 from melforge.feature.recipe import Recipe, run
 
 __all__ = [
@@ -193,29 +193,39 @@ def fbank_tensors(clips: list[Any], recipe: Recipe) -> list[Any]:
     return by_length(clips, lambda batch: run(recipe, batch))
 
 
+def moments(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-bin mean and sum of squared deviations of ``rows`` ``(n, bins)`` (float64)."""
+    mean = rows.mean(axis=0)
+    dev = rows - mean
+    return mean, np.einsum("ij,ij->j", dev, dev)
+
+
 def fbank_rows(
     clips: list[np.ndarray],
-    consume: Callable[[int, np.ndarray], None],
+    consume: Callable[[int, np.ndarray, Optional[Moments]], None],
     *,
     num_mel_bins: int,
     window: str,
     waveform_scale: float,
     dither: float = 0.0,
     seed: Optional[int] = None,
+    stats_rows: Optional[list[int]] = None,
 ) -> None:
-    """Call ``consume(i, rows)`` with each clip's float64 log filterbanks, unrounded.
+    """Call ``consume(i, rows, moments)`` with each clip's float64 log filterbanks, unrounded.
 
     ``rows`` is ``(n_frames_i, num_mel_bins)`` float64 in a buffer reused for the next
     clip: ``consume`` writes what it keeps into its own (padded) output, so the
     families normalize and pad without an intermediate float32 array per clip (with
     dither, the rows are the float32 features, widened).  The clips must have passed
     :func:`check_clips`.  ``consume`` may run on several threads at once (scipy.fft's
-    worker count), on different clips.
+    worker count), on different clips.  With ``stats_rows``, ``moments`` is the per-bin
+    ``(mean, sum of squared deviations)`` of the clip's first ``stats_rows[i]`` rows
+    (float64, reused for the next clip); else None.
     """
     if dither == 0.0:
         _fbank_float64_clips(
             clips, num_mel_bins=num_mel_bins, window=window, waveform_scale=waveform_scale,
-            consume=consume,
+            consume=consume, stats_rows=stats_rows,
         )  # fmt: skip
         return
     feats = fbank_features(
@@ -223,4 +233,5 @@ def fbank_rows(
         dither=dither, seed=seed,
     )  # fmt: skip
     for i, x in enumerate(feats):
-        consume(i, x.astype(np.float64))
+        rows = x.astype(np.float64)
+        consume(i, rows, None if stats_rows is None else moments(rows[: stats_rows[i]]))

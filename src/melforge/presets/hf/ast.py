@@ -129,7 +129,7 @@ class ASTFamily(PretrainedPreset):
         # same value.
         fill = (0.0 - self.mean) / (self.std * 2) if self.do_normalize else 0.0
 
-        def place(i: int, rows: np.ndarray) -> None:
+        def place(i: int, rows: np.ndarray, _moments: Any) -> None:
             n = rows.shape[0]  # <= max_length: the clip was cut to it
             if self.do_normalize:
                 rows[...] = rows.astype(np.float32)  # the float32 features it normalizes

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Optional
 import numpy as np
 
 from melforge._errors import ParameterError
+from melforge.feature.kaldi import Moments
 from melforge.feature.recipe import Recipe
 from melforge.presets._padding import pad_plan
 from melforge.presets.base import FRAMES_X_FEATURES, _check_float, _check_int
@@ -35,19 +36,6 @@ from melforge.presets.hf._fbank import (
 from melforge.presets.pretrained import PretrainedPreset
 
 __all__ = ["SeamlessM4TFamily"]
-
-
-def _per_bin_cmvn(x: np.ndarray) -> None:
-    """``(x - mean) / sqrt(var(ddof=1) + 1e-7)`` over frames, per bin, in place (float64).
-
-    One frame has no ``ddof=1`` variance: NaN, as in transformers.  The variance is
-    the sum of squares of the centred rows, as numpy's ``var`` computes it, without
-    its temporaries.
-    """
-    x -= x.mean(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        var = np.einsum("ij,ij->j", x, x) / (x.shape[0] - 1)
-        x /= np.sqrt(var + 1e-7)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,20 +135,27 @@ class SeamlessM4TFamily(PretrainedPreset):
         mask = np.zeros((len(clips), width), dtype=np.int32)
         left = self.padding_side == "left"
 
-        def place(i: int, rows: np.ndarray) -> None:
-            if do_normalize_per_mel_bins:
-                _per_bin_cmvn(rows)
+        def place(i: int, rows: np.ndarray, moments: Optional[Moments]) -> None:
             m = lengths[i]
             real, pad = (slice(width - m, None), slice(0, width - m)) if left else (
                 slice(0, m), slice(m, None))  # fmt: skip
-            values[i, real] = rows[:m]
+            kept = rows[:m]
+            if moments is None:
+                values[i, real] = kept
+            else:  # (x - mean) / sqrt(var(ddof=1) + 1e-7), NaN for one frame (as transformers)
+                mean, m2 = moments
+                np.subtract(kept, mean, out=kept)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    scale = 1.0 / np.sqrt(m2 / (rows.shape[0] - 1) + 1e-7)
+                    np.multiply(kept, scale, out=values[i, real], casting="same_kind")
             if fill:
                 values[i, pad] = self.padding_value
             mask[i, real] = 1
 
+        # The statistics cover all of a clip's frames, truncated or not.
         fbank_rows(
             clips, place, num_mel_bins=self.num_mel_bins, window="povey",
-            waveform_scale=32768.0,
+            waveform_scale=32768.0, stats_rows=counts if do_normalize_per_mel_bins else None,
         )  # fmt: skip
         values, usable = self._stack(values)
         out: dict[str, Any] = {"input_features": np.ascontiguousarray(values)}

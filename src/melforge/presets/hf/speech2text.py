@@ -19,6 +19,7 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge._tensors import is_tensor
+from melforge.feature.kaldi import Moments
 from melforge.feature.recipe import Recipe
 from melforge.presets._padding import pad_plan, pad_sequences, padding_strategy
 from melforge.presets.base import FRAMES_X_FEATURES, _check_bool, _check_float, _check_int
@@ -196,14 +197,11 @@ class Speech2TextFamily(PretrainedPreset):
         mask = np.zeros((len(clips), target), dtype=np.int32)
         left = self.padding_side == "left"
 
-        def place(i: int, rows: np.ndarray) -> None:
+        def place(i: int, rows: np.ndarray, moments: Optional[Moments]) -> None:
             m = lengths[i]
-            rows = rows[:m]
-            if self.do_ceptral_normalize:
-                self._cmvn64(rows)
             real, pad = (slice(target - m, None), slice(0, target - m)) if left else (
                 slice(0, m), slice(m, None))  # fmt: skip
-            values[i, real] = rows
+            self._cmvn_into(rows[:m], moments, values[i, real])
             if fill:
                 values[i, pad] = self.padding_value
             mask[i, real] = 1
@@ -211,11 +209,34 @@ class Speech2TextFamily(PretrainedPreset):
         fbank_rows(
             clips, place, num_mel_bins=self.num_mel_bins, window="povey",
             waveform_scale=32768.0, dither=self.dither, seed=seed,
+            stats_rows=lengths if self.do_ceptral_normalize else None,
         )  # fmt: skip
         out: dict[str, Any] = {"input_features": values}
         if want_mask:
             out["attention_mask"] = mask
         return out
+
+    def _cmvn_into(
+        self, x64: np.ndarray, moments: Optional[Moments], out: np.ndarray
+    ) -> None:
+        """``utterance_cmvn`` of ``x64`` (float64, changed) into ``out`` (float32).
+
+        ``moments`` are the per-bin mean and sum of squared deviations of all of
+        ``x64``'s rows (None: no normalization, ``x64`` is copied).  A bin with zero
+        deviation gives NaN/Inf, as in transformers.
+        """
+        if moments is None:
+            out[...] = x64
+            return
+        mean, m2 = moments
+        if self.normalize_means:
+            np.subtract(x64, mean, out=x64)
+        if not self.normalize_vars:
+            out[...] = x64
+            return
+        with np.errstate(invalid="ignore", divide="ignore"):  # 0 / 0 -> NaN, as there
+            scale = 1.0 / np.sqrt(m2 / x64.shape[0])  # the population deviation
+            np.multiply(x64, scale, out=out, casting="same_kind")
 
     def _cmvn64(self, x64: np.ndarray) -> None:
         """Apply ``utterance_cmvn`` with the statistics of all of ``x64``'s rows, in place."""

@@ -129,6 +129,9 @@ def run_featurize(case: Case, cfg: Config, mode: str, preset: str) -> list[Row]:
 
     hours = audio_s / 3600
     out_root = cfg.out_dir / "featurize"
+    # featurize creates its output folder but not missing parents (a typo'd path is an
+    # error there); on a fresh checkout nothing has made this one yet
+    out_root.mkdir(parents=True, exist_ok=True)
     variants = {
         "melforge-1": lambda inp, o: melforge_cmd(inp, o, preset, 1),
         "melforge-2": lambda inp, o: melforge_cmd(inp, o, preset, 2),

@@ -7,6 +7,8 @@ One place for the pieces every recipe (:mod:`~melforge.feature.whisper`,
 - :func:`_cut_bands` / :func:`_mel_bands`: a filterbank cut into bands of 8 filters with
   their FFT-bin support, so the product skips the zeros of the triangles;
 - :func:`_frames`: frames as a read-only strided view;
+- :func:`_copy_frames` / :func:`_apply_window`: frames of several segments copied into
+  scratch, then windowed in place as long flat runs;
 - :func:`_power_spectrum` and :func:`_project`: FFT → power → banded mel product, in
   place in caller-held scratch, in either layout (bins x frames or frames x bins);
 - :class:`_MelKernel`: windowing + the above for blocks of frames, with its scratch;
@@ -105,6 +107,36 @@ def _frames(padded: np.ndarray, length: int = 400, hop: int = 160) -> np.ndarray
     )
 
 
+def _copy_frames(segments: list[np.ndarray], start: int, stop: int, buf: np.ndarray) -> None:
+    """Copy frames ``start:stop`` of the concatenated ``segments`` into ``buf[:stop - start]``.
+
+    ``segments`` are frame arrays ``(k, length)`` (a clip's padded edges and its interior,
+    say) taken as one sequence; numpy's strided copy of overlapping frames is fast.
+    """
+    offset = 0
+    for seg in segments:
+        lo, hi = max(start, offset), min(stop, offset + seg.shape[0])
+        if lo < hi:
+            np.copyto(buf[lo - start : hi - start], seg[lo - offset : hi - offset])
+        offset += seg.shape[0]
+
+
+def _apply_window(buf: np.ndarray, window: np.ndarray, window_tile: np.ndarray) -> None:
+    """Multiply every row of ``buf`` ``(m, window.size)`` by ``window``, in place.
+
+    ``window_tile`` is ``np.tile(window, rows)``: whole groups of ``rows`` frames are
+    multiplied as long flat runs, as numpy multiplies a 2-D block by a broadcast row
+    about twice as slowly; the remaining frames by the window itself.
+    """
+    m = buf.shape[0]
+    whole = m - m % (window_tile.size // window.size)
+    if whole:
+        flat = buf[:whole].reshape(-1, window_tile.size)
+        np.multiply(flat, window_tile, out=flat)
+    if whole < m:
+        np.multiply(buf[whole:], window, out=buf[whole:])
+
+
 def _power_spectrum(
     frames: np.ndarray, n_fft: int, out: np.ndarray, spec: np.ndarray | None = None
 ) -> np.ndarray:
@@ -187,23 +219,13 @@ class _MelKernel:
         windowed in place as long flat runs of ``_WINDOW_TILE_ROWS`` frames: numpy
         multiplies a strided 2-D view row by row, which took twice as long.
         """
-        offset = 0
-        for seg in segments:
-            lo, hi = max(start, offset), min(stop, offset + seg.shape[0])
-            if lo < hi:
-                np.copyto(self.buf[lo - start : hi - start], seg[lo - offset : hi - offset])
-            offset += seg.shape[0]
+        _copy_frames(segments, start, stop, self.buf)
         m = stop - start
         if self.rng is not None and self.dither != 0.0:
             noise = self.rng.standard_normal((m, self.window.size))
             noise *= self.dither
             self.buf[:m] += noise
-        whole = m - m % _WINDOW_TILE_ROWS
-        if whole:
-            flat = self.buf[:whole].reshape(-1, self.window_tile.size)
-            np.multiply(flat, self.window_tile, out=flat)
-        if whole < m:
-            np.multiply(self.buf[whole:m], self.window, out=self.buf[whole:m])
+        _apply_window(self.buf[:m], self.window, self.window_tile)
 
     def __call__(self, frames: np.ndarray | list[np.ndarray], out: np.ndarray) -> None:
         """Mel power of ``frames`` ``(m, window.size)`` into ``out`` ``(n_mels, m)``.

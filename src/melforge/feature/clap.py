@@ -18,7 +18,7 @@ from typing import Optional
 
 import numpy as np
 
-from melforge.feature._kernel import _cut_bands
+from melforge.feature._kernel import _apply_window, _copy_frames, _cut_bands
 from melforge.feature.whisper import _reflect_edges
 from melforge.spectral import _fft
 
@@ -63,20 +63,8 @@ class _ClapKernel:
         float32 samples are widened exactly by the product with the float64 window, so
         the frames equal transformers' (a float64 waveform times a float64 window).
         """
-        offset = 0
-        for seg in segments:
-            lo, hi = max(start, offset), min(start + m, offset + seg.shape[0])
-            if lo < hi:
-                np.copyto(self.frames[lo - start : hi - start], seg[lo - offset : hi - offset])
-            offset += seg.shape[0]
-        # windowed in place as long flat runs of _TILE_ROWS frames: numpy multiplies a
-        # strided 2-D view by a broadcast row at about half the speed
-        whole = m - m % _TILE_ROWS
-        if whole:
-            flat = self.frames[:whole].reshape(-1, self.window_tile.size)
-            np.multiply(flat, self.window_tile, out=flat)
-        if whole < m:
-            np.multiply(self.frames[whole:m], self.window, out=self.frames[whole:m])
+        _copy_frames(segments, start, start + m, self.frames)
+        _apply_window(self.frames[:m], self.window, self.window_tile)
 
     def __call__(self, segments: list[np.ndarray], out: np.ndarray) -> None:
         """Log-mel (dB) of the frames in ``segments`` into ``out`` ``(n_frames, n_mels)``."""

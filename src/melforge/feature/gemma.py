@@ -63,7 +63,7 @@ class _GemmaKernel:
         self.bands = tuple((j0, j1, k0 - self.k0, k1 - self.k0, w) for j0, j1, k0, k1, w in bands)
         self.n_mels = basis.shape[1]
         width = self.k1 - self.k0
-        self.block = block = _BLOCK
+        block = _BLOCK
         # float64 frames with their zero tail up to n_fft (written in place, tail kept)
         self.frames = np.zeros((block, n_fft), dtype=np.float64)
         self.spectrum = np.empty((block, n_fft // 2 + 1), dtype=np.complex128)
@@ -129,9 +129,8 @@ class _GemmaKernel:
         """
         total = out.shape[0]
         rest, heads = self._views(x, hop, total)
-        block = self.block
-        for start in range(0, total, block):
-            m = min(block, total - start)
+        for start in range(0, total, _BLOCK):
+            m = min(_BLOCK, total - start)
             self._window(rest[start : start + m], heads[start : start + m])
             spectrum = _fft.rfft(self.frames[:m], out=self.spectrum[:m], workers=1)
             narrow = self.narrow[:m]

@@ -207,7 +207,7 @@ def _fbank_clip64(
     use_log_fbank: bool,
     use_power: bool,
     out: np.ndarray,
-    moments: tuple[np.ndarray, np.ndarray] | None = None,
+    moments: Moments | None = None,
     stats_rows: int | None = None,
 ) -> None:
     """One clip's fbank rows in float64, without dither or energy, into ``out``.
@@ -306,11 +306,15 @@ def _fbank_clip64(
         m2 = squares - sums * sums / limit
         sums /= limit
         if not (m2 > 1e-6 * squares).all():
-            kept = out[:limit]
-            sums[...] = kept.mean(axis=0)
-            dev = kept - sums
-            m2 = np.einsum("ij,ij->j", dev, dev)
+            sums[...], m2 = _moments(kept)
         squares[...] = m2
+
+
+def _moments(rows: np.ndarray) -> Moments:
+    """Per-bin mean and sum of squared deviations of ``rows`` ``(n, bins)`` (two-pass)."""
+    mean = rows.mean(axis=0)
+    dev = rows - mean
+    return mean, np.einsum("ij,ij->j", dev, dev)
 
 
 def _fbank_block64(

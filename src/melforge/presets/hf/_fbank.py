@@ -16,7 +16,7 @@ from typing import Any, Optional, cast
 import numpy as np
 
 from melforge._errors import ParameterError
-from melforge.feature.kaldi import Moments, _fbank_float64_clips, kaldi_fbank
+from melforge.feature.kaldi import Moments, _fbank_float64_clips, _moments, kaldi_fbank
 from melforge.feature.recipe import Recipe, run
 
 __all__ = [
@@ -193,13 +193,6 @@ def fbank_tensors(clips: list[Any], recipe: Recipe) -> list[Any]:
     return by_length(clips, lambda batch: run(recipe, batch))
 
 
-def moments(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-bin mean and sum of squared deviations of ``rows`` ``(n, bins)`` (float64)."""
-    mean = rows.mean(axis=0)
-    dev = rows - mean
-    return mean, np.einsum("ij,ij->j", dev, dev)
-
-
 def fbank_rows(
     clips: list[np.ndarray],
     consume: Callable[[int, np.ndarray, Optional[Moments]], None],
@@ -234,4 +227,4 @@ def fbank_rows(
     )  # fmt: skip
     for i, x in enumerate(feats):
         rows = x.astype(np.float64)
-        consume(i, rows, None if stats_rows is None else moments(rows[: stats_rows[i]]))
+        consume(i, rows, None if stats_rows is None else _moments(rows[: stats_rows[i]]))

@@ -19,7 +19,7 @@ import numpy as np
 
 from melforge._errors import ParameterError
 from melforge._tensors import is_tensor
-from melforge.feature.kaldi import Moments
+from melforge.feature.kaldi import Moments, _moments
 from melforge.feature.recipe import Recipe
 from melforge.presets._padding import pad_plan, pad_sequences, padding_strategy
 from melforge.presets.base import FRAMES_X_FEATURES, _check_bool, _check_float, _check_int
@@ -238,18 +238,6 @@ class Speech2TextFamily(PretrainedPreset):
             scale = 1.0 / np.sqrt(m2 / x64.shape[0])  # the population deviation
             np.multiply(x64, scale, out=out, casting="same_kind")
 
-    def _cmvn64(self, x64: np.ndarray) -> None:
-        """Apply ``utterance_cmvn`` with the statistics of all of ``x64``'s rows, in place."""
-        if self.normalize_means:
-            x64 -= x64.mean(axis=0)
-        if self.normalize_vars:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                if self.normalize_means:  # centred: the deviation is the root mean square
-                    std = np.sqrt(np.einsum("ij,ij->j", x64, x64) / x64.shape[0])
-                else:
-                    std = x64.std(axis=0)
-                x64 /= std
-
     def _cmvn(self, x: np.ndarray, length: int) -> None:
         """Apply transformers' ``utterance_cmvn`` with the first ``length`` frames' statistics.
 
@@ -257,8 +245,7 @@ class Speech2TextFamily(PretrainedPreset):
         that is constant over the clip has zero deviation: NaN/Inf, as in transformers.
         """
         x64 = x[:length].astype(np.float64)
-        self._cmvn64(x64)
-        x[:length] = x64
+        self._cmvn_into(x64, _moments(x64), x[:length])
         x[length:] = self.padding_value
 
     def recipe(self) -> Optional[Recipe]:
